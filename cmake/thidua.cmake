@@ -1,0 +1,67 @@
+# One place for the build rules every target shares: warnings as errors, sanitizers, include root.
+
+set(THIDUA_WARNINGS -Wall -Wextra -Werror -Wshadow -Wnon-virtual-dtor)
+
+function(thidua_apply_flags target)
+  target_compile_options(${target} PRIVATE ${THIDUA_WARNINGS})
+  if(THIDUA_ASAN_UBSAN)
+    target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer
+                                             -fno-sanitize-recover=undefined)
+    target_link_options(${target} PUBLIC -fsanitize=address,undefined)
+  endif()
+  if(THIDUA_TSAN)
+    target_compile_options(${target} PRIVATE -fsanitize=thread -fno-omit-frame-pointer)
+    target_link_options(${target} PUBLIC -fsanitize=thread)
+  endif()
+endfunction()
+
+# thidua_add_library(NAME SRCS a.cc b.cc DEPS x y)
+function(thidua_add_library name)
+  cmake_parse_arguments(ARG "" "" "SRCS;DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SRCS})
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR})
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS})
+  thidua_apply_flags(${name})
+endfunction()
+
+# thidua_add_executable(NAME SRCS a.cc DEPS x y)
+function(thidua_add_executable name)
+  cmake_parse_arguments(ARG "" "" "SRCS;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SRCS})
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS})
+  thidua_apply_flags(${name})
+endfunction()
+
+# thidua_add_proto_library(NAME PROTOS a.proto DEPS x): protos are named from the project root, so
+# "storage/proto/log.proto" generates "storage/proto/log.pb.h" and imports read the same way.
+# Generated code is not held to our warning flags.
+function(thidua_add_proto_library name)
+  cmake_parse_arguments(ARG "" "" "PROTOS;DEPS" ${ARGN})
+  set(srcs)
+  foreach(proto ${ARG_PROTOS})
+    get_filename_component(abs ${proto} ABSOLUTE)
+    file(RELATIVE_PATH rel ${PROJECT_SOURCE_DIR} ${abs})
+    string(REGEX REPLACE "\\.proto$" "" stem ${rel})
+    set(out_cc ${PROJECT_BINARY_DIR}/${stem}.pb.cc)
+    set(out_h ${PROJECT_BINARY_DIR}/${stem}.pb.h)
+    add_custom_command(
+      OUTPUT ${out_cc} ${out_h}
+      COMMAND protobuf::protoc --cpp_out=${PROJECT_BINARY_DIR} -I ${PROJECT_SOURCE_DIR} ${abs}
+      DEPENDS ${abs} protobuf::protoc
+      COMMENT "protoc ${rel}"
+      VERBATIM)
+    list(APPEND srcs ${out_cc} ${out_h})
+  endforeach()
+  add_library(${name} STATIC ${srcs})
+  target_link_libraries(${name} PUBLIC protobuf::libprotobuf ${ARG_DEPS})
+  target_include_directories(${name} PUBLIC ${PROJECT_BINARY_DIR})
+  if(THIDUA_ASAN_UBSAN)
+    target_compile_options(${name} PRIVATE -fsanitize=address,undefined)
+    target_link_options(${name} PUBLIC -fsanitize=address,undefined)
+  endif()
+  if(THIDUA_TSAN)
+    target_compile_options(${name} PRIVATE -fsanitize=thread)
+    target_link_options(${name} PUBLIC -fsanitize=thread)
+  endif()
+endfunction()

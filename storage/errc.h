@@ -1,0 +1,36 @@
+#pragma once
+
+#include <string>
+#include <system_error>
+
+namespace thidua::storage {
+
+// Why a storage operation failed. Values are stable: they are logged and mapped to wire codes.
+enum class errc {
+  ok = 0,
+  wrong_expected_version = 1,  // the stream is not at the expected version; error::actual_version says where
+  invalid_stream_id = 2,
+  invalid_command_id = 3,
+  invalid_event_type = 4,
+  too_many_events = 5,
+  event_too_large = 6,
+  empty_append = 7,
+  log_poisoned = 8,  // an earlier write or sync failed; writes are refused until restart
+  io_error = 9,
+  corruption = 10,
+  not_found = 11,
+  shutting_down = 12,
+  invalid_argument = 13,
+  tampered = 14,  // verify found a record altered, removed or reordered
+};
+
+const std::error_category& storage_category() noexcept;
+
+inline std::error_code make_error_code(errc e) noexcept {
+  return {static_cast<int>(e), storage_category()};
+}
+
+}  // namespace thidua::storage
+
+template <>
+struct std::is_error_code_enum<thidua::storage::errc> : std::true_type {};

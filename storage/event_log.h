@@ -1,0 +1,157 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "storage/errc.h"
+#include "storage/options.h"
+#include "storage/proto/log.pb.h"
+#include "storage/result.h"
+#include "storage/types.h"
+
+namespace thidua::storage {
+
+struct proposed_event {
+  std::string type;
+  std::string payload;
+};
+
+// One atomic append: all events land in one stream, consecutively, or none does.
+struct append_request {
+  std::string stream_id;
+  expected_version expected = expected_version::any();
+  std::string command_id;  // required; a repeat returns the first append's result and writes nothing
+  std::vector<proposed_event> events;
+  pb::Actor actor;
+  std::string correlation_id;
+  std::string causation_id;
+  std::int64_t recorded_at_ms = 0;
+};
+
+struct append_result {
+  std::string stream_id;
+  position first;
+  position last;
+  stream_version version;  // the stream's version after the append
+  std::int64_t recorded_at_ms = 0;
+  bool duplicate = false;  // true when the command id had been appended before and nothing was written
+};
+
+// A record read back from the log: the decoded record and its hash.
+struct stored_event {
+  pb::EventRecord record;
+  hash256 hash{};
+  position pos() const { return {record.position()}; }
+};
+using event_ptr = std::shared_ptr<const stored_event>;
+
+// The first place where the chain breaks, or ok.
+struct verify_report {
+  bool ok = true;
+  position first_bad;         // set when !ok
+  std::string what;           // why, for people
+  position last_checked;      // the last position that was checked and found sound
+  std::uint64_t records = 0;  // how many records were checked
+};
+
+// Read-model writes of one projection step; committed with the projection's checkpoint in one batch.
+class projection_batch {
+ public:
+  void put(std::string key, std::string value) { ops_.push_back({std::move(key), std::move(value), false}); }
+  void erase(std::string key) { ops_.push_back({std::move(key), {}, true}); }
+  bool empty() const { return ops_.empty(); }
+  void clear() { ops_.clear(); }
+
+ private:
+  friend class event_log;
+  struct op {
+    std::string key;
+    std::string value;
+    bool erase;
+  };
+  std::vector<op> ops_;
+};
+
+// The append-only, hash-chained event log on RocksDB.
+//
+// Operation: appends go through one writer thread that owns the tail (positions, versions, the hash chain)
+// and writes everything queued as one WriteBatch; a second thread syncs the WAL once for all batches written
+// before the sync began and then completes their appends in order (group commit, pipelined). Reads never see
+// an event before it is durable. Concurrency: every public member may be called from any thread. append
+// callbacks and commit listeners run on the sync thread, in log order: they must be quick and must not wait
+// for another append. Limits: see log_options. A failed write or sync poisons the log: every later append
+// fails with log_poisoned until the process reopens the log.
+class event_log {
+ public:
+  using append_callback = std::function<void(result<append_result>)>;
+  // Called with each durable batch of new events, in order, on the sync thread.
+  using commit_listener = std::function<void(const std::vector<event_ptr>&)>;
+
+  static result<std::unique_ptr<event_log>> open(log_options options);
+  // Completes everything queued (or fails it with shutting_down) and closes the database.
+  ~event_log();
+  event_log(const event_log&) = delete;
+  event_log& operator=(const event_log&) = delete;
+
+  // Validates, then queues the append; `done` runs once, on the sync thread, or inline on a validation error.
+  void append_async(append_request request, append_callback done);
+  // Blocking form of append_async.
+  result<append_result> append(append_request request);
+
+  // The result of an earlier append by this command id, if any.
+  result<std::optional<append_result>> find_command(std::string_view command_id) const;
+
+  // The last durable position (0 when the log is empty).
+  position head() const;
+  // The durable version of a stream (0 when it does not exist).
+  result<stream_version> stream_head(std::string_view stream_id) const;
+
+  // Events of one stream from version `from` (inclusive), at most `max`.
+  result<std::vector<event_ptr>> read_stream(std::string_view stream_id, stream_version from,
+                                             std::size_t max) const;
+  // Events of the whole log from position `from` (inclusive), at most `max`, in the given direction.
+  result<std::vector<event_ptr>> read_all(position from, std::size_t max,
+                                          direction dir = direction::forward) const;
+  // Fast forward scan for replays: `visit` sees each record (a reused object) until it returns false or `to`
+  // is passed. Returns the last position visited.
+  result<position> scan(position from, position to,
+                        const std::function<bool(const pb::EventRecord&, const hash256&)>& visit) const;
+
+  // Walks the chain over [from, to] and names the first record that was altered, removed or reordered.
+  result<verify_report> verify(position from, position to) const;
+
+  // Registers a listener for durable batches. Returns an id for remove_commit_listener.
+  std::uint64_t add_commit_listener(commit_listener listener);
+  void remove_commit_listener(std::uint64_t id);
+
+  // Read models. `name` is a projection's name: [a-z0-9_.-], at most 64 bytes.
+  result<void> commit_projection(std::string_view name, projection_batch& batch, position checkpoint);
+  result<position> projection_checkpoint(std::string_view name) const;
+  result<std::optional<std::string>> projection_get(std::string_view name, std::string_view key) const;
+  // Visits the projection's keys that start with `prefix`, in key order, until `visit` returns false.
+  result<void> projection_scan(
+      std::string_view name, std::string_view prefix,
+      const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
+  // Erases a projection's read model and checkpoint (for a rebuild from position 0).
+  result<void> reset_projection(std::string_view name);
+
+  // Online, consistent copy of the database to `dir` (must not exist). Safe while appends run.
+  result<void> backup_to(const std::string& dir) const;
+  // Copies a backup into `data_dir` (must be missing or empty). The log must not be open on data_dir.
+  static result<void> restore(const std::string& backup_dir, const std::string& data_dir);
+
+  const log_options& options() const;
+
+  struct impl;
+
+ private:
+  explicit event_log(std::unique_ptr<impl> impl);
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace thidua::storage

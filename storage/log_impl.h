@@ -1,0 +1,90 @@
+#pragma once
+// Private to storage/: the state behind event_log. The writer and sync threads are in log_writer.cc,
+// everything else in event_log.cc.
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "storage/event_log.h"
+
+namespace thidua::storage {
+
+error status_error(const rocksdb::Status& s, std::string_view what);
+
+struct event_log::impl {
+  log_options options;
+
+  // RocksDB. Column family handles are owned here and released before the database closes.
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::ColumnFamilyHandle* events = nullptr;
+  rocksdb::ColumnFamilyHandle* streams = nullptr;
+  rocksdb::ColumnFamilyHandle* commands = nullptr;
+  rocksdb::ColumnFamilyHandle* projections = nullptr;
+  rocksdb::ColumnFamilyHandle* checkpoints = nullptr;
+  rocksdb::ColumnFamilyHandle* timers = nullptr;
+  rocksdb::ColumnFamilyHandle* meta = nullptr;
+
+  // Readers see positions up to here and no further.
+  std::atomic<std::uint64_t> durable_head{0};
+  std::atomic<bool> poisoned{false};
+
+  // Appends waiting for the writer.
+  struct pending {
+    append_request request;
+    append_callback done;
+    std::optional<result<append_result>> outcome;
+  };
+  std::mutex queue_mu;
+  std::condition_variable queue_cv;
+  std::vector<pending> queue;
+  bool stopping = false;  // guarded by queue_mu
+
+  // The tail, owned by the writer thread alone.
+  std::uint64_t next_position = 1;
+  hash256 last_hash = genesis_hash;
+  std::unordered_map<std::string, std::uint64_t> versions;
+
+  // Batches written (not yet synced), handed from the writer to the sync thread in order.
+  struct written_batch {
+    std::vector<pending> items;
+    std::vector<event_ptr> events;    // only when a listener is registered
+    std::uint64_t last_position = 0;  // 0 when the batch wrote nothing
+  };
+  std::mutex sync_mu;
+  std::condition_variable sync_cv;
+  std::deque<written_batch> to_sync;
+  bool writer_done = false;  // guarded by sync_mu
+
+  std::mutex listeners_mu;
+  std::vector<std::pair<std::uint64_t, commit_listener>> listeners;
+  std::uint64_t next_listener_id = 1;
+  std::atomic<bool> has_listeners{false};
+
+  std::thread writer_thread;
+  std::thread sync_thread;
+
+  ~impl();
+  result<void> load_tail();
+  void start_threads();
+  void stop_threads();
+  void writer_loop();
+  void sync_loop();
+  void build_batch(std::vector<pending>& items, written_batch& out, rocksdb::WriteBatch& wb);
+  result<std::uint64_t> writer_version(const std::string& stream);
+  result<std::uint64_t> stored_version(std::string_view stream, std::uint64_t at_most_position) const;
+  result<event_ptr> read_event(std::uint64_t pos) const;
+};
+
+}  // namespace thidua::storage

@@ -1,0 +1,271 @@
+// The append pipeline: one writer thread owns the tail and writes everything queued as one WriteBatch; one
+// sync thread makes the WAL durable once for all batches written before its sync began and completes them in
+// order.
+
+#include <rocksdb/options.h>
+
+#include "storage/keys.h"
+#include "storage/log_impl.h"
+#include "storage/record_codec.h"
+#include "storage/validate.h"
+
+namespace thidua::storage {
+namespace {
+
+append_result to_result(const pb::AppendOutcome& o, bool duplicate) {
+  append_result r;
+  r.stream_id = o.stream_id();
+  r.first = {o.first_position()};
+  r.last = {o.last_position()};
+  r.version = {o.stream_version()};
+  r.recorded_at_ms = o.recorded_at_ms();
+  r.duplicate = duplicate;
+  return r;
+}
+
+}  // namespace
+
+void event_log::impl::start_threads() {
+  writer_thread = std::thread([this] { writer_loop(); });
+  sync_thread = std::thread([this] { sync_loop(); });
+}
+
+void event_log::impl::stop_threads() {
+  {
+    std::lock_guard lk(queue_mu);
+    stopping = true;
+  }
+  queue_cv.notify_all();
+  if (writer_thread.joinable()) writer_thread.join();
+  if (sync_thread.joinable()) sync_thread.join();
+}
+
+result<std::uint64_t> event_log::impl::writer_version(const std::string& stream) {
+  if (auto it = versions.find(stream); it != versions.end()) return it->second;
+  // The writer sees its own unsynced writes: nobody else writes the tail.
+  auto v = stored_version(stream, UINT64_MAX);
+  if (!v) return v;
+  if (versions.size() >= options.stream_version_cache) versions.clear();
+  versions.emplace(stream, v.value());
+  return v;
+}
+
+void event_log::impl::build_batch(std::vector<pending>& items, written_batch& out, rocksdb::WriteBatch& wb) {
+  const bool keep_events = has_listeners.load(std::memory_order_acquire);
+  std::unordered_map<std::string_view, const append_result*> in_batch;
+  pb::EventRecord scratch;
+  pb::AppendOutcome outcome;
+  std::string value;
+  std::string outcome_bytes;
+  char position_key[8];
+  std::string stream_key;
+  char position_value[8];
+  rocksdb::ReadOptions ro;
+
+  for (auto& p : items) {
+    auto& r = p.request;
+    if (auto it = in_batch.find(r.command_id); it != in_batch.end()) {
+      append_result dup = *it->second;
+      dup.duplicate = true;
+      p.outcome.emplace(std::move(dup));
+      continue;
+    }
+    rocksdb::Status s = db->Get(ro, commands, r.command_id, &outcome_bytes);
+    if (s.ok()) {
+      if (!outcome.ParseFromString(outcome_bytes)) {
+        p.outcome.emplace(make_error(errc::corruption, "command_id: the stored outcome does not parse"));
+      } else {
+        p.outcome.emplace(to_result(outcome, true));
+      }
+      continue;
+    }
+    if (!s.IsNotFound()) {
+      p.outcome.emplace(status_error(s, "reading command ids"));
+      continue;
+    }
+    auto current = writer_version(r.stream_id);
+    if (!current) {
+      p.outcome.emplace(current.error());
+      continue;
+    }
+    if (!r.expected.accepts({current.value()})) {
+      error e = make_error(errc::wrong_expected_version, "stream " + r.stream_id + " is at version " +
+                                                             std::to_string(current.value()) + ", expected " +
+                                                             std::to_string(r.expected.value()));
+      e.actual_version = current.value();
+      p.outcome.emplace(std::move(e));
+      continue;
+    }
+
+    const std::uint64_t first = next_position;
+    std::uint64_t version = current.value();
+    for (auto& ev : r.events) {
+      ++version;
+      std::shared_ptr<stored_event> kept;
+      pb::EventRecord* rec = &scratch;
+      if (keep_events) {
+        kept = std::make_shared<stored_event>();
+        rec = &kept->record;
+      }
+      rec->set_position(next_position);
+      rec->set_stream_id(r.stream_id);
+      rec->set_stream_version(version);
+      rec->set_event_type(ev.type);
+      rec->set_recorded_at_ms(r.recorded_at_ms);
+      *rec->mutable_actor() = r.actor;
+      rec->set_command_id(r.command_id);
+      rec->set_correlation_id(r.correlation_id);
+      rec->set_causation_id(r.causation_id);
+      if (keep_events) {
+        rec->set_payload(ev.payload);
+      } else {
+        rec->set_payload(std::move(ev.payload));
+      }
+      rec->set_prev_hash(last_hash.data(), last_hash.size());
+
+      const std::size_t size = rec->ByteSizeLong();
+      value.resize(codec::frame_header + size);
+      rec->SerializeWithCachedSizesToArray(
+          reinterpret_cast<std::uint8_t*>(value.data() + codec::frame_header));
+      const hash256 h =
+          codec::chain_hash(last_hash, std::string_view(value.data() + codec::frame_header, size));
+      value[0] = static_cast<char>(codec::frame_version);
+      std::copy(h.begin(), h.end(), value.begin() + 1);
+
+      keys::put_u64_be(position_key, next_position);
+      wb.Put(events, rocksdb::Slice(position_key, 8), value);
+      stream_key = keys::stream_key(r.stream_id, version);
+      keys::put_u64_be(position_value, next_position);
+      wb.Put(streams, stream_key, rocksdb::Slice(position_value, 8));
+      if (keep_events) {
+        kept->hash = h;
+        out.events.push_back(std::move(kept));
+      }
+      last_hash = h;
+      out.last_position = next_position;
+      ++next_position;
+    }
+    versions[r.stream_id] = version;
+
+    outcome.Clear();
+    outcome.set_stream_id(r.stream_id);
+    outcome.set_first_position(first);
+    outcome.set_last_position(next_position - 1);
+    outcome.set_stream_version(version);
+    outcome.set_recorded_at_ms(r.recorded_at_ms);
+    outcome.SerializeToString(&outcome_bytes);
+    wb.Put(commands, r.command_id, outcome_bytes);
+    p.outcome.emplace(to_result(outcome, false));
+    in_batch.emplace(r.command_id, &p.outcome->value());
+  }
+
+  if (out.last_position != 0) {
+    pb::ChainHead head;
+    head.set_position(out.last_position);
+    head.set_hash(last_hash.data(), last_hash.size());
+    wb.Put(meta, keys::meta_chain_head, head.SerializeAsString());
+  }
+}
+
+void event_log::impl::writer_loop() {
+  std::vector<pending> items;
+  rocksdb::WriteBatch wb;
+  rocksdb::WriteOptions wo;
+  // The sync thread makes these durable (SyncWAL) before anything is acknowledged or readable.
+  wo.sync = false;
+  for (;;) {
+    {
+      std::unique_lock lk(queue_mu);
+      queue_cv.wait(lk, [&] { return !queue.empty() || stopping; });
+      if (queue.empty()) break;
+      items.swap(queue);
+    }
+    written_batch batch;
+    if (poisoned.load()) {
+      for (auto& p : items) p.outcome.emplace(make_error(errc::log_poisoned));
+    } else {
+      wb.Clear();
+      build_batch(items, batch, wb);
+      if (wb.Count() > 0) {
+        rocksdb::Status s = db->Write(wo, &wb);
+        if (!s.ok()) {
+          poisoned.store(true);
+          batch.events.clear();
+          batch.last_position = 0;
+          error e = status_error(s, "writing to the log");
+          e.code = errc::log_poisoned;
+          for (auto& p : items) p.outcome.emplace(e);
+        }
+      }
+    }
+    batch.items = std::move(items);
+    items = {};
+    {
+      std::lock_guard lk(sync_mu);
+      to_sync.push_back(std::move(batch));
+    }
+    sync_cv.notify_one();
+  }
+  {
+    std::lock_guard lk(sync_mu);
+    writer_done = true;
+  }
+  sync_cv.notify_one();
+}
+
+void event_log::impl::sync_loop() {
+  std::deque<written_batch> work;
+  for (;;) {
+    {
+      std::unique_lock lk(sync_mu);
+      sync_cv.wait(lk, [&] { return !to_sync.empty() || writer_done; });
+      if (to_sync.empty()) break;
+      work.swap(to_sync);
+    }
+    bool wrote = false;
+    for (auto& b : work) wrote |= b.last_position != 0;
+    bool synced = true;
+    if (wrote && options.durability_mode == durability::sync) {
+      rocksdb::Status s = db->SyncWAL();
+      if (!s.ok()) {
+        // Like LevelDB: after a failed sync nothing written since the last good sync can be trusted.
+        poisoned.store(true);
+        synced = false;
+      }
+    }
+    for (auto& b : work) {
+      if (synced && b.last_position != 0) {
+        durable_head.store(b.last_position, std::memory_order_release);
+        if (!b.events.empty()) {
+          std::lock_guard lk(listeners_mu);
+          for (auto& [id, fn] : listeners) fn(b.events);
+        }
+      }
+      for (auto& p : b.items) {
+        if (!synced && p.outcome->has_value()) {
+          p.outcome.emplace(make_error(errc::log_poisoned, "the WAL sync failed; the append is not durable"));
+        }
+        p.done(std::move(*p.outcome));
+      }
+    }
+    work.clear();
+  }
+}
+
+void event_log::append_async(append_request request, append_callback done) {
+  if (auto e = check_append(request, impl_->options)) return done(std::move(*e));
+  if (impl_->poisoned.load()) return done(make_error(errc::log_poisoned));
+  {
+    std::unique_lock lk(impl_->queue_mu);
+    if (!impl_->stopping) {
+      impl_->queue.push_back({std::move(request), std::move(done), std::nullopt});
+      lk.unlock();
+      impl_->queue_cv.notify_one();
+      return;
+    }
+  }
+  // Outside the lock: a callback may append again.
+  done(make_error(errc::shutting_down));
+}
+
+}  // namespace thidua::storage

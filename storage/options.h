@@ -1,0 +1,31 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "storage/types.h"
+
+namespace thidua::storage {
+
+// Options of the event log. Every option documents its default.
+struct log_options {
+  // Directory of the RocksDB database. Created if missing. No default: the caller chooses.
+  std::string path;
+  // When an append is acknowledged. Default: sync (durable before acknowledged).
+  durability durability_mode = durability::sync;
+  // Most events in one append (one command). Default: 1,000.
+  std::size_t max_events_per_append = 1000;
+  // Most bytes of one event's payload. Default: 1 MiB.
+  std::size_t max_event_bytes = 1 << 20;
+  // Longest stream id, command id, correlation or causation id, in bytes. Default: 128.
+  std::size_t max_id_bytes = 128;
+  // Longest event type name, in bytes. Default: 128.
+  std::size_t max_event_type_bytes = 128;
+  // Streams whose version the writer keeps in memory; past it the cache is emptied. Default: 100,000.
+  std::size_t stream_version_cache = 100'000;
+  // RocksDB block cache shared by all column families, in bytes. Default: 64 MiB.
+  std::size_t block_cache_bytes = 64 << 20;
+};
+
+}  // namespace thidua::storage

@@ -1,0 +1,54 @@
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "storage/event_log.h"
+#include "tests/storage/log_test_util.h"
+#include "tests/support/test_support.h"
+
+namespace thidua::storage {
+namespace {
+
+using thidua::testing::make_append;
+using thidua::testing::temp_dir;
+
+TEST(backup, online_backup_while_appending_restores_to_a_verified_log) {
+  temp_dir dir;
+  std::uint64_t backed_up_at_least = 0;
+  {
+    auto opened = event_log::open(log_options{.path = dir.sub("db")});
+    ASSERT_TRUE(opened);
+    auto log = std::move(opened).value();
+    for (int i = 0; i < 100; ++i) ASSERT_OK(log->append(make_append("s", "before-" + std::to_string(i))));
+    std::atomic<bool> stop{false};
+    std::thread writer([&] {
+      for (int i = 0; !stop; ++i) EXPECT_OK(log->append(make_append("s", "during-" + std::to_string(i))));
+    });
+    backed_up_at_least = log->head().value;
+    ASSERT_OK(log->backup_to(dir.sub("backup")));
+    stop = true;
+    writer.join();
+    auto again = log->backup_to(dir.sub("backup"));
+    ASSERT_FALSE(again) << "an existing backup dir is never overwritten";
+  }
+  ASSERT_OK(event_log::restore(dir.sub("backup"), dir.sub("restored")));
+  auto opened = event_log::open(log_options{.path = dir.sub("restored")});
+  ASSERT_TRUE(opened);
+  auto restored = std::move(opened).value();
+  EXPECT_GE(restored->head().value, backed_up_at_least);
+  ASSIGN_OR_FAIL(report, restored->verify({1}, {UINT64_MAX}));
+  EXPECT_TRUE(report.ok) << report.what;
+  EXPECT_EQ(report.records, restored->head().value);
+  ASSIGN_OR_FAIL(next, restored->append(make_append("s", "after-restore")));
+  EXPECT_EQ(next.first.value, report.records + 1);
+
+  auto into_full = event_log::restore(dir.sub("backup"), dir.sub("restored"));
+  ASSERT_FALSE(into_full);
+  EXPECT_EQ(into_full.error().code, errc::invalid_argument);
+  auto from_nothing = event_log::restore(dir.sub("nope"), dir.sub("x"));
+  ASSERT_FALSE(from_nothing);
+}
+
+}  // namespace
+}  // namespace thidua::storage

@@ -1,0 +1,248 @@
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "storage/event_log.h"
+#include "tests/storage/log_test_util.h"
+#include "tests/support/test_support.h"
+
+namespace thidua::storage {
+namespace {
+
+using thidua::testing::make_append;
+using thidua::testing::temp_dir;
+
+class event_log_test : public ::testing::Test {
+ protected:
+  void SetUp() override { reopen(); }
+  void reopen() {
+    log_.reset();
+    auto r = event_log::open(log_options{.path = dir_.sub("db")});
+    ASSERT_TRUE(r) << r.error().message;
+    log_ = std::move(r).value();
+  }
+  temp_dir dir_;
+  std::unique_ptr<event_log> log_;
+};
+
+TEST_F(event_log_test, append_assigns_consecutive_positions_and_versions) {
+  ASSIGN_OR_FAIL(a, log_->append(make_append("cycle-1", "c1", 3, expected_version::no_stream())));
+  EXPECT_EQ(a.first.value, 1u);
+  EXPECT_EQ(a.last.value, 3u);
+  EXPECT_EQ(a.version.value, 3u);
+  EXPECT_FALSE(a.duplicate);
+  ASSIGN_OR_FAIL(b, log_->append(make_append("cycle-2", "c2", 2, expected_version::no_stream())));
+  EXPECT_EQ(b.first.value, 4u);
+  EXPECT_EQ(b.version.value, 2u);
+  EXPECT_EQ(log_->head().value, 5u);
+  ASSIGN_OR_FAIL(v, log_->stream_head("cycle-1"));
+  EXPECT_EQ(v.value, 3u);
+}
+
+TEST_F(event_log_test, refuses_wrong_expected_version_and_names_the_actual_one) {
+  ASSERT_OK(log_->append(make_append("s", "c1", 2, expected_version::no_stream())));
+  auto r = log_->append(make_append("s", "c2", 1, expected_version::exact({1})));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, errc::wrong_expected_version);
+  EXPECT_EQ(r.error().actual_version, 2u);
+  auto again = log_->append(make_append("s", "c3", 1, expected_version::no_stream()));
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, errc::wrong_expected_version);
+  EXPECT_EQ(log_->head().value, 2u) << "a refused append writes nothing";
+  ASSERT_OK(log_->append(make_append("s", "c4", 1, expected_version::exact({2}))));
+  ASSERT_OK(log_->append(make_append("s", "c5", 1, expected_version::any())));
+  auto missing = log_->append(make_append("new", "c6", 1, expected_version::exact({1})));
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().actual_version, 0u);
+}
+
+TEST_F(event_log_test, repeated_command_id_returns_first_result_and_writes_nothing_also_after_reopen) {
+  ASSIGN_OR_FAIL(first, log_->append(make_append("s", "cmd-42", 2)));
+  ASSIGN_OR_FAIL(second, log_->append(make_append("s", "cmd-42", 5)));
+  EXPECT_TRUE(second.duplicate);
+  EXPECT_EQ(second.first, first.first);
+  EXPECT_EQ(second.last, first.last);
+  EXPECT_EQ(second.version, first.version);
+  EXPECT_EQ(log_->head().value, 2u);
+  reopen();
+  ASSIGN_OR_FAIL(third, log_->append(make_append("other", "cmd-42", 1)));
+  EXPECT_TRUE(third.duplicate);
+  EXPECT_EQ(third.stream_id, "s");
+  EXPECT_EQ(third.last.value, 2u);
+  EXPECT_EQ(log_->head().value, 2u);
+  ASSIGN_OR_FAIL(found, log_->find_command("cmd-42"));
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->last.value, 2u);
+  ASSIGN_OR_FAIL(none, log_->find_command("never"));
+  EXPECT_FALSE(none.has_value());
+}
+
+TEST_F(event_log_test, duplicates_queued_together_share_one_result) {
+  std::vector<std::future<result<append_result>>> futures;
+  std::vector<std::shared_ptr<std::promise<result<append_result>>>> promises;
+  for (int i = 0; i < 20; ++i) {
+    auto p = std::make_shared<std::promise<result<append_result>>>();
+    futures.push_back(p->get_future());
+    log_->append_async(make_append("s", i % 2 ? "same" : "same-" + std::to_string(i / 2), 1),
+                       [p](result<append_result> r) { p->set_value(std::move(r)); });
+  }
+  std::set<std::uint64_t> same_positions;
+  for (int i = 0; i < 20; ++i) {
+    auto r = futures[i].get();
+    ASSERT_TRUE(r);
+    if (i % 2) same_positions.insert(r.value().first.value);
+  }
+  EXPECT_EQ(same_positions.size(), 1u);
+  EXPECT_EQ(log_->head().value, 11u);
+}
+
+TEST_F(event_log_test, limits_are_refused_with_typed_errors) {
+  auto code_of = [&](append_request r) {
+    auto res = log_->append(std::move(r));
+    return res ? errc::ok : static_cast<errc>(res.error().code.value());
+  };
+  EXPECT_EQ(code_of(make_append("", "c", 1)), errc::invalid_stream_id);
+  EXPECT_EQ(code_of(make_append("has space", "c", 1)), errc::invalid_stream_id);
+  EXPECT_EQ(code_of(make_append(std::string("nul\0x", 5), "c", 1)), errc::invalid_stream_id);
+  EXPECT_EQ(code_of(make_append(std::string(129, 'a'), "c", 1)), errc::invalid_stream_id);
+  EXPECT_EQ(code_of(make_append("s", "", 1)), errc::invalid_command_id);
+  EXPECT_EQ(code_of(make_append("s", "with space", 1)), errc::invalid_command_id);
+  EXPECT_EQ(code_of(make_append("s", "c", 0)), errc::empty_append);
+  EXPECT_EQ(code_of(make_append("s", "c", 1001)), errc::too_many_events);
+  EXPECT_EQ(code_of(make_append("s", "c", 1, expected_version::any(), (1 << 20) + 1)), errc::event_too_large);
+  auto bad_type = make_append("s", "c", 1);
+  bad_type.events[0].type = "Bad Type";
+  EXPECT_EQ(code_of(bad_type), errc::invalid_event_type);
+  auto bad = log_->append(make_append("s", "c", 1001));
+  EXPECT_NE(bad.error().message.find("events"), std::string::npos) << "the message names the field";
+  EXPECT_EQ(log_->head().value, 0u);
+  EXPECT_EQ(code_of(make_append("cycle/BCA:II-2023.x_y", "c", 1)), errc::ok);
+}
+
+TEST_F(event_log_test, reads_streams_and_the_log_in_pages_both_ways) {
+  for (int i = 0; i < 10; ++i)
+    ASSERT_OK(log_->append(make_append(i % 2 ? "odd" : "even", "c" + std::to_string(i))));
+  // A stream whose id is a prefix of another must not see the other's events.
+  ASSERT_OK(log_->append(make_append("odd2", "c-odd2")));
+  ASSIGN_OR_FAIL(odd, log_->read_stream("odd", {2}, 100));
+  ASSERT_EQ(odd.size(), 4u);
+  EXPECT_EQ(odd[0]->record.stream_version(), 2u);
+  EXPECT_EQ(odd[0]->pos().value, 4u);
+  EXPECT_EQ(odd[0]->record.actor().person(), "Đại tá Nguyễn Văn A");
+  ASSIGN_OR_FAIL(page, log_->read_all({3}, 4));
+  ASSERT_EQ(page.size(), 4u);
+  EXPECT_EQ(page.front()->pos().value, 3u);
+  EXPECT_EQ(page.back()->pos().value, 6u);
+  ASSIGN_OR_FAIL(back, log_->read_all({0}, 3, direction::backward));
+  ASSERT_EQ(back.size(), 3u);
+  EXPECT_EQ(back[0]->pos().value, 11u);
+  EXPECT_EQ(back[2]->pos().value, 9u);
+  ASSIGN_OR_FAIL(none, log_->read_all({12}, 3));
+  EXPECT_TRUE(none.empty());
+  ASSIGN_OR_FAIL(missing, log_->read_stream("missing", {1}, 10));
+  EXPECT_TRUE(missing.empty());
+  std::uint64_t seen = 0;
+  ASSIGN_OR_FAIL(last, log_->scan({5}, {8}, [&](const pb::EventRecord& r, const hash256&) {
+    EXPECT_EQ(r.position(), 5 + seen);
+    ++seen;
+    return true;
+  }));
+  EXPECT_EQ(seen, 4u);
+  EXPECT_EQ(last.value, 8u);
+}
+
+TEST_F(event_log_test, positions_continue_and_chain_holds_after_reopen) {
+  ASSIGN_OR_FAIL(a, log_->append(make_append("s", "c1", 3)));
+  reopen();
+  EXPECT_EQ(log_->head().value, 3u);
+  ASSIGN_OR_FAIL(b, log_->append(make_append("s", "c2", 1, expected_version::exact({3}))));
+  EXPECT_EQ(b.first.value, 4u);
+  EXPECT_EQ(b.version.value, 4u);
+  ASSIGN_OR_FAIL(report, log_->verify({1}, {UINT64_MAX}));
+  EXPECT_TRUE(report.ok) << report.what;
+  EXPECT_EQ(report.records, 4u);
+  ASSIGN_OR_FAIL(events, log_->read_all({1}, 10));
+  EXPECT_EQ(events[3]->record.prev_hash(),
+            std::string(reinterpret_cast<const char*>(events[2]->hash.data()), 32));
+  EXPECT_EQ(events[0]->record.prev_hash(), std::string(32, '\0'));
+}
+
+TEST_F(event_log_test, concurrent_appenders_get_unique_gapless_positions_and_ordered_versions) {
+  constexpr int threads = 8, per_thread = 200;
+  std::vector<std::thread> pool;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      for (int i = 0; i < per_thread; ++i) {
+        auto r = log_->append(make_append("stream-" + std::to_string(i % 4),
+                                          "t" + std::to_string(t) + "-" + std::to_string(i)));
+        if (!r) ++failures;
+      }
+    });
+  }
+  for (auto& th : pool) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(log_->head().value, std::uint64_t{threads * per_thread});
+  ASSIGN_OR_FAIL(all, log_->read_all({1}, 100000));
+  std::map<std::string, std::uint64_t> versions;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(all[i]->pos().value, i + 1);
+    auto& v = versions[all[i]->record.stream_id()];
+    EXPECT_EQ(all[i]->record.stream_version(), v + 1);
+    v = all[i]->record.stream_version();
+  }
+  ASSIGN_OR_FAIL(report, log_->verify({1}, {UINT64_MAX}));
+  EXPECT_TRUE(report.ok) << report.what;
+}
+
+TEST_F(event_log_test, listeners_see_every_durable_batch_in_order) {
+  std::mutex mu;
+  std::vector<std::uint64_t> seen;
+  auto id = log_->add_commit_listener([&](const std::vector<event_ptr>& batch) {
+    std::lock_guard lk(mu);
+    for (auto& e : batch) {
+      EXPECT_LE(e->pos().value, log_->head().value) << "listeners see only durable events";
+      seen.push_back(e->pos().value);
+    }
+  });
+  std::vector<std::thread> pool;
+  for (int t = 0; t < 4; ++t)
+    pool.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i)
+        EXPECT_OK(log_->append(make_append("s", std::to_string(t) + "-" + std::to_string(i), 2)));
+    });
+  for (auto& th : pool) th.join();
+  log_->remove_commit_listener(id);
+  ASSERT_EQ(seen.size(), 400u);
+  for (std::size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i], i + 1);
+}
+
+TEST_F(event_log_test, appends_after_close_are_refused_and_queued_ones_complete) {
+  std::atomic<int> done{0};
+  for (int i = 0; i < 100; ++i)
+    log_->append_async(make_append("s", "q" + std::to_string(i)), [&](result<append_result> r) {
+      EXPECT_TRUE(r.has_value());
+      ++done;
+    });
+  log_.reset();
+  EXPECT_EQ(done.load(), 100);
+  reopen();
+  EXPECT_EQ(log_->head().value, 100u);
+}
+
+TEST_F(event_log_test, buffered_mode_acknowledges_without_sync_and_keeps_order) {
+  log_.reset();
+  auto r =
+      event_log::open(log_options{.path = dir_.sub("buffered"), .durability_mode = durability::buffered});
+  ASSERT_TRUE(r);
+  auto log = std::move(r).value();
+  for (int i = 0; i < 10; ++i) ASSERT_OK(log->append(make_append("s", "b" + std::to_string(i))));
+  EXPECT_EQ(log->head().value, 10u);
+}
+
+}  // namespace
+}  // namespace thidua::storage

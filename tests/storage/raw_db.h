@@ -1,0 +1,38 @@
+#pragma once
+// Opens a closed log's RocksDB directly, to alter bytes behind the log's back.
+
+#include <rocksdb/db.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace thidua::testing {
+
+class raw_db {
+ public:
+  explicit raw_db(const std::string& path) {
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (const char* n :
+         {"default", "events", "streams", "commands", "projections", "checkpoints", "timers", "meta"})
+      cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    rocksdb::DB* db = nullptr;
+    status_ = rocksdb::DB::Open(rocksdb::Options(), path, cfs, &handles_, &db);
+    db_.reset(db);
+  }
+  ~raw_db() {
+    for (auto* h : handles_) (void)db_->DestroyColumnFamilyHandle(h);
+    if (db_) (void)db_->Close();
+  }
+  bool ok() const { return status_.ok(); }
+  rocksdb::DB* db() { return db_.get(); }
+  rocksdb::ColumnFamilyHandle* events() { return handles_[1]; }
+  rocksdb::ColumnFamilyHandle* meta() { return handles_[7]; }
+
+ private:
+  rocksdb::Status status_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+};
+
+}  // namespace thidua::testing
