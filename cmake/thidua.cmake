@@ -1,6 +1,10 @@
 # One place for the build rules every target shares: warnings as errors, sanitizers, include root.
 
 set(THIDUA_WARNINGS -Wall -Wextra -Werror -Wshadow -Wnon-virtual-dtor)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+  # GCC 12 reports -Wrestrict inside libstdc++'s std::string concatenation at -O3 (GCC bug 105329).
+  list(APPEND THIDUA_WARNINGS -Wno-restrict)
+endif()
 
 function(thidua_apply_flags target)
   target_compile_options(${target} PRIVATE ${THIDUA_WARNINGS})

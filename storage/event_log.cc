@@ -3,9 +3,11 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
 
+#include <cstring>
 #include <filesystem>
 #include <future>
 
@@ -23,6 +25,21 @@ constexpr const char* column_families[] = {"default",     "events",      "stream
 rocksdb::Slice slice(std::string_view s) {
   return {s.data(), s.size()};
 }
+
+// The stream id part of a stream-index key (up to and including its 0x00). RocksDB keeps one insert hint per
+// prefix, so appends to many streams at once still insert each stream's keys in order cheaply.
+class stream_id_prefix final : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "thidua.stream_id_prefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    const void* zero = std::memchr(key.data(), 0, key.size());
+    return {key.data(),
+            zero ? static_cast<std::size_t>(static_cast<const char*>(zero) - key.data()) + 1 : key.size()};
+  }
+  bool InDomain(const rocksdb::Slice& key) const override {
+    return std::memchr(key.data(), 0, key.size()) != nullptr;
+  }
+};
 
 result<event_ptr> decode_value(std::string_view value, std::uint64_t expected_position) {
   auto f = codec::parse_frame(value);
@@ -123,6 +140,11 @@ const log_options& event_log::options() const {
   return impl_->options;
 }
 
+log_stats event_log::stats() const {
+  return {impl_->stat_appends.load(), impl_->stat_events.load(), impl_->stat_batches.load(),
+          impl_->stat_syncs.load()};
+}
+
 result<std::unique_ptr<event_log>> event_log::open(log_options options) {
   if (options.path.empty()) return make_error(errc::invalid_argument, "path: the data dir must be named");
   auto im = std::make_unique<impl>();
@@ -148,6 +170,12 @@ result<std::unique_ptr<event_log>> event_log::open(log_options options) {
     }
     cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     if (n == "events") cf.write_buffer_size = 64 << 20;
+    if (n == "streams") cf.memtable_insert_with_hint_prefix_extractor = std::make_shared<stream_id_prefix>();
+    if (n == "commands") {
+      // Most command ids are new: a memtable bloom filter answers "not here" without walking the skiplist.
+      cf.memtable_prefix_bloom_size_ratio = 0.05;
+      cf.memtable_whole_key_filtering = true;
+    }
     descriptors.emplace_back(n, cf);
   }
   rocksdb::DB* raw = nullptr;

@@ -59,6 +59,14 @@ struct verify_report {
   std::uint64_t records = 0;  // how many records were checked
 };
 
+// Counters since open, for metrics and benchmarks.
+struct log_stats {
+  std::uint64_t appends = 0;  // appends completed (including refused ones)
+  std::uint64_t events = 0;   // events written
+  std::uint64_t batches = 0;  // WriteBatches written by the writer
+  std::uint64_t syncs = 0;    // WAL syncs
+};
+
 // Read-model writes of one projection step; committed with the projection's checkpoint in one batch.
 class projection_batch {
  public:
@@ -146,6 +154,7 @@ class event_log {
   static result<void> restore(const std::string& backup_dir, const std::string& data_dir);
 
   const log_options& options() const;
+  log_stats stats() const;
 
   struct impl;
 

@@ -6,6 +6,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -39,6 +40,7 @@ struct event_log::impl {
   // Readers see positions up to here and no further.
   std::atomic<std::uint64_t> durable_head{0};
   std::atomic<bool> poisoned{false};
+  std::atomic<std::uint64_t> stat_appends{0}, stat_events{0}, stat_batches{0}, stat_syncs{0};
 
   // Appends waiting for the writer.
   struct pending {
@@ -46,15 +48,26 @@ struct event_log::impl {
     append_callback done;
     std::optional<result<append_result>> outcome;
   };
-  std::mutex queue_mu;
-  std::condition_variable queue_cv;
+  // One mutex guards the queue, the hand-over to the sync thread and the flags below.
+  std::mutex mu;
+  std::condition_variable queue_cv;  // the writer waits here for appends
+  std::condition_variable sync_cv;   // the sync thread waits here for written batches
   std::vector<pending> queue;
-  bool stopping = false;  // guarded by queue_mu
+  bool stopping = false;
+  bool writer_busy = false;  // the writer holds items it has not handed over yet
+  bool writer_done = false;
+  bool writer_waiting = false;  // only then do appenders pay for a wake-up
+  bool sync_waiting = false;
+  // How long the sync thread waits for the writer to finish what is queued before syncing without it.
+  static constexpr auto max_sync_delay = std::chrono::microseconds(500);
 
   // The tail, owned by the writer thread alone.
   std::uint64_t next_position = 1;
   hash256 last_hash = genesis_hash;
   std::unordered_map<std::string, std::uint64_t> versions;
+  std::vector<rocksdb::Slice> command_keys;
+  std::vector<rocksdb::PinnableSlice> command_values;
+  std::vector<rocksdb::Status> command_status;
 
   // Batches written (not yet synced), handed from the writer to the sync thread in order.
   struct written_batch {
@@ -62,10 +75,7 @@ struct event_log::impl {
     std::vector<event_ptr> events;    // only when a listener is registered
     std::uint64_t last_position = 0;  // 0 when the batch wrote nothing
   };
-  std::mutex sync_mu;
-  std::condition_variable sync_cv;
   std::deque<written_batch> to_sync;
-  bool writer_done = false;  // guarded by sync_mu
 
   std::mutex listeners_mu;
   std::vector<std::pair<std::uint64_t, commit_listener>> listeners;

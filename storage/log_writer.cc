@@ -2,6 +2,7 @@
 // sync thread makes the WAL durable once for all batches written before its sync began and completes them in
 // order.
 
+#include <pthread.h>
 #include <rocksdb/options.h>
 
 #include "storage/keys.h"
@@ -26,13 +27,19 @@ append_result to_result(const pb::AppendOutcome& o, bool duplicate) {
 }  // namespace
 
 void event_log::impl::start_threads() {
-  writer_thread = std::thread([this] { writer_loop(); });
-  sync_thread = std::thread([this] { sync_loop(); });
+  writer_thread = std::thread([this] {
+    pthread_setname_np(pthread_self(), "log-writer");
+    writer_loop();
+  });
+  sync_thread = std::thread([this] {
+    pthread_setname_np(pthread_self(), "log-sync");
+    sync_loop();
+  });
 }
 
 void event_log::impl::stop_threads() {
   {
-    std::lock_guard lk(queue_mu);
+    std::lock_guard lk(mu);
     stopping = true;
   }
   queue_cv.notify_all();
@@ -62,7 +69,17 @@ void event_log::impl::build_batch(std::vector<pending>& items, written_batch& ou
   char position_value[8];
   rocksdb::ReadOptions ro;
 
-  for (auto& p : items) {
+  // One MultiGet for the whole batch: a repeat of an earlier command id writes nothing.
+  const std::size_t n = items.size();
+  command_keys.clear();
+  for (auto& p : items) command_keys.emplace_back(p.request.command_id);
+  command_values.resize(n);
+  for (auto& v : command_values) v.Reset();
+  command_status.resize(n);
+  db->MultiGet(ro, commands, n, command_keys.data(), command_values.data(), command_status.data());
+
+  for (std::size_t i = 0; i < n; ++i) {
+    auto& p = items[i];
     auto& r = p.request;
     if (auto it = in_batch.find(r.command_id); it != in_batch.end()) {
       append_result dup = *it->second;
@@ -70,9 +87,9 @@ void event_log::impl::build_batch(std::vector<pending>& items, written_batch& ou
       p.outcome.emplace(std::move(dup));
       continue;
     }
-    rocksdb::Status s = db->Get(ro, commands, r.command_id, &outcome_bytes);
+    const rocksdb::Status& s = command_status[i];
     if (s.ok()) {
-      if (!outcome.ParseFromString(outcome_bytes)) {
+      if (!outcome.ParseFromArray(command_values[i].data(), static_cast<int>(command_values[i].size()))) {
         p.outcome.emplace(make_error(errc::corruption, "command_id: the stored outcome does not parse"));
       } else {
         p.outcome.emplace(to_result(outcome, true));
@@ -159,6 +176,9 @@ void event_log::impl::build_batch(std::vector<pending>& items, written_batch& ou
     in_batch.emplace(r.command_id, &p.outcome->value());
   }
 
+  // Release what MultiGet pinned (memtables, blocks) now, not when the next batch comes.
+  for (auto& v : command_values) v.Reset();
+
   if (out.last_position != 0) {
     pb::ChainHead head;
     head.set_position(out.last_position);
@@ -175,10 +195,15 @@ void event_log::impl::writer_loop() {
   wo.sync = false;
   for (;;) {
     {
-      std::unique_lock lk(queue_mu);
-      queue_cv.wait(lk, [&] { return !queue.empty() || stopping; });
+      std::unique_lock lk(mu);
+      while (queue.empty() && !stopping) {
+        writer_waiting = true;
+        queue_cv.wait(lk);
+        writer_waiting = false;
+      }
       if (queue.empty()) break;
       items.swap(queue);
+      writer_busy = true;
     }
     written_batch batch;
     if (poisoned.load()) {
@@ -188,6 +213,7 @@ void event_log::impl::writer_loop() {
       build_batch(items, batch, wb);
       if (wb.Count() > 0) {
         rocksdb::Status s = db->Write(wo, &wb);
+        stat_batches.fetch_add(1, std::memory_order_relaxed);
         if (!s.ok()) {
           poisoned.store(true);
           batch.events.clear();
@@ -200,14 +226,17 @@ void event_log::impl::writer_loop() {
     }
     batch.items = std::move(items);
     items = {};
+    bool wake = false;
     {
-      std::lock_guard lk(sync_mu);
+      std::lock_guard lk(mu);
       to_sync.push_back(std::move(batch));
+      writer_busy = false;
+      wake = sync_waiting;
     }
-    sync_cv.notify_one();
+    if (wake) sync_cv.notify_one();
   }
   {
-    std::lock_guard lk(sync_mu);
+    std::lock_guard lk(mu);
     writer_done = true;
   }
   sync_cv.notify_one();
@@ -217,9 +246,14 @@ void event_log::impl::sync_loop() {
   std::deque<written_batch> work;
   for (;;) {
     {
-      std::unique_lock lk(sync_mu);
+      std::unique_lock lk(mu);
+      sync_waiting = true;
       sync_cv.wait(lk, [&] { return !to_sync.empty() || writer_done; });
       if (to_sync.empty()) break;
+      // Group commit: appends that arrive while earlier ones are being written join this sync rather than
+      // wait a whole sync for the next. The wait is bounded so a steady stream cannot starve the sync.
+      sync_cv.wait_for(lk, max_sync_delay, [&] { return (queue.empty() && !writer_busy) || writer_done; });
+      sync_waiting = false;
       work.swap(to_sync);
     }
     bool wrote = false;
@@ -227,6 +261,7 @@ void event_log::impl::sync_loop() {
     bool synced = true;
     if (wrote && options.durability_mode == durability::sync) {
       rocksdb::Status s = db->SyncWAL();
+      stat_syncs.fetch_add(1, std::memory_order_relaxed);
       if (!s.ok()) {
         // Like LevelDB: after a failed sync nothing written since the last good sync can be trusted.
         poisoned.store(true);
@@ -235,6 +270,8 @@ void event_log::impl::sync_loop() {
     }
     for (auto& b : work) {
       if (synced && b.last_position != 0) {
+        const std::uint64_t before = durable_head.load(std::memory_order_relaxed);
+        stat_events.fetch_add(b.last_position - before, std::memory_order_relaxed);
         durable_head.store(b.last_position, std::memory_order_release);
         if (!b.events.empty()) {
           std::lock_guard lk(listeners_mu);
@@ -245,6 +282,7 @@ void event_log::impl::sync_loop() {
         if (!synced && p.outcome->has_value()) {
           p.outcome.emplace(make_error(errc::log_poisoned, "the WAL sync failed; the append is not durable"));
         }
+        stat_appends.fetch_add(1, std::memory_order_relaxed);
         p.done(std::move(*p.outcome));
       }
     }
@@ -256,11 +294,12 @@ void event_log::append_async(append_request request, append_callback done) {
   if (auto e = check_append(request, impl_->options)) return done(std::move(*e));
   if (impl_->poisoned.load()) return done(make_error(errc::log_poisoned));
   {
-    std::unique_lock lk(impl_->queue_mu);
+    std::unique_lock lk(impl_->mu);
     if (!impl_->stopping) {
       impl_->queue.push_back({std::move(request), std::move(done), std::nullopt});
+      const bool wake = impl_->writer_waiting;
       lk.unlock();
-      impl_->queue_cv.notify_one();
+      if (wake) impl_->queue_cv.notify_one();
       return;
     }
   }

@@ -1,0 +1,60 @@
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string>
+
+#include "tools/bench/bench.h"
+
+namespace {
+
+void usage() {
+  std::puts(
+      "usage: thidua-bench log [--dir DIR] [--seconds S] [--event-bytes N]\n"
+      "  log   appends/s with 1, 16 and 64 appends in flight (sync durability) and replay events/s,\n"
+      "        each beside raw RocksDB measured in the same run on the same disk.\n"
+      "  --dir          where to create the databases (default: a new dir under /var/tmp, removed after)\n"
+      "  --seconds      length of each timed phase (default: 3)\n"
+      "  --event-bytes  size of one stored event (default: 500)");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
+    usage();
+    return argc < 2 ? 2 : 0;
+  }
+  std::string what = argv[1];
+  thidua::bench::args a;
+  bool own_dir = true;
+  for (int i = 2; i < argc; ++i) {
+    std::string opt = argv[i];
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "%s needs a value\n", opt.c_str());
+      return 2;
+    }
+    std::string val = argv[++i];
+    if (opt == "--dir") {
+      a.dir = val;
+      own_dir = false;
+    } else if (opt == "--seconds") {
+      a.seconds = std::stod(val);
+    } else if (opt == "--event-bytes") {
+      a.event_bytes = std::stoul(val);
+    } else {
+      std::fprintf(stderr, "unknown option %s\n", opt.c_str());
+      return 2;
+    }
+  }
+  if (own_dir) a.dir = "/var/tmp/thidua-bench-" + std::to_string(::getpid());
+  int rc = 2;
+  if (what == "log") {
+    rc = thidua::bench::run_log(a);
+  } else {
+    usage();
+  }
+  if (own_dir) std::filesystem::remove_all(a.dir);
+  return rc;
+}

@@ -1,0 +1,224 @@
+// thidua-bench log: the event log against raw RocksDB on the same disk, in the same run.
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "storage/event_log.h"
+#include "storage/keys.h"
+#include "tools/bench/bench.h"
+
+namespace thidua::bench {
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+struct figure {
+  std::string name;
+  double per_second = 0;
+  double baseline = 0;
+};
+
+std::unique_ptr<rocksdb::DB> open_raw(const std::string& path) {
+  rocksdb::Options o;
+  o.create_if_missing = true;
+  o.max_background_jobs = 2;
+  o.write_buffer_size = 64 << 20;
+  rocksdb::DB* db = nullptr;
+  auto s = rocksdb::DB::Open(o, path, &db);
+  if (!s.ok()) {
+    std::fprintf(stderr, "raw open: %s\n", s.ToString().c_str());
+    std::exit(1);
+  }
+  return std::unique_ptr<rocksdb::DB>(db);
+}
+
+// Raw RocksDB: one thread, synced WriteBatches of `batch` puts, back to back.
+double raw_sync_batches(const std::string& path, std::size_t batch, std::size_t value_bytes, double seconds,
+                        std::uint64_t& key) {
+  auto db = open_raw(path);
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  std::string value(value_bytes, 'v');
+  rocksdb::WriteBatch wb;
+  std::uint64_t written = 0;
+  auto start = clock_type::now();
+  while (seconds_since(start) < seconds) {
+    wb.Clear();
+    for (std::size_t i = 0; i < batch; ++i) wb.Put(storage::keys::event_key(++key), value);
+    if (!db->Write(wo, &wb).ok()) std::exit(1);
+    written += batch;
+  }
+  return written / seconds_since(start);
+}
+
+// The event log with `in_flight` appends outstanding: each completion submits the next append at once.
+double log_appends(storage::event_log& log, int in_flight, std::size_t payload_bytes, double seconds,
+                   const std::string& tag) {
+  struct slot {
+    std::string stream;
+    std::uint64_t version = 0;
+  };
+  std::vector<slot> slots(in_flight);
+  std::atomic<std::uint64_t> done{0};
+  std::atomic<std::uint64_t> failed{0};
+  std::atomic<bool> stop{false};
+  std::atomic<int> active{in_flight};
+  std::mutex mu;
+  std::condition_variable cv;
+  std::atomic<std::uint64_t> seq{0};
+  const std::string payload(payload_bytes, 'p');
+
+  std::function<void(int)> submit = [&](int i) {
+    storage::append_request r;
+    r.stream_id = slots[i].stream;
+    r.expected = storage::expected_version::exact({slots[i].version});
+    r.command_id = tag + "-" + std::to_string(seq.fetch_add(1));
+    r.recorded_at_ms = 1'700'000'000'000;
+    r.actor.set_unit_id("bench-unit");
+    r.actor.set_role("member");
+    r.events.push_back({"Bench.Event", payload});
+    log.append_async(std::move(r), [&, i](result<storage::append_result> res) {
+      if (res) {
+        slots[i].version = res.value().version.value;
+        done.fetch_add(1, std::memory_order_relaxed);
+      } else {
+        failed.fetch_add(1);
+      }
+      if (stop.load(std::memory_order_relaxed) || !res) {
+        if (active.fetch_sub(1) == 1) {
+          std::lock_guard lk(mu);
+          cv.notify_all();
+        }
+        return;
+      }
+      submit(i);
+    });
+  };
+  for (int i = 0; i < in_flight; ++i) slots[i].stream = tag + "-stream-" + std::to_string(i);
+  auto start = clock_type::now();
+  for (int i = 0; i < in_flight; ++i) submit(i);
+  while (seconds_since(start) < seconds) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const std::uint64_t counted = done.load();
+  const double elapsed = seconds_since(start);
+  stop = true;
+  std::unique_lock lk(mu);
+  cv.wait(lk, [&] { return active.load() == 0; });
+  if (failed.load() != 0) {
+    std::fprintf(stderr, "%llu appends failed\n", static_cast<unsigned long long>(failed.load()));
+    std::exit(1);
+  }
+  return counted / elapsed;
+}
+
+double raw_scan(const std::string& path, std::uint64_t& count) {
+  rocksdb::Options o;
+  rocksdb::DB* raw = nullptr;
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  for (const char* n :
+       {"default", "events", "streams", "commands", "projections", "checkpoints", "timers", "meta"})
+    cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  if (!rocksdb::DB::OpenForReadOnly(o, path, cfs, &handles, &raw).ok()) std::exit(1);
+  std::unique_ptr<rocksdb::DB> db(raw);
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  ro.readahead_size = 2 << 20;
+  std::uint64_t bytes = 0;
+  count = 0;
+  auto start = clock_type::now();
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, handles[1]));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      bytes += it->key().size() + it->value().size();
+      ++count;
+    }
+  }
+  const double rate = count / seconds_since(start);
+  for (auto* h : handles) (void)db->DestroyColumnFamilyHandle(h);
+  if (bytes == 0) std::exit(1);
+  return rate;
+}
+
+double log_replay(storage::event_log& log, std::uint64_t& count) {
+  count = 0;
+  std::uint64_t bytes = 0;
+  auto start = clock_type::now();
+  auto r = log.scan({1}, {UINT64_MAX}, [&](const storage::pb::EventRecord& rec, const storage::hash256&) {
+    bytes += rec.payload().size();
+    ++count;
+    return true;
+  });
+  if (!r) std::exit(1);
+  return count / seconds_since(start);
+}
+
+}  // namespace
+
+int run_log(const args& a) {
+  namespace fs = std::filesystem;
+  fs::create_directories(a.dir);
+  const std::string raw_path = a.dir + "/raw";
+  const std::string log_path = a.dir + "/log";
+  // The stored record carries ~110 bytes of envelope (ids, actor, hashes) beside the payload.
+  const std::size_t payload = a.event_bytes > 120 ? a.event_bytes - 110 : 10;
+
+  std::vector<figure> figures;
+  auto opened = storage::event_log::open(storage::log_options{.path = log_path});
+  if (!opened) {
+    std::fprintf(stderr, "open: %s\n", opened.error().message.c_str());
+    return 1;
+  }
+  auto log = std::move(opened).value();
+  std::uint64_t raw_key = 0;
+  for (int n : {1, 16, 64}) {
+    // Interleave the baseline and the log so drift on a noisy machine hits both alike.
+    const double raw = raw_sync_batches(raw_path, n, a.event_bytes, a.seconds / 2, raw_key);
+    const auto before = log->stats();
+    const double ours = log_appends(*log, n, payload, a.seconds, "a" + std::to_string(n));
+    const auto after = log->stats();
+    std::printf("  %d in flight: %.1f events per sync, %.1f events per batch\n", n,
+                double(after.events - before.events) / double(after.syncs - before.syncs),
+                double(after.events - before.events) / double(after.batches - before.batches));
+    const double raw2 = raw_sync_batches(raw_path, n, a.event_bytes, a.seconds / 2, raw_key);
+    figures.push_back({"append, " + std::to_string(n) + " in flight (sync)", ours, (raw + raw2) / 2});
+  }
+  std::uint64_t stored_bytes = 0;
+  {
+    auto last = log->read_all({0}, 1, storage::direction::backward);
+    if (last && !last.value().empty()) stored_bytes = last.value()[0]->record.ByteSizeLong() + 33;
+  }
+  const std::uint64_t events_in_log = log->head().value;
+  log.reset();
+  // Replay over the same database: the raw scan reads the events column family with a plain iterator.
+  double raw_best = 0, ours_best = 0;
+  std::uint64_t raw_count = 0, ours_count = 0;
+  for (int round = 0; round < 2; ++round) {
+    raw_best = std::max(raw_best, raw_scan(log_path, raw_count));
+    auto reopened = storage::event_log::open(storage::log_options{.path = log_path});
+    if (!reopened) return 1;
+    ours_best = std::max(ours_best, log_replay(*reopened.value(), ours_count));
+  }
+  figures.push_back({"replay (decoded records)", ours_best, raw_best});
+
+  std::printf("thidua-bench log: %llu events in the log, %llu bytes per stored event, dir %s\n",
+              static_cast<unsigned long long>(events_in_log), static_cast<unsigned long long>(stored_bytes),
+              a.dir.c_str());
+  std::printf("%-34s %14s %14s %8s\n", "what", "events/s", "raw RocksDB/s", "ratio");
+  for (auto& f : figures)
+    std::printf("%-34s %14.0f %14.0f %8.2f\n", f.name.c_str(), f.per_second, f.baseline,
+                f.per_second / f.baseline);
+  std::printf("append64_vs_raw=%.2f replay_vs_raw=%.2f\n", figures[2].per_second / figures[2].baseline,
+              figures[3].per_second / figures[3].baseline);
+  return 0;
+}
+
+}  // namespace thidua::bench
