@@ -1,0 +1,47 @@
+#pragma once
+// The contract between the engine and a workflow. The engine is written against this and nothing else: it
+// would run any workflow that provides these types and functions (its tests use a bank account).
+
+#include <concepts>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace thidua::engine {
+
+// A decider D supplies, as static members:
+//   state, command, event, actor, rejection   types; rejection has string members code, field, message_en,
+//                                              message_vi
+//   initial()                                 the state of a stream with no events
+//   stream_of(command)                        which stream a command acts on
+//   decide(state, command, actor, now_ms)     the events to record, or a rejection; pure
+//   evolve(state, event)                      the state after an event; pure and total
+//   event_type(event)                         a stable type name (never a class name)
+//   encode(event) / decode(type, bytes)       the payload bytes of an event
+//   actor_unit(actor), actor_person(actor), actor_role(actor)   what the log records of who acted
+template <class D>
+concept decider = requires(const typename D::state& s, const typename D::command& c,
+                           const typename D::event& e, const typename D::actor& a,
+                           const typename D::rejection& r, std::int64_t now, std::string_view text) {
+  { D::initial() } -> std::same_as<typename D::state>;
+  { D::stream_of(c) } -> std::convertible_to<std::string>;
+  {
+    D::decide(s, c, a, now)
+    } -> std::same_as<std::variant<std::vector<typename D::event>, typename D::rejection>>;
+  { D::evolve(s, e) } -> std::same_as<typename D::state>;
+  { D::event_type(e) } -> std::convertible_to<std::string>;
+  { D::encode(e) } -> std::same_as<std::string>;
+  { D::decode(text, text) } -> std::same_as<std::optional<typename D::event>>;
+  { D::actor_unit(a) } -> std::convertible_to<std::string>;
+  { D::actor_person(a) } -> std::convertible_to<std::string>;
+  { D::actor_role(a) } -> std::convertible_to<std::string>;
+  { r.code } -> std::convertible_to<std::string>;
+  { r.field } -> std::convertible_to<std::string>;
+  { r.message_en } -> std::convertible_to<std::string>;
+  { r.message_vi } -> std::convertible_to<std::string>;
+};
+
+}  // namespace thidua::engine

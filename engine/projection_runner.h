@@ -1,0 +1,88 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "storage/event_log.h"
+
+namespace thidua::engine {
+
+// What a projection may read and write while it applies events: reads see the step's own writes first.
+class projection_context {
+ public:
+  projection_context(const storage::event_log& log, std::string name) : log_(log), name_(std::move(name)) {}
+  result<std::optional<std::string>> get(const std::string& key) const;
+  void put(std::string key, std::string value);
+  void erase(std::string key);
+
+ private:
+  friend class projection_runner;
+  const storage::event_log& log_;
+  std::string name_;
+  std::map<std::string, std::optional<std::string>> pending_;  // nullopt = erased
+};
+
+// A read model built from the log. apply() must be deterministic: a rebuild from position 0 must give the
+// same read model as the live run did.
+class projection {
+ public:
+  virtual ~projection() = default;
+  // Stable name: [a-z0-9_.-], at most 64 bytes. Changing it starts a new read model.
+  virtual std::string name() const = 0;
+  virtual result<void> apply(const storage::pb::EventRecord& event, projection_context& ctx) = 0;
+};
+
+struct runner_options {
+  // Events applied per committed step (read-model writes and checkpoint in one batch). Default: 512.
+  std::size_t batch_events = 512;
+};
+
+// Runs one projection on its own thread: reads the log from the projection's checkpoint, applies events in
+// order, and commits each step's writes with the new checkpoint in one WriteBatch. After a restart it resumes
+// from its checkpoint.
+// Lifecycle: start() once, stop() (or the destructor) once. rebuild() may be called while running.
+// Concurrency: all members are thread-safe.
+class projection_runner {
+ public:
+  projection_runner(storage::event_log& log, projection& p, runner_options options = {});
+  ~projection_runner();
+  projection_runner(const projection_runner&) = delete;
+  projection_runner& operator=(const projection_runner&) = delete;
+
+  void start();
+  void stop();
+  // Erases the read model and applies the whole log again. Returns once the erase is done; the rebuild runs
+  // on.
+  result<void> rebuild();
+  // Waits until the projection has applied position `p`; false on timeout.
+  bool wait_for(storage::position p, std::chrono::milliseconds timeout);
+  storage::position checkpoint() const;
+  // The last error the projection stopped on, if it is stuck.
+  std::optional<error> failure() const;
+
+ private:
+  void loop();
+  result<std::uint64_t> step(std::uint64_t from);
+
+  storage::event_log& log_;
+  projection& projection_;
+  const runner_options options_;
+  mutable std::mutex mu_;
+  std::condition_variable wake_;     // new events, stop or rebuild
+  std::condition_variable applied_;  // checkpoint moved
+  std::uint64_t checkpoint_ = 0;
+  std::uint64_t head_seen_ = 0;
+  bool stopping_ = false;
+  bool rebuild_requested_ = false;
+  std::optional<error> failure_;
+  std::uint64_t listener_id_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace thidua::engine

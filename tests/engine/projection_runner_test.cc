@@ -1,0 +1,128 @@
+#include "engine/projection_runner.h"
+
+#include "engine/errc.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "tests/storage/log_test_util.h"
+#include "tests/support/test_support.h"
+
+namespace thidua::engine {
+namespace {
+
+using thidua::testing::make_append;
+using thidua::testing::temp_dir;
+
+// Counts events and payload bytes per stream.
+class stream_counts final : public projection {
+ public:
+  explicit stream_counts(std::string name = "stream_counts") : name_(std::move(name)) {}
+  std::string name() const override { return name_; }
+  result<void> apply(const storage::pb::EventRecord& e, projection_context& ctx) override {
+    auto current = ctx.get(e.stream_id());
+    if (!current) return current.error();
+    const long n = current.value() ? std::stol(*current.value()) : 0;
+    ctx.put(e.stream_id(), std::to_string(n + 1));
+    ctx.put("last", std::to_string(e.position()));
+    return success();
+  }
+
+ private:
+  std::string name_;
+};
+
+std::map<std::string, std::string> read_model(const storage::event_log& log, const std::string& name) {
+  std::map<std::string, std::string> out;
+  EXPECT_TRUE(log.projection_scan(name, "", [&](std::string_view k, std::string_view v) {
+    out.emplace(k, v);
+    return true;
+  }));
+  return out;
+}
+
+class runner_test : public ::testing::Test {
+ protected:
+  void SetUp() override { reopen(); }
+  void reopen() {
+    log_.reset();
+    auto r = storage::event_log::open(storage::log_options{.path = dir_.sub("db")});
+    ASSERT_TRUE(r);
+    log_ = std::move(r).value();
+  }
+  void append_many(int n) {
+    for (int i = 0; i < n; ++i)
+      ASSERT_TRUE(log_->append(make_append("s" + std::to_string(i % 7), "c" + std::to_string(seq_++))));
+  }
+  temp_dir dir_;
+  std::unique_ptr<storage::event_log> log_;
+  int seq_ = 0;
+};
+
+TEST_F(runner_test, follows_the_log_and_resumes_from_its_checkpoint_equal_to_a_rebuild) {
+  stream_counts p;
+  append_many(1000);
+  {
+    projection_runner runner(*log_, p, runner_options{.batch_events = 100});
+    runner.start();
+    ASSERT_TRUE(runner.wait_for(log_->head(), std::chrono::seconds(10)));
+    append_many(500);
+    ASSERT_TRUE(runner.wait_for(log_->head(), std::chrono::seconds(10)));
+    EXPECT_EQ(runner.checkpoint().value, 1500u);
+  }
+  append_many(250);  // while no runner runs
+  reopen();
+  {
+    projection_runner runner(*log_, p);
+    runner.start();
+    ASSERT_TRUE(runner.wait_for(log_->head(), std::chrono::seconds(10)));
+  }
+  auto resumed = read_model(*log_, "stream_counts");
+  EXPECT_EQ(resumed["s0"], "251");  // 143 + 72 + 36
+  EXPECT_EQ(resumed["last"], "1750");
+
+  stream_counts fresh("stream_counts_fresh");
+  projection_runner rebuild(*log_, fresh);
+  rebuild.start();
+  ASSERT_TRUE(rebuild.wait_for(log_->head(), std::chrono::seconds(10)));
+  EXPECT_EQ(read_model(*log_, "stream_counts_fresh"), resumed);
+}
+
+TEST_F(runner_test, rebuild_while_running_gives_the_same_read_model) {
+  stream_counts p;
+  projection_runner runner(*log_, p);
+  runner.start();
+  append_many(700);
+  ASSERT_TRUE(runner.wait_for(log_->head(), std::chrono::seconds(10)));
+  auto before = read_model(*log_, "stream_counts");
+  ASSERT_OK(runner.rebuild());
+  ASSERT_TRUE(runner.wait_for(log_->head(), std::chrono::seconds(10)));
+  EXPECT_EQ(read_model(*log_, "stream_counts"), before);
+  EXPECT_FALSE(runner.wait_for({log_->head().value + 1}, std::chrono::milliseconds(20)));
+}
+
+class failing final : public projection {
+ public:
+  std::string name() const override { return "failing"; }
+  result<void> apply(const storage::pb::EventRecord& e, projection_context& ctx) override {
+    if (e.position() == 5) return make_error(errc::undecodable_event, "position 5 is bad");
+    ctx.put("last", std::to_string(e.position()));
+    return success();
+  }
+};
+
+TEST_F(runner_test, a_failing_projection_stops_before_the_bad_event_and_says_why) {
+  failing p;
+  projection_runner runner(*log_, p, runner_options{.batch_events = 2});
+  runner.start();
+  append_many(10);
+  ASSERT_TRUE(runner.wait_for({4}, std::chrono::seconds(10)));
+  EXPECT_FALSE(runner.wait_for({5}, std::chrono::milliseconds(100)));
+  auto f = runner.failure();
+  ASSERT_TRUE(f.has_value());
+  EXPECT_NE(f->message.find("position 5"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace thidua::engine
