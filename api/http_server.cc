@@ -1,0 +1,181 @@
+#include "api/http_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/version.hpp>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
+#include <vector>
+
+namespace thidua::api {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// One connection: owns itself through shared_from_this, reads a request, writes the reply, repeats.
+class session : public std::enable_shared_from_this<session> {
+ public:
+  session(tcp::socket socket, const http_options& options, const http_server::handler& h)
+      : stream_(std::move(socket)), options_(options), handler_(h) {}
+
+  void run() {
+    asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&session::do_read, shared_from_this()));
+  }
+
+  void close() {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+      beast::error_code ec;
+      self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+      self->stream_.close();
+    });
+  }
+
+ private:
+  void do_read() {
+    parser_.emplace();
+    parser_->header_limit(options_.header_limit);
+    parser_->body_limit(options_.body_limit);
+    stream_.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&session::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == asio::error::operation_aborted)
+      return shutdown();
+    if (ec) {
+      const bool too_big = ec == http::error::header_limit || ec == http::error::body_limit;
+      http_reply r{too_big ? 413u : 400u, "application/json; charset=utf-8",
+                   std::string(R"({"code":")") + (too_big ? "REQUEST_TOO_LARGE" : "BAD_REQUEST") +
+                       R"(","message":")" + ec.message() + "\"}"};
+      return write(std::move(r), false);
+    }
+    auto& req = parser_->get();
+    http_reply r = handler_({std::string(req.method_string()), std::string(req.target())});
+    write(std::move(r), req.keep_alive());
+  }
+
+  void write(http_reply r, bool keep_alive) {
+    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), 11);
+    res->set(http::field::server, "thidua-server");
+    res->set(http::field::content_type, r.content_type);
+    res->keep_alive(keep_alive);
+    res->body() = std::move(r.body);
+    res->prepare_payload();
+    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+      if (ec || !res->keep_alive()) return self->shutdown();
+      self->do_read();
+    });
+  }
+
+  void shutdown() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  const http_options& options_;
+  const http_server::handler& handler_;
+};
+
+}  // namespace
+
+struct http_server::impl {
+  http_options options;
+  handler handle;
+  asio::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  std::vector<std::thread> threads;
+  std::uint16_t port = 0;
+  std::mutex mu;
+  std::vector<std::weak_ptr<session>> sessions;
+
+  void do_accept() {
+    acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted) return;
+      if (!ec) {
+        auto s = std::make_shared<session>(std::move(socket), options, handle);
+        {
+          std::lock_guard lk(mu);
+          std::erase_if(sessions, [](const auto& w) { return w.expired(); });
+          sessions.push_back(s);
+        }
+        s->run();
+      } else {
+        spdlog::warn("accept: {}", ec.message());
+      }
+      do_accept();
+    });
+  }
+};
+
+http_server::http_server(http_options options, handler h) : impl_(std::make_unique<impl>()) {
+  impl_->options = std::move(options);
+  impl_->handle = std::move(h);
+}
+
+http_server::~http_server() {
+  stop();
+}
+
+std::string http_server::start() {
+  beast::error_code ec;
+  auto address = asio::ip::make_address(impl_->options.address, ec);
+  if (ec) return "listen address " + impl_->options.address + ": " + ec.message();
+  tcp::endpoint endpoint(address, impl_->options.port);
+  auto& a = impl_->acceptor;
+  a.open(endpoint.protocol(), ec);
+  if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) a.bind(endpoint, ec);
+  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec)
+    return "listen on " + impl_->options.address + ":" + std::to_string(impl_->options.port) + ": " +
+           ec.message();
+  impl_->port = a.local_endpoint().port();
+  impl_->do_accept();
+  for (int i = 0; i < std::max(1, impl_->options.threads); ++i)
+    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  return {};
+}
+
+void http_server::stop() {
+  if (impl_->threads.empty()) return;
+  asio::post(impl_->ioc, [this] {
+    beast::error_code ec;
+    impl_->acceptor.close(ec);
+  });
+  {
+    std::lock_guard lk(impl_->mu);
+    for (auto& w : impl_->sessions)
+      if (auto s = w.lock()) s->close();
+  }
+  // Connections close on their own strands; give them up to two seconds, then stop the loop regardless.
+  for (int i = 0; i < 200; ++i) {
+    std::lock_guard lk(impl_->mu);
+    std::erase_if(impl_->sessions, [](const auto& w) { return w.expired(); });
+    if (impl_->sessions.empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads) t.join();
+  impl_->threads.clear();
+}
+
+std::uint16_t http_server::port() const {
+  return impl_->port;
+}
+
+}  // namespace thidua::api

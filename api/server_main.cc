@@ -1,0 +1,112 @@
+// thidua-server: the event log, the engine and the network API in one process.
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "api/http_server.h"
+#include "storage/event_log.h"
+
+namespace {
+
+struct server_flags {
+  std::string data_dir = "./data";
+  thidua::api::http_options http;
+};
+
+void usage() {
+  std::puts(
+      "usage: thidua-server [options]\n"
+      "  --data-dir DIR    where the event log lives (default: ./data; created if missing)\n"
+      "  --listen ADDR     address to bind (default: 127.0.0.1)\n"
+      "  --port N          port to bind, 0 = any free port (default: 8080)\n"
+      "  --threads N       network threads (default: 2)\n"
+      "  --help            this text\n"
+      "Stops cleanly on SIGINT or SIGTERM.");
+}
+
+// Returns false (after saying why) on a bad command line.
+bool parse(int argc, char** argv, server_flags& f, bool& help) {
+  for (int i = 1; i < argc; ++i) {
+    std::string opt = argv[i];
+    if (opt == "--help" || opt == "-h") {
+      help = true;
+      return true;
+    }
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "thidua-server: %s needs a value (see --help)\n", opt.c_str());
+      return false;
+    }
+    std::string val = argv[++i];
+    try {
+      if (opt == "--data-dir") {
+        f.data_dir = val;
+      } else if (opt == "--listen") {
+        f.http.address = val;
+      } else if (opt == "--port") {
+        const int p = std::stoi(val);
+        if (p < 0 || p > 65535) throw std::out_of_range("port");
+        f.http.port = static_cast<std::uint16_t>(p);
+      } else if (opt == "--threads") {
+        f.http.threads = std::stoi(val);
+        if (f.http.threads < 1 || f.http.threads > 64) throw std::out_of_range("threads");
+      } else {
+        std::fprintf(stderr, "thidua-server: unknown option %s (see --help)\n", opt.c_str());
+        return false;
+      }
+    } catch (const std::exception&) {
+      std::fprintf(stderr, "thidua-server: %s: invalid value '%s'\n", opt.c_str(), val.c_str());
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  server_flags flags;
+  bool help = false;
+  if (!parse(argc, argv, flags, help)) return 2;
+  if (help) {
+    usage();
+    return 0;
+  }
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+  auto opened = thidua::storage::event_log::open(thidua::storage::log_options{.path = flags.data_dir});
+  if (!opened) {
+    spdlog::critical("cannot open the event log in {}: {}", flags.data_dir, opened.error().message);
+    return 1;
+  }
+  auto log = std::move(opened).value();
+  spdlog::info("event log open in {} (head at position {})", flags.data_dir, log->head().value);
+
+  thidua::api::http_server server(flags.http, [&](const thidua::api::http_request_view& req) {
+    if (req.method == "GET" && req.target == "/healthz") {
+      return thidua::api::http_reply{200, "application/json; charset=utf-8",
+                                     R"({"status":"ok","head":)" + std::to_string(log->head().value) + "}"};
+    }
+    return thidua::api::http_reply{404, "application/json; charset=utf-8",
+                                   R"({"code":"NOT_FOUND","message":"no such resource"})"};
+  });
+  if (auto err = server.start(); !err.empty()) {
+    spdlog::critical("{}", err);
+    return 1;
+  }
+  spdlog::info("thidua-server listening on http://{}:{}", flags.http.address, server.port());
+
+  boost::asio::io_context signals_ioc;
+  boost::asio::signal_set signals(signals_ioc, SIGINT, SIGTERM);
+  signals.async_wait([](const boost::system::error_code&, int sig) {
+    spdlog::info("signal {}: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  });
+  signals_ioc.run();
+  server.stop();
+  log.reset();  // completes queued appends, then closes the database
+  spdlog::info("stopped cleanly");
+  return 0;
+}

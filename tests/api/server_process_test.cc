@@ -1,0 +1,148 @@
+// Runs the real thidua-server binary on 127.0.0.1 with a port it chooses, talks HTTP to it over a real
+// socket, and stops it with SIGTERM.
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "tests/support/test_support.h"
+
+namespace thidua {
+namespace {
+
+class server_process {
+ public:
+  explicit server_process(const std::string& data_dir) {
+    int fds[2];
+    EXPECT_EQ(::pipe(fds), 0);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(fds[1], STDOUT_FILENO);
+      ::dup2(fds[1], STDERR_FILENO);
+      ::close(fds[0]);
+      ::close(fds[1]);
+      ::execl(SERVER_PATH, SERVER_PATH, "--port", "0", "--data-dir", data_dir.c_str(), nullptr);
+      ::_exit(127);
+    }
+    ::close(fds[1]);
+    out_ = fds[0];
+    // The server names its port in a log line.
+    const std::string listening = "listening on http://127.0.0.1:";
+    while (read_more()) {
+      auto at = output_.find(listening);
+      if (at == std::string::npos) continue;
+      auto digits = output_.substr(at + listening.size());
+      if (digits.find('\n') == std::string::npos) continue;
+      port_ = std::stoi(digits);
+      break;
+    }
+  }
+  ~server_process() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    if (out_ >= 0) ::close(out_);
+  }
+  int port() const { return port_; }
+  // SIGTERM, then the exit status and everything the server wrote.
+  int terminate() {
+    ::kill(pid_, SIGTERM);
+    while (read_more()) {
+    }
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return status;
+  }
+  const std::string& output() const { return output_; }
+
+ private:
+  bool read_more() {
+    char buf[4096];
+    ssize_t n = ::read(out_, buf, sizeof buf);
+    if (n <= 0) return false;
+    output_.append(buf, static_cast<std::size_t>(n));
+    return true;
+  }
+  pid_t pid_ = -1;
+  int out_ = -1;
+  int port_ = 0;
+  std::string output_;
+};
+
+// One HTTP exchange on a fresh connection; returns the whole response.
+std::string http_exchange(int port, const std::string& request) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return {};
+  }
+  std::size_t sent = 0;
+  while (sent < request.size()) {
+    ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;
+    sent += static_cast<std::size_t>(n);
+  }
+  std::string response;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    response.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return response;
+}
+
+TEST(server_process, serves_healthz_refuses_oversized_headers_and_stops_cleanly_on_sigterm) {
+  testing::temp_dir dir;
+  server_process server(dir.sub("data"));
+  ASSERT_GT(server.port(), 0) << server.output();
+
+  std::string health =
+      http_exchange(server.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_NE(health.find("HTTP/1.1 200"), std::string::npos) << health;
+  EXPECT_NE(health.find(R"("status":"ok")"), std::string::npos) << health;
+
+  std::string missing =
+      http_exchange(server.port(), "GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_NE(missing.find("HTTP/1.1 404"), std::string::npos) << missing;
+
+  std::string huge = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(64 * 1024, 'a') + "\r\n\r\n";
+  std::string refused = http_exchange(server.port(), huge);
+  EXPECT_NE(refused.find("HTTP/1.1 413"), std::string::npos) << refused.substr(0, 200);
+
+  std::string garbage = http_exchange(server.port(), "\x01\x02 not http at all\r\n\r\n");
+  EXPECT_NE(garbage.find("HTTP/1.1 400"), std::string::npos) << garbage;
+
+  // Still serving after the bad input.
+  health = http_exchange(server.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_NE(health.find("HTTP/1.1 200"), std::string::npos);
+
+  int status = server.terminate();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << server.output();
+  EXPECT_NE(server.output().find("stopped cleanly"), std::string::npos) << server.output();
+}
+
+TEST(server_process, refuses_a_bad_command_line_with_a_clear_message) {
+  int status = std::system((std::string(SERVER_PATH) + " --port 70000 > /dev/null 2>&1").c_str());
+  EXPECT_EQ(WEXITSTATUS(status), 2);
+  status = std::system((std::string(SERVER_PATH) + " --help > /dev/null 2>&1").c_str());
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+}  // namespace
+}  // namespace thidua
