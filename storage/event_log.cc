@@ -151,8 +151,8 @@ result<std::unique_ptr<event_log>> event_log::open(log_options options) {
   im->options = options;
 
   rocksdb::Options db_options;
-  db_options.create_if_missing = true;
-  db_options.create_missing_column_families = true;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.create_missing_column_families = options.create_if_missing;
   db_options.max_background_jobs = 2;
   // Recover to the last consistent batch after a crash; a torn tail of the WAL is dropped.
   db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
@@ -179,7 +179,12 @@ result<std::unique_ptr<event_log>> event_log::open(log_options options) {
     descriptors.emplace_back(n, cf);
   }
   rocksdb::DB* raw = nullptr;
-  std::filesystem::create_directories(options.path);
+  if (options.create_if_missing) {
+    std::filesystem::create_directories(options.path);
+  } else if (std::error_code ec;
+             !std::filesystem::exists(std::filesystem::path(options.path) / "CURRENT", ec)) {
+    return make_error(errc::not_found, "no event log in " + options.path);
+  }
   rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors, &im->handles, &raw);
   if (!s.ok()) return status_error(s, "opening the log at " + options.path);
   im->db.reset(raw);
@@ -480,7 +485,7 @@ result<void> event_log::restore(const std::string& backup_dir, const std::string
   if (!ec) fs::copy(backup_dir, data_dir, fs::copy_options::recursive, ec);
   if (ec) return make_error(errc::io_error, "restoring into " + data_dir + ": " + ec.message());
   // Open once to prove the copy is a database whose chain head matches its records.
-  auto opened = open(log_options{.path = data_dir});
+  auto opened = open(log_options{.path = data_dir, .create_if_missing = false});
   if (!opened) return opened.error();
   return success();
 }

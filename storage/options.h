@@ -12,6 +12,8 @@ namespace thidua::storage {
 struct log_options {
   // Directory of the RocksDB database. Created if missing. No default: the caller chooses.
   std::string path;
+  // Create an empty log when `path` holds none. Default: true. Tools that inspect a log set it to false.
+  bool create_if_missing = true;
   // When an append is acknowledged. Default: sync (durable before acknowledged).
   durability durability_mode = durability::sync;
   // Most events in one append (one command). Default: 1,000.
