@@ -30,9 +30,9 @@ struct hub_options {
 };
 
 // One subscriber's view: history from its start position, then live events, in order, with no gap and no
-// duplicate. The consumer pulls with poll(); on_ready tells it (from the log's sync thread) that there is
-// something to pull after poll() had found nothing.
-// Concurrency: poll() from one consumer thread at a time; everything else is internally locked.
+// duplicate. The consumer pulls with poll(); on_ready tells it (from the log's completion thread) that there
+// is something to pull after poll() had found nothing. Concurrency: poll() from one consumer thread at a
+// time; everything else is internally locked.
 class subscription {
  public:
   struct item {

@@ -88,16 +88,18 @@ class projection_batch {
 // The append-only, hash-chained event log on RocksDB.
 //
 // Operation: appends go through one writer thread that owns the tail (positions, versions, the hash chain)
-// and writes everything queued as one WriteBatch; a second thread syncs the WAL once for all batches written
-// before the sync began and then completes their appends in order (group commit, pipelined). Reads never see
-// an event before it is durable. Concurrency: every public member may be called from any thread. append
-// callbacks and commit listeners run on the sync thread, in log order: they must be quick and must not wait
-// for another append. Limits: see log_options. A failed write or sync poisons the log: every later append
-// fails with log_poisoned until the process reopens the log.
+// and writes everything queued as one WriteBatch. A sync thread syncs the WAL once for all batches written
+// before the sync began (group commit) and advances the durable head; a completion thread then hands the
+// batch to listeners and completes its appends, in log order. The three overlap: while one sync runs, the
+// writer writes the next batch and the completion thread acknowledges the previous one. Reads never see an
+// event before it is durable. Concurrency: every public member may be called from any thread. append
+// callbacks and commit listeners run on the completion thread, in log order: they must be quick and must not
+// wait for another append. Limits: see log_options. A failed write or sync poisons the log: every later
+// append fails with log_poisoned until the process reopens the log.
 class event_log {
  public:
   using append_callback = std::function<void(result<append_result>)>;
-  // Called with each durable batch of new events, in order, on the sync thread.
+  // Called with each durable batch of new events, in order, on the completion thread.
   using commit_listener = std::function<void(const std::vector<event_ptr>&)>;
 
   static result<std::unique_ptr<event_log>> open(log_options options);
@@ -106,7 +108,8 @@ class event_log {
   event_log(const event_log&) = delete;
   event_log& operator=(const event_log&) = delete;
 
-  // Validates, then queues the append; `done` runs once, on the sync thread, or inline on a validation error.
+  // Validates, then queues the append; `done` runs once, on the completion thread, or inline on a validation
+  // error.
   void append_async(append_request request, append_callback done);
   // Blocking form of append_async.
   result<append_result> append(append_request request);

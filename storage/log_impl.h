@@ -1,6 +1,6 @@
 #pragma once
-// Private to storage/: the state behind event_log. The writer and sync threads are in log_writer.cc,
-// everything else in event_log.cc.
+// Private to storage/: the state behind event_log. The writer, sync and completion threads are in
+// log_writer.cc, everything else in event_log.cc.
 
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
@@ -54,12 +54,9 @@ struct event_log::impl {
   std::condition_variable sync_cv;   // the sync thread waits here for written batches
   std::vector<pending> queue;
   bool stopping = false;
-  bool writer_busy = false;  // the writer holds items it has not handed over yet
   bool writer_done = false;
   bool writer_waiting = false;  // only then do appenders pay for a wake-up
   bool sync_waiting = false;
-  // How long the sync thread waits for the writer to finish what is queued before syncing without it.
-  static constexpr auto max_sync_delay = std::chrono::microseconds(500);
 
   // The tail, owned by the writer thread alone.
   std::uint64_t next_position = 1;
@@ -76,6 +73,11 @@ struct event_log::impl {
     std::uint64_t last_position = 0;  // 0 when the batch wrote nothing
   };
   std::deque<written_batch> to_sync;
+  // Synced (or failed) batches, handed from the sync thread to the completion thread in order.
+  std::deque<written_batch> to_complete;
+  std::condition_variable complete_cv;
+  bool sync_done = false;
+  bool completer_waiting = false;
 
   std::mutex listeners_mu;
   std::vector<std::pair<std::uint64_t, commit_listener>> listeners;
@@ -84,6 +86,7 @@ struct event_log::impl {
 
   std::thread writer_thread;
   std::thread sync_thread;
+  std::thread complete_thread;
 
   ~impl();
   result<void> load_tail();
@@ -91,6 +94,7 @@ struct event_log::impl {
   void stop_threads();
   void writer_loop();
   void sync_loop();
+  void complete_loop();
   void build_batch(std::vector<pending>& items, written_batch& out, rocksdb::WriteBatch& wb);
   result<std::uint64_t> writer_version(const std::string& stream);
   result<std::uint64_t> stored_version(std::string_view stream, std::uint64_t at_most_position) const;

@@ -35,6 +35,10 @@ void event_log::impl::start_threads() {
     pthread_setname_np(pthread_self(), "log-sync");
     sync_loop();
   });
+  complete_thread = std::thread([this] {
+    pthread_setname_np(pthread_self(), "log-complete");
+    complete_loop();
+  });
 }
 
 void event_log::impl::stop_threads() {
@@ -45,6 +49,7 @@ void event_log::impl::stop_threads() {
   queue_cv.notify_all();
   if (writer_thread.joinable()) writer_thread.join();
   if (sync_thread.joinable()) sync_thread.join();
+  if (complete_thread.joinable()) complete_thread.join();
 }
 
 result<std::uint64_t> event_log::impl::writer_version(const std::string& stream) {
@@ -203,7 +208,6 @@ void event_log::impl::writer_loop() {
       }
       if (queue.empty()) break;
       items.swap(queue);
-      writer_busy = true;
     }
     written_batch batch;
     if (poisoned.load()) {
@@ -230,7 +234,6 @@ void event_log::impl::writer_loop() {
     {
       std::lock_guard lk(mu);
       to_sync.push_back(std::move(batch));
-      writer_busy = false;
       wake = sync_waiting;
     }
     if (wake) sync_cv.notify_one();
@@ -250,9 +253,6 @@ void event_log::impl::sync_loop() {
       sync_waiting = true;
       sync_cv.wait(lk, [&] { return !to_sync.empty() || writer_done; });
       if (to_sync.empty()) break;
-      // Group commit: appends that arrive while earlier ones are being written join this sync rather than
-      // wait a whole sync for the next. The wait is bounded so a steady stream cannot starve the sync.
-      sync_cv.wait_for(lk, max_sync_delay, [&] { return (queue.empty() && !writer_busy) || writer_done; });
       sync_waiting = false;
       work.swap(to_sync);
     }
@@ -273,15 +273,50 @@ void event_log::impl::sync_loop() {
         const std::uint64_t before = durable_head.load(std::memory_order_relaxed);
         stat_events.fetch_add(b.last_position - before, std::memory_order_relaxed);
         durable_head.store(b.last_position, std::memory_order_release);
-        if (!b.events.empty()) {
-          std::lock_guard lk(listeners_mu);
-          for (auto& [id, fn] : listeners) fn(b.events);
-        }
+      }
+      if (!synced) {
+        b.events.clear();
+        for (auto& p : b.items)
+          if (p.outcome->has_value())
+            p.outcome.emplace(
+                make_error(errc::log_poisoned, "the WAL sync failed; the append is not durable"));
+      }
+    }
+    // Completions run on their own thread, so the next sync starts at once with whatever was written
+    // meanwhile: the writer's next batch overlaps this batch's callbacks and the sync after it.
+    bool wake = false;
+    {
+      std::lock_guard lk(mu);
+      for (auto& b : work) to_complete.push_back(std::move(b));
+      wake = completer_waiting;
+    }
+    if (wake) complete_cv.notify_one();
+    work.clear();
+  }
+  {
+    std::lock_guard lk(mu);
+    sync_done = true;
+  }
+  complete_cv.notify_one();
+}
+
+void event_log::impl::complete_loop() {
+  std::deque<written_batch> work;
+  for (;;) {
+    {
+      std::unique_lock lk(mu);
+      completer_waiting = true;
+      complete_cv.wait(lk, [&] { return !to_complete.empty() || sync_done; });
+      completer_waiting = false;
+      if (to_complete.empty()) break;
+      work.swap(to_complete);
+    }
+    for (auto& b : work) {
+      if (!b.events.empty()) {
+        std::lock_guard lk(listeners_mu);
+        for (auto& [id, fn] : listeners) fn(b.events);
       }
       for (auto& p : b.items) {
-        if (!synced && p.outcome->has_value()) {
-          p.outcome.emplace(make_error(errc::log_poisoned, "the WAL sync failed; the append is not durable"));
-        }
         stat_appends.fetch_add(1, std::memory_order_relaxed);
         p.done(std::move(*p.outcome));
       }

@@ -16,19 +16,13 @@
 #include "engine/projection_runner.h"
 #include "storage/record_codec.h"
 #include "tests/engine/balance_projection.h"
+#include "tests/engine/read_model.h"
 #include "tests/support/test_support.h"
 
 namespace thidua {
 namespace {
 
-std::map<std::string, std::string> read_model(const storage::event_log& log, const std::string& name) {
-  std::map<std::string, std::string> out;
-  EXPECT_TRUE(log.projection_scan(name, "", [&](std::string_view k, std::string_view v) {
-    out.emplace(k, v);
-    return true;
-  }));
-  return out;
-}
+using thidua::testing::read_model;
 
 // Runs the child for `run_for`, kills it, and returns what it acknowledged.
 std::map<std::uint64_t, std::string> run_and_kill(const std::string& dir, int round,

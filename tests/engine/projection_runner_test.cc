@@ -6,6 +6,7 @@
 
 #include <map>
 
+#include "tests/engine/read_model.h"
 #include "tests/storage/log_test_util.h"
 #include "tests/support/test_support.h"
 
@@ -33,14 +34,7 @@ class stream_counts final : public projection {
   std::string name_;
 };
 
-std::map<std::string, std::string> read_model(const storage::event_log& log, const std::string& name) {
-  std::map<std::string, std::string> out;
-  EXPECT_TRUE(log.projection_scan(name, "", [&](std::string_view k, std::string_view v) {
-    out.emplace(k, v);
-    return true;
-  }));
-  return out;
-}
+using thidua::testing::read_model;
 
 class runner_test : public ::testing::Test {
  protected:
