@@ -168,8 +168,8 @@ int run_log(const args& a) {
   fs::create_directories(a.dir);
   const std::string raw_path = a.dir + "/raw";
   const std::string log_path = a.dir + "/log";
-  // The stored record carries ~110 bytes of envelope (ids, actor, hashes) beside the payload.
-  const std::size_t payload = a.event_bytes > 120 ? a.event_bytes - 110 : 10;
+  // The stored record carries ~146 bytes of frame and envelope (ids, actor, hashes) beside the payload.
+  const std::size_t payload = a.event_bytes > 160 ? a.event_bytes - 146 : 16;
 
   std::vector<figure> figures;
   auto opened = storage::event_log::open(storage::log_options{.path = log_path});
