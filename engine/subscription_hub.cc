@@ -69,35 +69,39 @@ result<std::vector<subscription::item>> subscription::poll(std::size_t max) {
     }
     from = next_;
   }
-  // Catching up: read pages from the log outside every lock until something matches or the log ends.
+  // Catching up: read pages from the log outside every lock until something matches or the subscriber is
+  // live. Never return empty while catching up: the consumer would wait for news that may already be in the
+  // log.
   const std::size_t page = std::max<std::size_t>(1, std::min(max, hub_.options_.catchup_page));
-  std::uint64_t scanned_to = from - 1;
-  bool short_page = false;
-  while (out.empty() && !short_page) {
-    auto events = hub_.log_.read_all({scanned_to + 1}, page);
-    if (!events) return events.error();
-    for (auto& e : events.value()) {
-      scanned_to = e->pos().value;
-      if (filter_.matches(*e)) out.push_back({std::move(e), {}});
+  for (;;) {
+    std::uint64_t scanned_to = from - 1;
+    bool short_page = false;
+    while (out.empty() && !short_page) {
+      auto events = hub_.log_.read_all({scanned_to + 1}, page);
+      if (!events) return events.error();
+      for (auto& e : events.value()) {
+        scanned_to = e->pos().value;
+        if (filter_.matches(*e)) out.push_back({std::move(e), {}});
+      }
+      short_page = events.value().size() < page;
     }
-    short_page = events.value().size() < page;
-  }
-  std::lock_guard hub_lock(hub_.mu_);
-  std::lock_guard lk(mu_);
-  if (mode_ == mode::closed) return std::vector<item>{};
-  next_ = scanned_to + 1;
-  // Live again once everything the hub has published is behind us: the hub's next batch starts after it.
-  if (short_page && next_ > hub_.last_published_) {
-    mode_ = mode::live;
-    if (out.size() < max) {
-      out.push_back({nullptr, {next_ - 1}});
-    } else {
-      marker_pending_ = true;
-      marker_head_ = next_ - 1;
+    std::lock_guard hub_lock(hub_.mu_);
+    std::lock_guard lk(mu_);
+    if (mode_ == mode::closed) return std::vector<item>{};
+    next_ = scanned_to + 1;
+    // Live again once everything the hub has published is behind us: the hub's next batch starts after it.
+    if (short_page && next_ > hub_.last_published_) {
+      mode_ = mode::live;
+      if (out.size() < max) {
+        out.push_back({nullptr, {next_ - 1}});
+      } else {
+        marker_pending_ = true;
+        marker_head_ = next_ - 1;
+      }
     }
+    if (!out.empty()) return out;
+    from = next_;  // the hub published past what we read: read on
   }
-  if (out.empty()) waiting_ = true;
-  return out;
 }
 
 storage::position subscription::next_position() const {
