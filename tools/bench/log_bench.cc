@@ -4,6 +4,8 @@
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
 
+#include <sys/resource.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
@@ -20,6 +22,13 @@ namespace thidua::bench {
 namespace {
 
 using clock_type = std::chrono::steady_clock;
+
+// CPU time of the whole process (all threads, user and system), to report CPU per event beside the rates.
+double cpu_seconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
 
 struct figure {
   std::string name;
@@ -181,13 +190,20 @@ int run_log(const args& a) {
   std::uint64_t raw_key = 0;
   for (int n : {1, 16, 64}) {
     // Interleave the baseline and the log so drift on a noisy machine hits both alike.
+    const double raw_cpu_before = cpu_seconds();
+    const std::uint64_t raw_key_before = raw_key;
     const double raw = raw_sync_batches(raw_path, n, a.event_bytes, a.seconds / 2, raw_key);
+    std::printf("  raw batches of %d: %.2f us CPU per event\n", n,
+                (cpu_seconds() - raw_cpu_before) * 1e6 / double(raw_key - raw_key_before));
     const auto before = log->stats();
+    const double cpu_before = cpu_seconds();
     const double ours = log_appends(*log, n, payload, a.seconds, "a" + std::to_string(n));
+    const double cpu = cpu_seconds() - cpu_before;
     const auto after = log->stats();
-    std::printf("  %d in flight: %.1f events per sync, %.1f events per batch\n", n,
-                double(after.events - before.events) / double(after.syncs - before.syncs),
-                double(after.events - before.events) / double(after.batches - before.batches));
+    const double events = double(after.events - before.events);
+    std::printf("  %d in flight: %.1f events per sync, %.1f events per batch, %.2f us CPU per event\n", n,
+                events / double(after.syncs - before.syncs), events / double(after.batches - before.batches),
+                cpu * 1e6 / events);
     const double raw2 = raw_sync_batches(raw_path, n, a.event_bytes, a.seconds / 2, raw_key);
     figures.push_back({"append, " + std::to_string(n) + " in flight (sync)", ours, (raw + raw2) / 2});
   }
