@@ -1,0 +1,111 @@
+#include "domain/cycle_decider.h"
+
+#include <algorithm>
+#include <array>
+
+namespace thidua::domain {
+namespace {
+
+bool key_part_ok(const std::string& s) {
+  if (s.empty() || s.size() > 40) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+  });
+}
+
+// Stable type names: they are stored in the log and must never change (docs/events.md).
+constexpr std::array<std::pair<pb::Event::BodyCase, const char*>, 20> type_names{{
+    {pb::Event::kCycleOpened, "CycleOpened"},
+    {pb::Event::kLaunchConferenceHeld, "LaunchConferenceHeld"},
+    {pb::Event::kPledgeContentsAdopted, "PledgeContentsAdopted"},
+    {pb::Event::kPledgeSigned, "PledgeSigned"},
+    {pb::Event::kPledgeActivated, "PledgeActivated"},
+    {pb::Event::kActivityRecorded, "ActivityRecorded"},
+    {pb::Event::kMidYearReviewHeld, "MidYearReviewHeld"},
+    {pb::Event::kSelfAssessmentSubmitted, "SelfAssessmentSubmitted"},
+    {pb::Event::kScoresVerified, "ScoresVerified"},
+    {pb::Event::kYearEndSummaryHeld, "YearEndSummaryHeld"},
+    {pb::Event::kNominationVoteRecorded, "NominationVoteRecorded"},
+    {pb::Event::kNominationsAdopted, "NominationsAdopted"},
+    {pb::Event::kDossierSubmitted, "DossierSubmitted"},
+    {pb::Event::kChairHandedOver, "ChairHandedOver"},
+    {pb::Event::kHandoverVoided, "HandoverVoided"},
+    {pb::Event::kAwardDecisionRecorded, "AwardDecisionRecorded"},
+    {pb::Event::kCycleClosed, "CycleClosed"},
+    {pb::Event::kAwardRevoked, "AwardRevoked"},
+    {pb::Event::kSettingsChanged, "SettingsChanged"},
+    {pb::Event::kCorrectionRecorded, "CorrectionRecorded"},
+}};
+
+}  // namespace
+
+bool cycle_state::is_member(const std::string& unit) const {
+  return std::find(members.begin(), members.end(), unit) != members.end();
+}
+
+std::vector<std::string> cycle_state::leaders() const {
+  std::vector<std::string> out;
+  for (const auto& r : ranking)
+    if (r.rank() == 1) out.push_back(r.unit_id());
+  return out;
+}
+
+std::string normalize_cluster_number(std::string_view number) {
+  if (number.empty() || number.size() > 8) return {};
+  if (std::all_of(number.begin(), number.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    std::size_t i = 0;
+    while (i + 1 < number.size() && number[i] == '0') ++i;
+    return std::string(number.substr(i));
+  }
+  // Roman numerals as the Ministry writes cluster numbers: I … XXXIX.
+  static constexpr std::array<std::pair<char, int>, 3> digits{{{'I', 1}, {'V', 5}, {'X', 10}}};
+  int total = 0, previous = 0;
+  for (auto it = number.rbegin(); it != number.rend(); ++it) {
+    const char c = static_cast<char>(std::toupper(static_cast<unsigned char>(*it)));
+    auto d = std::find_if(digits.begin(), digits.end(), [c](const auto& p) { return p.first == c; });
+    if (d == digits.end()) return {};
+    total += d->second < previous ? -d->second : d->second;
+    previous = std::max(previous, d->second);
+  }
+  if (total <= 0 || total >= 40) return {};
+  return std::to_string(total);
+}
+
+std::string cycle_decider::stream_of(const command& c) {
+  const auto& k = c.cycle();
+  const std::string number = normalize_cluster_number(k.number());
+  if (!key_part_ok(k.organizer_id()) || !key_part_ok(k.series()) || number.empty() || k.year() < 2000 ||
+      k.year() > 2100)
+    return "cycle/invalid";  // decide refuses it with INVALID_CYCLE_KEY
+  return "cycle/" + k.organizer_id() + "/" + k.series() + "/" + number + "/" + std::to_string(k.year());
+}
+
+std::string cycle_decider::event_type(const event& e) {
+  for (const auto& [body, name] : type_names)
+    if (body == e.body_case()) return name;
+  return "Unknown";
+}
+
+std::optional<pb::Event> cycle_decider::decode(std::string_view type, std::string_view bytes) {
+  pb::Event e;
+  if (!e.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return std::nullopt;
+  if (event_type(e) != type) return std::nullopt;
+  return e;
+}
+
+std::string cycle_decider::actor_person(const actor& a) {
+  std::string out;
+  for (const std::string* part : {&a.rank(), &a.person_name()}) {
+    if (part->empty()) continue;
+    if (!out.empty()) out += ' ';
+    out += *part;
+  }
+  if (!a.position().empty()) out += (out.empty() ? "" : ", ") + a.position();
+  return out;
+}
+
+std::string cycle_decider::actor_role(const actor& a) {
+  return pb::Role_Name(a.role());
+}
+
+}  // namespace thidua::domain

@@ -1,0 +1,94 @@
+// evolve: the state after an event. Pure and total: an event that was accepted once always applies.
+
+#include "domain/cycle_decider.h"
+
+namespace thidua::domain {
+
+cycle_state cycle_decider::evolve(state s, const event& e) {
+  switch (e.body_case()) {
+    case pb::Event::kCycleOpened: {
+      const auto& o = e.cycle_opened();
+      s.opened = true;
+      s.key = o.cycle();
+      s.key.set_number(normalize_cluster_number(o.cycle().number()));
+      s.cluster_name = o.details().cluster_name();
+      s.members.assign(o.details().member_unit_ids().begin(), o.details().member_unit_ids().end());
+      s.chair = o.details().chair_unit_id();
+      s.vice_chair = o.details().vice_chair_unit_id();
+      s.settings = o.details().settings();
+      break;
+    }
+    case pb::Event::kLaunchConferenceHeld:
+      s.launched = true;
+      break;
+    case pb::Event::kPledgeContentsAdopted:
+      s.contents_adopted = true;
+      break;
+    case pb::Event::kPledgeSigned:
+      s.signed_units.insert(e.pledge_signed().details().unit_id());
+      break;
+    case pb::Event::kPledgeActivated:
+      s.pledge_active = true;
+      break;
+    case pb::Event::kActivityRecorded:
+      for (const auto& c : e.activity_recorded().details().contributions())
+        s.contributions_vnd += c.amount_vnd();
+      break;
+    case pb::Event::kMidYearReviewHeld:
+      s.mid_year_done = true;
+      break;
+    case pb::Event::kSelfAssessmentSubmitted:
+      s.self_totals[e.self_assessment_submitted().details().unit_id()] =
+          e.self_assessment_submitted().total_points();
+      break;
+    case pb::Event::kScoresVerified:
+      s.verified_totals[e.scores_verified().details().unit_id()] = e.scores_verified().total_points();
+      break;
+    case pb::Event::kYearEndSummaryHeld:
+      s.summary_done = true;
+      s.ranking.assign(e.year_end_summary_held().ranking().begin(),
+                       e.year_end_summary_held().ranking().end());
+      break;
+    case pb::Event::kNominationVoteRecorded:
+      for (const auto& r : e.nomination_vote_recorded().results())
+        if (r.passed()) s.nominated[r.vote().unit_id()] = e.nomination_vote_recorded().award();
+      break;
+    case pb::Event::kNominationsAdopted:
+      s.nominations_adopted = true;
+      for (const auto& n : e.nominations_adopted().nominees()) s.adopted[n.unit_id()] = n.award();
+      break;
+    case pb::Event::kDossierSubmitted:
+      s.dossier_submitted = true;
+      break;
+    case pb::Event::kChairHandedOver:
+      s.handed_over = true;
+      s.next_chair = e.chair_handed_over().details().next_chair_unit_id();
+      s.next_vice_chair = e.chair_handed_over().details().next_vice_chair_unit_id();
+      break;
+    case pb::Event::kHandoverVoided:
+      s.handed_over = false;
+      s.next_chair.clear();
+      s.next_vice_chair.clear();
+      break;
+    case pb::Event::kAwardDecisionRecorded:
+      for (const auto& o : e.award_decision_recorded().details().outcomes())
+        s.decided[o.unit_id()] = o.granted();
+      break;
+    case pb::Event::kCycleClosed:
+      s.closed = true;
+      break;
+    case pb::Event::kAwardRevoked:
+      s.revoked.insert(e.award_revoked().details().unit_id());
+      break;
+    case pb::Event::kSettingsChanged:
+      s.settings = e.settings_changed().settings();
+      break;
+    case pb::Event::kCorrectionRecorded:
+      break;  // a correction annotates history; the state it names stays
+    case pb::Event::BODY_NOT_SET:
+      break;
+  }
+  return s;
+}
+
+}  // namespace thidua::domain

@@ -1,0 +1,55 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "domain/proto/cycle.pb.h"
+
+namespace thidua::domain {
+
+// The state of one cluster's cycle in one year: a pure fold of its events (evolve).
+struct cycle_state {
+  bool opened = false;
+  pb::CycleKey key;
+  std::string cluster_name;
+  std::vector<std::string> members;
+  std::string chair;
+  std::string vice_chair;
+  pb::Settings settings;
+
+  bool launched = false;
+  bool contents_adopted = false;
+  bool pledge_active = false;
+  bool mid_year_done = false;
+  bool summary_done = false;
+  bool nominations_adopted = false;
+  bool dossier_submitted = false;
+  bool closed = false;
+
+  std::set<std::string> signed_units;
+  std::map<std::string, std::uint32_t> self_totals;
+  std::map<std::string, std::uint32_t> verified_totals;
+  std::vector<pb::RankEntry> ranking;
+  std::map<std::string, pb::Award> nominated;  // passed a vote: one award form per unit
+  std::map<std::string, pb::Award> adopted;    // in the adopted nomination list
+  std::map<std::string, bool> decided;         // unit → granted
+  std::set<std::string> revoked;
+  std::int64_t contributions_vnd = 0;
+
+  bool handed_over = false;
+  std::string next_chair;
+  std::string next_vice_chair;
+
+  bool is_member(const std::string& unit) const;
+  std::uint32_t quorum_percent() const { return settings.quorum_percent() ? settings.quorum_percent() : 100; }
+  std::uint32_t pass_threshold_percent() const {
+    return settings.pass_threshold_percent() ? settings.pass_threshold_percent() : 50;
+  }
+  // The top-ranked units (rank 1) of the year-end summary.
+  std::vector<std::string> leaders() const;
+};
+
+}  // namespace thidua::domain

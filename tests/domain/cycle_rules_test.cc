@@ -1,0 +1,418 @@
+// Every rule of the cycle refuses the wrong thing with its code (and only then accepts the right thing).
+
+#include <gtest/gtest.h>
+
+#include "tests/domain/commands.h"
+#include "tests/domain/cycle_harness.h"
+
+namespace thidua::testing {
+namespace {
+
+const std::vector<std::string> four = {"U-A", "U-B", "U-C", "U-D"};
+
+class rules : public ::testing::Test {
+ protected:
+  cycle_harness h{cmd::key("BCA", "dia-phuong", "7", 2025)};
+  pb::Actor chair = as("U-A", pb::CHAIR);
+  pb::Actor vice = as("U-B", pb::VICE_CHAIR);
+
+  void open(pb::Settings s = cmd::settings_with_criteria({{"ket_qua", 100}, {"phong_trao", 20}})) {
+    h.ok(organizer(), cmd::open("Cụm thi đua số 7", four, "U-A", "U-B", std::move(s)));
+  }
+  void to_signed() {
+    open();
+    h.ok(chair, cmd::launch("2025-03-20"));
+    h.ok(chair, cmd::contents());
+    for (const auto& u : four) h.ok(as(u, pb::MEMBER), cmd::sign(u));
+  }
+  void to_scored(std::vector<unsigned> points = {90, 80, 70, 60}) {
+    to_signed();
+    h.ok(chair, cmd::mid_year("2025-07-10"));
+    for (std::size_t i = 0; i < four.size(); ++i) {
+      h.ok(as(four[i], pb::MEMBER), cmd::self_score(four[i], points[i]));
+      h.ok(chair, cmd::verify(four[i], points[i]));
+    }
+  }
+  void to_summary(std::vector<unsigned> points = {90, 80, 70, 60}) {
+    to_scored(points);
+    h.ok(chair, cmd::summary("2025-11-20"));
+  }
+  void to_adopted() {
+    to_summary();
+    h.ok(chair, cmd::vote(pb::GOVERNMENT_FLAG, {{"U-A", 4, 0, 0}}, 4));
+    h.ok(chair, cmd::vote(pb::MINISTRY_FLAG, {{"U-B", 3, 1, 0}, {"U-C", 3, 0, 1}}, 4));
+    h.ok(chair, cmd::adopt());
+  }
+};
+
+TEST_F(rules, a_malformed_cycle_key_is_refused) {
+  pb::Command c = cmd::open("x", four, "U-A", "U-B");
+  *c.mutable_cycle() = cmd::key("BCA", "dia phuong", "7", 2025);
+  EXPECT_EQ(h.refused(organizer(), c), "INVALID_CYCLE_KEY");
+  *c.mutable_cycle() = cmd::key("BCA", "dia-phuong", "VIIII-", 2025);
+  EXPECT_EQ(h.refused(organizer(), c), "INVALID_CYCLE_KEY");
+  *c.mutable_cycle() = cmd::key("BCA", "dia-phuong", "7", 1999);
+  EXPECT_EQ(h.refused(organizer(), c), "INVALID_CYCLE_KEY");
+}
+
+TEST_F(rules, observers_do_nothing) {
+  EXPECT_EQ(h.refused(as("UBND-LaiChau", pb::OBSERVER), cmd::open("x", four, "U-A", "U-B")),
+            "FORBIDDEN_ROLE");
+  open();
+  EXPECT_EQ(h.refused(as("U-A", pb::OBSERVER), cmd::launch()), "FORBIDDEN_ROLE");
+}
+
+TEST_F(rules, only_the_organizers_office_opens_a_cycle_and_only_once) {
+  EXPECT_EQ(h.refused(chair, cmd::open("x", four, "U-A", "U-B")), "NOT_ORGANIZER");
+  EXPECT_EQ(h.refused(organizer("CA-tinh-Nam-Dinh"), cmd::open("x", four, "U-A", "U-B")), "NOT_ORGANIZER");
+  open();
+  EXPECT_EQ(h.refused(organizer(), cmd::open("x", four, "U-A", "U-B")), "CYCLE_ALREADY_OPEN");
+}
+
+TEST_F(rules, membership_chair_and_vice_chair_are_checked_at_open) {
+  EXPECT_EQ(h.refused(organizer(), cmd::open("x", {"U-A"}, "U-A", "")), "TOO_FEW_MEMBERS");
+  EXPECT_EQ(h.refused(organizer(), cmd::open("x", {"U-A", "U-A", "U-B"}, "U-A", "U-B")), "DUPLICATE_MEMBER");
+  EXPECT_EQ(h.refused(organizer(), cmd::open("x", four, "U-Z", "U-B")), "NOT_A_MEMBER");
+  EXPECT_EQ(h.refused(organizer(), cmd::open("x", four, "U-A", "U-Z")), "NOT_A_MEMBER");
+  EXPECT_EQ(h.refused(organizer(), cmd::open("x", four, "U-A", "U-A")), "CHAIR_IS_VICE_CHAIR");
+  EXPECT_EQ(h.refused(organizer(), cmd::open("", four, "U-A", "U-B")), "MISSING_FIELD");
+  open();
+}
+
+TEST_F(rules, nothing_happens_in_a_cycle_that_is_not_open) {
+  EXPECT_EQ(h.refused(chair, cmd::launch()), "CYCLE_NOT_OPEN");
+  EXPECT_EQ(h.refused(as("U-A", pb::MEMBER), cmd::sign("U-A")), "CYCLE_NOT_OPEN");
+}
+
+TEST_F(rules, the_launch_conference_is_the_chairs_and_happens_once) {
+  open();
+  EXPECT_EQ(h.refused(as("U-C", pb::MEMBER), cmd::launch()), "NOT_CHAIR");
+  EXPECT_EQ(h.refused(as("U-C", pb::CHAIR), cmd::launch()), "NOT_CHAIR") << "claiming the role is not enough";
+  EXPECT_EQ(h.refused(chair, cmd::launch("19/03/2025")), "INVALID_DATE");
+  h.ok(vice, cmd::launch());  // the vice chair stands in
+  EXPECT_EQ(h.refused(chair, cmd::launch()), "ALREADY_RECORDED");
+}
+
+TEST_F(rules, pledge_contents_come_after_the_launch_and_before_any_signature) {
+  open();
+  EXPECT_EQ(h.refused(chair, cmd::contents()), "STEP_OUT_OF_ORDER");
+  h.ok(chair, cmd::launch());
+  EXPECT_EQ(h.refused(chair, cmd::contents({})), "MISSING_FIELD");
+  pb::Command bad = cmd::contents();
+  auto* t = bad.mutable_adopt_pledge_contents()->mutable_contents(0)->add_targets();
+  t->set_metric("crime_reduction_pct");
+  t->set_comparator("about");
+  EXPECT_EQ(h.refused(chair, bad), "INVALID_TARGET");
+  h.ok(chair, cmd::contents());
+  EXPECT_EQ(h.refused(chair, cmd::contents()), "ALREADY_RECORDED");
+}
+
+TEST_F(rules, each_member_signs_its_own_pledge_once_and_the_pledge_activates_when_all_have) {
+  open();
+  h.ok(chair, cmd::launch());
+  EXPECT_EQ(h.refused(as("U-A", pb::MEMBER), cmd::sign("U-A")), "STEP_OUT_OF_ORDER");
+  h.ok(chair, cmd::contents());
+  EXPECT_EQ(h.refused(as("U-B", pb::MEMBER), cmd::sign("U-C")), "NOT_OWN_UNIT");
+  EXPECT_EQ(h.refused(organizer(), cmd::sign("U-C")), "NOT_OWN_UNIT");
+  EXPECT_EQ(h.refused(as("U-Z", pb::MEMBER), cmd::sign("U-Z")), "NOT_A_MEMBER");
+  EXPECT_EQ(h.refused(as("U-A", pb::MEMBER), cmd::sign("U-A", "")), "MISSING_FIELD");
+  h.ok(as("U-A", pb::MEMBER), cmd::sign("U-A"));
+  EXPECT_EQ(h.refused(as("U-A", pb::MEMBER), cmd::sign("U-A")), "PLEDGE_ALREADY_SIGNED");
+  EXPECT_EQ(h.refused(chair, cmd::contents()), "PLEDGE_ALREADY_SIGNED");
+  h.ok(as("U-B", pb::MEMBER), cmd::sign("U-B"));
+  h.ok(as("U-C", pb::MEMBER), cmd::sign("U-C"));
+  EXPECT_FALSE(h.state().pledge_active);
+  auto last = h.ok(as("U-D", pb::MEMBER), cmd::sign("U-D"));
+  ASSERT_EQ(last.size(), 2u);
+  EXPECT_TRUE(last[1].has_pledge_activated());
+  EXPECT_TRUE(h.state().pledge_active);
+}
+
+TEST_F(rules, activities_record_whole_positive_amounts_for_members) {
+  to_signed();
+  pb::Command gift;
+  auto* k = gift.mutable_activity()->add_contributions();
+  k->set_unit_id("U-C");
+  k->set_amount_vnd(0);
+  EXPECT_EQ(h.refused(chair, gift), "INVALID_AMOUNT");
+  k->set_amount_vnd(50'000'000);
+  EXPECT_EQ(h.refused(as("U-D", pb::MEMBER), gift), "NOT_OWN_UNIT");
+  k->set_unit_id("U-Z");
+  EXPECT_EQ(h.refused(chair, gift), "NOT_A_MEMBER");
+  k->set_unit_id("U-C");
+  h.ok(as("U-C", pb::MEMBER), gift);
+  EXPECT_EQ(h.state().contributions_vnd, 50'000'000);
+}
+
+TEST_F(rules, no_mid_year_review_before_the_pledge_is_active_or_when_the_cycle_holds_none) {
+  open();
+  h.ok(chair, cmd::launch());
+  h.ok(chair, cmd::contents());
+  EXPECT_EQ(h.refused(chair, cmd::mid_year()), "STEP_OUT_OF_ORDER");
+  for (const auto& u : four) h.ok(as(u, pb::MEMBER), cmd::sign(u));
+  EXPECT_EQ(h.refused(as("U-C", pb::MEMBER), cmd::mid_year()), "NOT_CHAIR");
+  h.ok(chair, cmd::mid_year());
+  EXPECT_EQ(h.refused(chair, cmd::mid_year()), "ALREADY_RECORDED");
+
+  cycle_harness skip(cmd::key("BCA", "dia-phuong", "8", 2025));
+  pb::Settings s = cmd::settings_with_criteria({{"ket_qua", 100}});
+  s.set_skip_mid_year_review(true);
+  skip.ok(organizer(), cmd::open("Cụm 8", four, "U-A", "U-B", s));
+  EXPECT_EQ(skip.refused(chair, cmd::mid_year()), "MID_YEAR_REVIEW_NOT_HELD");
+}
+
+TEST_F(rules, self_assessment_is_own_once_within_the_criteria_and_after_the_mid_year_review) {
+  to_signed();
+  EXPECT_EQ(h.refused(as("U-C", pb::MEMBER), cmd::self_score("U-C", 50)), "STEP_OUT_OF_ORDER");
+  h.ok(chair, cmd::mid_year());
+  EXPECT_EQ(h.refused(as("U-C", pb::MEMBER), cmd::self_score("U-D", 50)), "NOT_OWN_UNIT");
+  EXPECT_EQ(h.refused(as("U-C", pb::MEMBER), cmd::self_score("U-C", 101)), "SCORE_ABOVE_MAXIMUM");
+  EXPECT_NE(h.last_rejection().message_vi.find("tối đa 100"), std::string::npos);
+  EXPECT_EQ(h.refused(as("U-C", pb::MEMBER), cmd::self_score("U-C", 10, "bogus")), "UNKNOWN_CRITERION");
+  pb::Command twice = cmd::self_score("U-C", 10);
+  *twice.mutable_self_assessment()->add_scores() = twice.self_assessment().scores(0);
+  EXPECT_EQ(h.refused(as("U-C", pb::MEMBER), twice), "DUPLICATE_CRITERION");
+  h.ok(as("U-C", pb::MEMBER), cmd::self_score("U-C", 100));
+  EXPECT_EQ(h.refused(as("U-C", pb::MEMBER), cmd::self_score("U-C", 90)), "ALREADY_RECORDED");
+}
+
+TEST_F(rules, verified_scores_need_a_self_assessment_and_the_chair) {
+  to_signed();
+  h.ok(chair, cmd::mid_year());
+  EXPECT_EQ(h.refused(chair, cmd::verify("U-C", 50)), "SELF_ASSESSMENT_MISSING");
+  h.ok(as("U-C", pb::MEMBER), cmd::self_score("U-C", 60));
+  EXPECT_EQ(h.refused(as("U-C", pb::MEMBER), cmd::verify("U-C", 50)), "NOT_CHAIR");
+  EXPECT_EQ(h.refused(chair, cmd::verify("U-C", 21, "phong_trao")), "SCORE_ABOVE_MAXIMUM");
+  h.ok(chair, cmd::verify("U-C", 55));
+}
+
+TEST_F(rules, the_year_end_summary_needs_every_score_and_ranks_by_verified_scores) {
+  to_signed();
+  h.ok(chair, cmd::mid_year());
+  EXPECT_EQ(h.refused(chair, cmd::summary()), "SELF_ASSESSMENT_MISSING");
+  // Each unit claims 100; the chair verifies lower, and the ranking follows the verified figures.
+  const std::vector<unsigned> verified = {70, 95, 80, 95};
+  for (std::size_t i = 0; i < four.size(); ++i) h.ok(as(four[i], pb::MEMBER), cmd::self_score(four[i], 100));
+  EXPECT_EQ(h.refused(chair, cmd::summary()), "SCORES_NOT_VERIFIED");
+  for (std::size_t i = 0; i < four.size(); ++i) h.ok(chair, cmd::verify(four[i], verified[i]));
+  h.ok(chair, cmd::summary());
+  const auto& ranking = h.state().ranking;
+  ASSERT_EQ(ranking.size(), 4u);
+  EXPECT_EQ(ranking[0].unit_id(), "U-B");
+  EXPECT_EQ(ranking[0].rank(), 1u);
+  EXPECT_EQ(ranking[1].unit_id(), "U-D");
+  EXPECT_EQ(ranking[1].rank(), 1u) << "equal totals share a rank";
+  EXPECT_EQ(ranking[2].rank(), 3u);
+  EXPECT_EQ(ranking[3].unit_id(), "U-A");
+  EXPECT_EQ(h.refused(chair, cmd::summary()), "ALREADY_RECORDED");
+  EXPECT_EQ(h.refused(as("U-C", pb::MEMBER), cmd::self_score("U-C", 1)), "ALREADY_RECORDED");
+}
+
+TEST_F(rules, no_vote_before_the_year_end_summary) {
+  to_scored();
+  EXPECT_EQ(h.refused(chair, cmd::vote(pb::MINISTRY_FLAG, {{"U-B", 4, 0, 0}}, 4)), "STEP_OUT_OF_ORDER");
+}
+
+TEST_F(rules, the_vote_needs_its_quorum_and_the_threshold_decides_who_passes) {
+  to_summary();
+  EXPECT_EQ(h.refused(chair, cmd::vote(pb::MINISTRY_FLAG, {{"U-B", 3, 0, 0}}, 3)), "QUORUM_NOT_MET")
+      << "default quorum: all members present";
+  EXPECT_EQ(h.refused(chair, cmd::vote(pb::MINISTRY_FLAG, {{"U-B", 3, 1, 1}}, 4)), "INVALID_VOTE");
+  EXPECT_EQ(h.refused(chair, cmd::vote(pb::MINISTRY_FLAG, {{"U-B", 1, 0, 0}}, 5)), "INVALID_VOTE");
+  // Two of four in favour is not more than half.
+  auto events = h.ok(chair, cmd::vote(pb::MINISTRY_FLAG, {{"U-B", 2, 2, 0}, {"U-C", 3, 1, 0}}, 4));
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_FALSE(events[0].nomination_vote_recorded().results(0).passed());
+  EXPECT_TRUE(events[0].nomination_vote_recorded().results(1).passed());
+  EXPECT_FALSE(h.state().nominated.count("U-B"));
+  EXPECT_EQ(h.state().nominated.at("U-C"), pb::MINISTRY_FLAG);
+}
+
+TEST_F(rules, quorum_and_threshold_are_settings) {
+  pb::Settings s = cmd::settings_with_criteria({{"ket_qua", 100}});
+  s.set_quorum_percent(75);
+  s.set_pass_threshold_percent(66);
+  open(s);
+  h.ok(chair, cmd::launch());
+  h.ok(chair, cmd::contents());
+  for (const auto& u : four) h.ok(as(u, pb::MEMBER), cmd::sign(u));
+  h.ok(chair, cmd::mid_year());
+  for (const auto& u : four) {
+    h.ok(as(u, pb::MEMBER), cmd::self_score(u, 50));
+    h.ok(chair, cmd::verify(u, u == "U-A" ? 60 : 50));
+  }
+  h.ok(chair, cmd::summary());
+  EXPECT_EQ(h.refused(chair, cmd::vote(pb::MINISTRY_FLAG, {{"U-B", 2, 0, 0}}, 2)), "QUORUM_NOT_MET");
+  auto events = h.ok(chair, cmd::vote(pb::MINISTRY_FLAG, {{"U-B", 2, 1, 0}, {"U-C", 3, 0, 0}}, 3));
+  EXPECT_FALSE(events[0].nomination_vote_recorded().results(0).passed()) << "2/4 = 50% is not above 66%";
+  EXPECT_TRUE(events[0].nomination_vote_recorded().results(1).passed()) << "3/4 = 75% is above 66%";
+}
+
+TEST_F(rules, one_government_flag_nominee_and_only_the_top_ranked_unit) {
+  to_summary();  // U-A leads with 90
+  EXPECT_EQ(h.refused(chair, cmd::vote(pb::GOVERNMENT_FLAG, {{"U-B", 4, 0, 0}}, 4)),
+            "GOVERNMENT_FLAG_NOT_TOP_RANKED");
+  EXPECT_EQ(h.refused(chair, cmd::vote(pb::GOVERNMENT_FLAG, {{"U-A", 4, 0, 0}, {"U-B", 4, 0, 0}}, 4)),
+            "GOVERNMENT_FLAG_LIMIT");
+  h.ok(chair, cmd::vote(pb::GOVERNMENT_FLAG, {{"U-A", 4, 0, 0}}, 4));
+  EXPECT_EQ(h.refused(chair, cmd::vote(pb::GOVERNMENT_FLAG, {{"U-A", 4, 0, 0}}, 4)), "GOVERNMENT_FLAG_LIMIT");
+}
+
+TEST_F(rules, one_award_form_per_unit_per_cycle) {
+  to_summary();
+  h.ok(chair, cmd::vote(pb::MINISTRY_FLAG, {{"U-B", 4, 0, 0}}, 4));
+  EXPECT_EQ(h.refused(chair, cmd::vote(pb::CERTIFICATE_OF_MERIT, {{"U-B", 4, 0, 0}}, 4)),
+            "UNIT_ALREADY_NOMINATED");
+  EXPECT_EQ(h.refused(chair, cmd::vote(pb::CERTIFICATE_OF_MERIT, {{"U-C", 4, 0, 0}, {"U-C", 4, 0, 0}}, 4)),
+            "UNIT_ALREADY_NOMINATED");
+  EXPECT_EQ(h.refused(chair, cmd::vote(pb::CERTIFICATE_OF_MERIT, {{"U-Z", 4, 0, 0}}, 4)), "NOT_A_MEMBER");
+}
+
+TEST_F(rules, the_cap_on_ministry_flags_is_a_setting) {
+  pb::Settings s = cmd::settings_with_criteria({{"ket_qua", 100}});
+  s.set_max_ministry_flags(1);
+  cycle_harness capped(cmd::key("BCA", "dia-phuong", "9", 2025));
+  capped.ok(organizer(), cmd::open("Cụm 9", four, "U-A", "U-B", s));
+  capped.ok(chair, cmd::launch());
+  capped.ok(chair, cmd::contents());
+  for (const auto& u : four) capped.ok(as(u, pb::MEMBER), cmd::sign(u));
+  capped.ok(chair, cmd::mid_year());
+  for (const auto& u : four) {
+    capped.ok(as(u, pb::MEMBER), cmd::self_score(u, 10));
+    capped.ok(chair, cmd::verify(u, 10));
+  }
+  capped.ok(chair, cmd::summary());
+  EXPECT_EQ(capped.refused(chair, cmd::vote(pb::MINISTRY_FLAG, {{"U-B", 4, 0, 0}, {"U-C", 4, 0, 0}}, 4)),
+            "MINISTRY_FLAG_LIMIT");
+}
+
+TEST_F(rules, nominations_are_adopted_once_from_passed_votes_and_then_no_more_votes) {
+  to_summary();
+  EXPECT_EQ(h.refused(chair, cmd::adopt()), "NO_NOMINEES");
+  h.ok(chair, cmd::vote(pb::MINISTRY_FLAG, {{"U-B", 4, 0, 0}}, 4));
+  EXPECT_EQ(h.refused(as("U-B", pb::MEMBER), cmd::adopt()), "NOT_CHAIR");
+  h.ok(chair, cmd::adopt());
+  EXPECT_EQ(h.refused(chair, cmd::adopt()), "ALREADY_RECORDED");
+  EXPECT_EQ(h.refused(chair, cmd::vote(pb::CERTIFICATE_OF_MERIT, {{"U-C", 4, 0, 0}}, 4)),
+            "STEP_OUT_OF_ORDER");
+}
+
+TEST_F(rules, the_dossier_names_documents_by_sha256) {
+  to_summary();
+  pb::Command d;
+  auto* doc = d.mutable_dossier()->add_documents();
+  doc->set_name("Tờ trình đề nghị khen thưởng");
+  doc->set_kind("to_trinh");
+  doc->set_sha256(std::string(64, 'a'));
+  EXPECT_EQ(h.refused(chair, d), "STEP_OUT_OF_ORDER");
+  h.ok(chair, cmd::vote(pb::MINISTRY_FLAG, {{"U-B", 4, 0, 0}}, 4));
+  h.ok(chair, cmd::adopt());
+  doc->set_sha256("ABC");
+  EXPECT_EQ(h.refused(chair, d), "INVALID_SHA256");
+  doc->set_sha256(std::string(64, 'F'));
+  EXPECT_EQ(h.refused(chair, d), "INVALID_SHA256") << "lowercase hex only";
+  doc->set_sha256(std::string(64, 'f'));
+  h.ok(chair, d);
+}
+
+TEST_F(rules, the_handover_names_two_different_members_for_next_year_and_can_be_voided) {
+  to_scored();
+  EXPECT_EQ(h.refused(chair, cmd::handover(2026, "U-B", "U-C")), "STEP_OUT_OF_ORDER");
+  h.ok(chair, cmd::summary());
+  EXPECT_EQ(h.refused(chair, cmd::handover(2027, "U-B", "U-C")), "INVALID_YEAR");
+  EXPECT_EQ(h.refused(chair, cmd::handover(2026, "U-Z", "U-C")), "NOT_A_MEMBER");
+  EXPECT_EQ(h.refused(chair, cmd::handover(2026, "U-B", "U-Z")), "NOT_A_MEMBER");
+  EXPECT_EQ(h.refused(chair, cmd::handover(2026, "U-B", "U-B")), "CHAIR_IS_VICE_CHAIR");
+  EXPECT_EQ(h.refused(as("U-C", pb::MEMBER), cmd::handover(2026, "U-B", "U-C")), "NOT_CHAIR");
+  pb::Command void_it;
+  void_it.mutable_void_handover()->set_reason("Cụm được tổ chức lại năm 2026");
+  EXPECT_EQ(h.refused(organizer(), void_it), "NO_HANDOVER");
+  h.ok(chair, cmd::handover(2026, "U-B", "U-C"));
+  EXPECT_EQ(h.refused(chair, cmd::handover(2026, "U-C", "U-D")), "ALREADY_RECORDED");
+  EXPECT_EQ(h.refused(chair, void_it), "NOT_ORGANIZER");
+  pb::Command no_reason;
+  no_reason.mutable_void_handover();
+  EXPECT_EQ(h.refused(organizer(), no_reason), "MISSING_FIELD");
+  h.ok(organizer(), void_it);
+  EXPECT_TRUE(h.state().next_chair.empty());
+  h.ok(chair, cmd::handover(2026, "U-C", "U-D"));
+  EXPECT_EQ(h.state().next_chair, "U-C");
+}
+
+TEST_F(rules, award_decisions_only_for_adopted_nominees_by_the_right_authority) {
+  to_adopted();  // U-A government flag, U-B and U-C ministry flags
+  EXPECT_EQ(h.refused(chair, cmd::decision("1/QĐ", pb::MINISTER, {{"U-B", pb::MINISTRY_FLAG}})),
+            "NOT_ORGANIZER");
+  EXPECT_EQ(h.refused(organizer(), cmd::decision("1/QĐ", pb::MINISTER, {{"U-D", pb::MINISTRY_FLAG}})),
+            "NOT_NOMINATED");
+  EXPECT_EQ(h.refused(organizer(), cmd::decision("1/QĐ", pb::MINISTER, {{"U-B", pb::CERTIFICATE_OF_MERIT}})),
+            "NOT_NOMINATED");
+  EXPECT_EQ(h.refused(organizer(), cmd::decision("1/QĐ", pb::MINISTER, {{"U-A", pb::GOVERNMENT_FLAG}})),
+            "WRONG_AUTHORITY");
+  EXPECT_EQ(h.refused(organizer(), cmd::decision("", pb::MINISTER, {{"U-B", pb::MINISTRY_FLAG}})),
+            "MISSING_FIELD");
+  h.ok(organizer(), cmd::decision("1/QĐ-BCA", pb::MINISTER, {{"U-B", pb::MINISTRY_FLAG}}));
+  EXPECT_EQ(h.refused(organizer(), cmd::decision("2/QĐ-BCA", pb::MINISTER, {{"U-B", pb::MINISTRY_FLAG}})),
+            "ALREADY_DECIDED");
+}
+
+TEST_F(rules, close_waits_for_every_decision_and_then_only_corrections_and_revocations) {
+  to_adopted();
+  EXPECT_EQ(h.refused(organizer(), cmd::close()), "DECISIONS_PENDING");
+  h.ok(organizer(), cmd::decision("1/QĐ-TTg", pb::PRIME_MINISTER, {{"U-A", pb::GOVERNMENT_FLAG}}));
+  h.ok(organizer(),
+       cmd::decision("2/QĐ-BCA", pb::MINISTER, {{"U-B", pb::MINISTRY_FLAG}, {"U-C", pb::MINISTRY_FLAG}}));
+  EXPECT_EQ(h.refused(chair, cmd::close()), "NOT_ORGANIZER");
+  h.ok(organizer(), cmd::close());
+  EXPECT_EQ(h.refused(chair, cmd::handover(2026, "U-B", "U-C")), "CYCLE_CLOSED");
+  EXPECT_EQ(h.refused(organizer(), cmd::close()), "CYCLE_CLOSED");
+  pb::Command fix;
+  fix.mutable_correction()->set_corrects_position(17);
+  fix.mutable_correction()->set_corrects_event_type("LaunchConferenceHeld");
+  fix.mutable_correction()->set_reason("sai địa điểm: Hưng Yên");
+  h.ok(chair, fix);
+  pb::Command no_reason = fix;
+  no_reason.mutable_correction()->clear_reason();
+  EXPECT_EQ(h.refused(chair, no_reason), "MISSING_FIELD");
+  EXPECT_EQ(h.refused(as("U-C", pb::MEMBER), fix), "NOT_CHAIR");
+
+  pb::Command revoke;
+  revoke.mutable_revoke_award()->set_unit_id("U-D");
+  revoke.mutable_revoke_award()->set_award(pb::MINISTRY_FLAG);
+  revoke.mutable_revoke_award()->set_reason("hồ sơ không trung thực");
+  EXPECT_EQ(h.refused(organizer(), revoke), "NOT_GRANTED");
+  revoke.mutable_revoke_award()->set_unit_id("U-B");
+  EXPECT_EQ(h.refused(chair, revoke), "NOT_ORGANIZER");
+  h.ok(organizer(), revoke);
+  EXPECT_EQ(h.refused(organizer(), revoke), "NOT_GRANTED") << "revoked once";
+}
+
+TEST_F(rules, settings_change_by_the_organizer_with_a_reason) {
+  open();
+  pb::Command change;
+  change.mutable_change_settings()->mutable_settings()->set_quorum_percent(101);
+  change.mutable_change_settings()->set_reason("điều chỉnh quy chế");
+  EXPECT_EQ(h.refused(organizer(), change), "INVALID_SETTING");
+  change.mutable_change_settings()->mutable_settings()->set_quorum_percent(80);
+  EXPECT_EQ(h.refused(chair, change), "NOT_ORGANIZER");
+  change.mutable_change_settings()->clear_reason();
+  EXPECT_EQ(h.refused(organizer(), change), "MISSING_FIELD");
+  change.mutable_change_settings()->set_reason("điều chỉnh quy chế");
+  h.ok(organizer(), change);
+  EXPECT_EQ(h.state().quorum_percent(), 80u);
+}
+
+TEST(cluster_number, roman_and_arabic_numbers_name_the_same_cluster) {
+  EXPECT_EQ(domain::normalize_cluster_number("II"), "2");
+  EXPECT_EQ(domain::normalize_cluster_number("ii"), "2");
+  EXPECT_EQ(domain::normalize_cluster_number("2"), "2");
+  EXPECT_EQ(domain::normalize_cluster_number("02"), "2");
+  EXPECT_EQ(domain::normalize_cluster_number("XIV"), "14");
+  EXPECT_EQ(domain::normalize_cluster_number("IX"), "9");
+  EXPECT_EQ(domain::normalize_cluster_number(""), "");
+  EXPECT_EQ(domain::normalize_cluster_number("2a"), "");
+  EXPECT_EQ(domain::normalize_cluster_number("XL"), "");
+}
+
+}  // namespace
+}  // namespace thidua::testing
