@@ -157,16 +157,38 @@ result decide_open(const cycle_state& s, const pb::Command& c, const pb::Actor& 
 
 }  // namespace
 
-std::variant<std::vector<pb::Event>, rejection> cycle_decider::decide(const state& s, const command& c,
+std::variant<std::vector<pb::Event>, rejection> cycle_decider::decide(const state& series, const command& c,
                                                                       const actor& a, std::int64_t) {
-  if (stream_of(c) == "cycle/invalid")
+  if (stream_of(c) == "cycles/invalid")
     return refuse(
         "INVALID_CYCLE_KEY", "cycle",
-        "the cycle key needs organizer, series ([A-Za-z0-9_-], ≤ 40), a number (digits or I…XXXIX) and a "
-        "year "
-        "2000–2100",
-        "Khóa chu kỳ cần đơn vị tổ chức, dãy cụm ([A-Za-z0-9_-], ≤ 40), số cụm (chữ số hoặc I…XXXIX) và năm "
-        "2000–2100");
+        "the cycle key needs organizer, series ([A-Za-z0-9_-], at most 40), a number (digits or "
+        "I…XXXIX) and a year 2000–2100",
+        "Khóa chu kỳ cần đơn vị tổ chức, khối ([A-Za-z0-9_-], tối đa 40), số cụm (chữ số hoặc I…XXXIX) "
+        "và năm 2000–2100");
+  const std::string number = normalize_cluster_number(c.cycle().number());
+  if (c.has_open() && !series.cycle(number).opened && a.role() == pb::ORGANIZER_OFFICE) {
+    // A unit sits in at most one cluster of a series in a year.
+    for (int i = 0; i < c.open().member_unit_ids_size(); ++i) {
+      const auto& unit = c.open().member_unit_ids(i);
+      auto it = series.cluster_of_unit.find(unit);
+      if (it != series.cluster_of_unit.end() && it->second != number)
+        return refuse("UNIT_IN_ANOTHER_CLUSTER", "open.member_unit_ids[" + std::to_string(i) + "]",
+                      "unit " + unit + " is already a member of cluster " + it->second +
+                          " of this series in " + std::to_string(c.cycle().year()),
+                      "Đơn vị " + unit + " đã là thành viên Cụm " + it->second + " của khối này trong năm " +
+                          std::to_string(c.cycle().year()));
+    }
+  }
+  auto decided = decide_cycle(series.cycle(number), c, a);
+  if (auto* events = std::get_if<std::vector<pb::Event>>(&decided))
+    for (auto& e : *events) e.set_cluster(number);
+  return decided;
+}
+
+std::variant<std::vector<pb::Event>, rejection> cycle_decider::decide_cycle(const cycle_state& s,
+                                                                            const command& c,
+                                                                            const actor& a) {
   if (a.role() == pb::OBSERVER || a.role() == pb::ROLE_UNSPECIFIED)
     return refuse("FORBIDDEN_ROLE", "actor", "observers may only read", "Đại biểu theo dõi chỉ được xem");
   if (c.action_case() == pb::Command::ACTION_NOT_SET)

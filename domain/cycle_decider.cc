@@ -43,6 +43,12 @@ bool cycle_state::is_member(const std::string& unit) const {
   return std::find(members.begin(), members.end(), unit) != members.end();
 }
 
+const cycle_state& series_state::cycle(const std::string& number) const {
+  static const cycle_state none;
+  auto it = cycles.find(number);
+  return it == cycles.end() ? none : it->second;
+}
+
 std::vector<std::string> cycle_state::leaders() const {
   std::vector<std::string> out;
   for (const auto& r : ranking)
@@ -76,8 +82,8 @@ std::string cycle_decider::stream_of(const command& c) {
   const std::string number = normalize_cluster_number(k.number());
   if (!key_part_ok(k.organizer_id()) || !key_part_ok(k.series()) || number.empty() || k.year() < 2000 ||
       k.year() > 2100)
-    return "cycle/invalid";  // decide refuses it with INVALID_CYCLE_KEY
-  return "cycle/" + k.organizer_id() + "/" + k.series() + "/" + number + "/" + std::to_string(k.year());
+    return "cycles/invalid";  // decide refuses it with INVALID_CYCLE_KEY
+  return "cycles/" + k.organizer_id() + "/" + k.series() + "/" + std::to_string(k.year());
 }
 
 std::string cycle_decider::event_type(const event& e) {

@@ -17,18 +17,23 @@
 namespace thidua::domain {
 
 struct cycle_decider {
-  using state = cycle_state;
+  using state = series_state;
   using command = pb::Command;
   using event = pb::Event;
   using actor = pb::Actor;
   using rejection = domain::rejection;
 
   static state initial() { return {}; }
-  // "cycle/<organizer>/<series>/<number>/<year>", the number normalized ("II" → "2").
+  // "cycles/<organizer>/<series>/<year>": one stream per series and year; events name their cluster.
   static std::string stream_of(const command& c);
   static std::variant<std::vector<event>, rejection> decide(const state& s, const command& c, const actor& a,
                                                             std::int64_t now_ms);
   static state evolve(state s, const event& e);
+
+  // The rules of one cluster's cycle, and its fold (used by decide and evolve).
+  static std::variant<std::vector<event>, rejection> decide_cycle(const cycle_state& s, const command& c,
+                                                                  const actor& a);
+  static cycle_state evolve_cycle(cycle_state s, const event& e);
   static std::string event_type(const event& e);
   static std::string encode(const event& e) { return e.SerializeAsString(); }
   static std::optional<event> decode(std::string_view type, std::string_view bytes);

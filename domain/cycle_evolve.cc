@@ -4,7 +4,16 @@
 
 namespace thidua::domain {
 
-cycle_state cycle_decider::evolve(state s, const event& e) {
+series_state cycle_decider::evolve(state s, const event& e) {
+  auto& cycle = s.cycles[e.cluster()];
+  cycle = evolve_cycle(std::move(cycle), e);
+  if (e.has_cycle_opened())
+    for (const auto& unit : e.cycle_opened().details().member_unit_ids())
+      s.cluster_of_unit[unit] = e.cluster();
+  return s;
+}
+
+cycle_state cycle_decider::evolve_cycle(cycle_state s, const event& e) {
   switch (e.body_case()) {
     case pb::Event::kCycleOpened: {
       const auto& o = e.cycle_opened();

@@ -52,4 +52,15 @@ struct cycle_state {
   std::vector<std::string> leaders() const;
 };
 
+// Every cycle of one series of clusters in one year (e.g. the Ministry's provincial clusters of 2023): the
+// aggregate the decider works on, so that "a unit sits in at most one cluster of a series per year" is
+// checked where it is decided.
+struct series_state {
+  std::map<std::string, cycle_state> cycles;           // by normalized cluster number
+  std::map<std::string, std::string> cluster_of_unit;  // unit → cluster number it is a member of this year
+
+  // The cycle of a cluster, or an empty (not opened) one.
+  const cycle_state& cycle(const std::string& number) const;
+};
+
 }  // namespace thidua::domain

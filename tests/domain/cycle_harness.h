@@ -66,20 +66,25 @@ class cycle_harness {
 
   std::variant<std::vector<pb::Event>, domain::rejection> run(const pb::Actor& actor, pb::Command c) {
     if (!c.has_cycle()) *c.mutable_cycle() = key_;
-    auto r = cycle_decider::decide(state_, c, actor, 0);
+    auto r = cycle_decider::decide(series_, c, actor, 0);
     if (auto* events = std::get_if<std::vector<pb::Event>>(&r)) {
       for (const auto& e : *events) {
         // What is stored must decode to the same event under the same type name.
         auto back = cycle_decider::decode(cycle_decider::event_type(e), cycle_decider::encode(e));
         EXPECT_TRUE(back.has_value()) << cycle_decider::event_type(e);
-        state_ = cycle_decider::evolve(state_, back.value_or(e));
+        series_ = cycle_decider::evolve(series_, back.value_or(e));
         history_.push_back(e);
       }
     }
     return r;
   }
 
-  const domain::cycle_state& state() const { return state_; }
+  // This harness's cluster's cycle, and the whole series-year it lives in.
+  const domain::cycle_state& state() const {
+    return series_.cycle(domain::normalize_cluster_number(key_.number()));
+  }
+  const domain::series_state& series() const { return series_; }
+  void set_key(pb::CycleKey key) { key_ = std::move(key); }
   const std::vector<pb::Event>& history() const { return history_; }
   const domain::rejection& last_rejection() const { return last_; }
   const pb::CycleKey& key() const { return key_; }
@@ -87,7 +92,7 @@ class cycle_harness {
  private:
   std::string fingerprint() const { return std::to_string(history_.size()); }
   pb::CycleKey key_;
-  domain::cycle_state state_ = cycle_decider::initial();
+  domain::series_state series_ = cycle_decider::initial();
   std::vector<pb::Event> history_;
   domain::rejection last_;
 };

@@ -65,10 +65,11 @@ TEST(cycle_replay, cluster_ii_of_2023_ends_as_reported) {
                                    {"CA-SonLa", pb::CERTIFICATE_OF_MERIT}}));
   h.ok(organizer(), cmd::close());
   EXPECT_TRUE(h.state().closed);
-  EXPECT_EQ(cycle_decider::stream_of(pb::Command{}), "cycle/invalid");
+  EXPECT_EQ(cycle_decider::stream_of(pb::Command{}), "cycles/invalid");
   pb::Command any;
   *any.mutable_cycle() = h.key();
-  EXPECT_EQ(cycle_decider::stream_of(any), "cycle/BCA/dia-phuong/2/2023") << "II and 2 are the same cluster";
+  EXPECT_EQ(cycle_decider::stream_of(any), "cycles/BCA/dia-phuong/2023");
+  for (const auto& e : h.history()) ASSERT_EQ(e.cluster(), "2") << "II and 2 are the same cluster";
 }
 
 TEST(cycle_replay, cluster_4_of_2024_adopts_seven_focus_contents_with_measurable_targets) {
@@ -117,6 +118,30 @@ TEST(cycle_replay, cluster_4_of_2024_adopts_seven_focus_contents_with_measurable
   }
   h.ok(chair, gift);
   EXPECT_EQ(h.state().contributions_vnd, 180'000'000);
+}
+
+TEST(cycle_replay, the_same_number_has_other_members_in_another_year_but_a_unit_sits_in_one_cluster_a_year) {
+  // Cluster 5 was six North-Central provinces in 2020 and five Red River Delta provinces in 2024.
+  cycle_harness y2020(cmd::key("BCA", "dia-phuong", "5", 2020));
+  y2020.ok(organizer(), cmd::open("Cụm thi đua số 5 - Bộ Công an",
+                                  {"CA-ThanhHoa", "CA-NgheAn", "CA-HaTinh", "CA-QuangBinh", "CA-QuangTri",
+                                   "CA-ThuaThienHue"},
+                                  "CA-NgheAn", ""));
+  cycle_harness y2024(cmd::key("BCA", "dia-phuong", "5", 2024));
+  y2024.ok(organizer(), cmd::open("Cụm thi đua số 5 - Bộ Công an",
+                                  {"CA-HungYen", "CA-ThaiBinh", "CA-HaNam", "CA-NamDinh", "CA-HaiDuong"},
+                                  "CA-HungYen", "CA-ThaiBinh"));
+  // Same series and year: Hải Dương cannot also sit in Cluster 4.
+  y2024.set_key(cmd::key("BCA", "dia-phuong", "4", 2024));
+  EXPECT_EQ(y2024.refused(organizer(),
+                          cmd::open("Cụm thi đua số 4", {"CA-QuangNinh", "CA-HaiDuong"}, "CA-QuangNinh", "")),
+            "UNIT_IN_ANOTHER_CLUSTER");
+  EXPECT_NE(y2024.last_rejection().message_vi.find("CA-HaiDuong"), std::string::npos);
+  y2024.ok(organizer(), cmd::open("Cụm thi đua số 4", {"CA-QuangNinh", "CA-PhuTho"}, "CA-QuangNinh", ""));
+  EXPECT_EQ(y2024.series().cycles.size(), 2u);
+  // Another series of the same organizer is another stream: the province may sit in one of its clusters too.
+  cycle_harness other_series(cmd::key("BCA", "khoi-an-ninh", "1", 2024));
+  other_series.ok(organizer(), cmd::open("Khối thi đua", {"CA-HaiDuong", "CA-HaNam"}, "CA-HaiDuong", ""));
 }
 
 TEST(cycle_replay, an_internal_cluster_of_a_provincial_police_is_run_by_that_police) {

@@ -41,7 +41,7 @@ TEST(cycle_through_engine, commands_are_durable_events_and_refusals_write_nothin
   EXPECT_FALSE(refused.error().message_vi.empty());
   EXPECT_EQ(log->head().value, 2u) << "a refusal writes nothing";
 
-  auto events = log->read_stream("cycle/BCA/dia-phuong/5/2024", {1}, 10);
+  auto events = log->read_stream("cycles/BCA/dia-phuong/2024", {1}, 10);
   ASSERT_TRUE(events);
   ASSERT_EQ(events.value().size(), 2u);
   EXPECT_EQ(events.value()[0]->record.event_type(), "CycleOpened");
@@ -53,11 +53,11 @@ TEST(cycle_through_engine, commands_are_durable_events_and_refusals_write_nothin
   EXPECT_EQ(decoded->launch_conference_held().details().place(), "Hưng Yên");
 
   engine::command_pipeline<domain::cycle_decider> fresh(*log);
-  auto state = fresh.load("cycle/BCA/dia-phuong/5/2024");
+  auto state = fresh.load("cycles/BCA/dia-phuong/2024");
   ASSERT_TRUE(state);
   EXPECT_EQ(state.value().version, 2u);
-  EXPECT_TRUE(state.value().state.launched);
-  EXPECT_EQ(state.value().state.members, members);
+  EXPECT_TRUE(state.value().state.cycle("5").launched);
+  EXPECT_EQ(state.value().state.cycle("5").members, members);
 }
 
 }  // namespace
