@@ -1,0 +1,210 @@
+#include "domain/registry_decider.h"
+
+#include <algorithm>
+
+#include "domain/cycle_decider.h"
+
+namespace thidua::domain {
+namespace {
+
+using result = std::variant<std::vector<pb::RegistryEvent>, rejection>;
+
+rejection refuse(std::string code, std::string field, std::string en, std::string vi) {
+  return {std::move(code), std::move(field), std::move(en), std::move(vi)};
+}
+
+bool id_ok(const std::string& id) {
+  return !id.empty() && id.size() <= 40 && std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+  });
+}
+
+bool date_ok(const std::string& d) {
+  if (d.size() != 10 || d[4] != '-' || d[7] != '-') return false;
+  for (int i : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (d[i] < '0' || d[i] > '9') return false;
+  return true;
+}
+
+std::optional<rejection> known_active(const registry_state& s, const std::string& unit,
+                                      const std::string& field) {
+  auto it = s.units.find(unit);
+  if (it == s.units.end())
+    return refuse("UNIT_NOT_FOUND", field, "no unit " + unit + " is registered",
+                  "Chưa đăng ký đơn vị " + unit);
+  if (!it->second.merged_into.empty())
+    return refuse("UNIT_MERGED", field, "unit " + unit + " was merged into " + it->second.merged_into,
+                  "Đơn vị " + unit + " đã sáp nhập vào " + it->second.merged_into);
+  return std::nullopt;
+}
+
+std::optional<rejection> check_date(const std::string& d, const std::string& field) {
+  if (date_ok(d)) return std::nullopt;
+  return refuse("INVALID_DATE", field, field + " must be a date written YYYY-MM-DD",
+                field + " phải là ngày dạng YYYY-MM-DD");
+}
+
+}  // namespace
+
+std::optional<std::string> registry_state::name_on(const std::string& unit, const std::string& date) const {
+  auto it = units.find(unit);
+  if (it == units.end() || it->second.names.empty()) return std::nullopt;
+  std::string name = it->second.names.front().second;
+  for (const auto& [from, n] : it->second.names)
+    if (date.empty() || from <= date) name = n;
+  return name;
+}
+
+std::string registry_state::successor(const std::string& unit) const {
+  std::string current = unit;
+  for (int hops = 0; hops < 64; ++hops) {  // merges form a chain; the bound guards a corrupt cycle
+    auto it = units.find(current);
+    if (it == units.end() || it->second.merged_into.empty()) return current;
+    current = it->second.merged_into;
+  }
+  return current;
+}
+
+std::variant<std::vector<pb::RegistryEvent>, rejection> registry_decider::decide(const state& s,
+                                                                                 const command& c,
+                                                                                 const actor& a,
+                                                                                 std::int64_t) {
+  if (a.role() != pb::ORGANIZER_OFFICE)
+    return refuse("NOT_ORGANIZER", "actor", "only an organizer's emulation office keeps the registry",
+                  "Chỉ cơ quan thường trực thi đua của đơn vị tổ chức được cập nhật danh mục");
+  pb::RegistryEvent e;
+  switch (c.action_case()) {
+    case pb::RegistryCommand::kRegisterUnit: {
+      const auto& m = c.register_unit();
+      if (!id_ok(m.unit_id()))
+        return refuse("INVALID_UNIT_ID", "register_unit.unit_id", "a unit id is 1–40 of A-Z a-z 0-9 - _",
+                      "Mã đơn vị gồm 1–40 ký tự A-Z a-z 0-9 - _");
+      if (s.units.count(m.unit_id()))
+        return refuse("UNIT_ALREADY_REGISTERED", "register_unit.unit_id",
+                      "unit " + m.unit_id() + " is already registered",
+                      "Đơn vị " + m.unit_id() + " đã được đăng ký");
+      if (m.name().empty())
+        return refuse("MISSING_FIELD", "register_unit.name", "a unit needs its name", "Đơn vị phải có tên");
+      if (m.kind() == pb::INTERNAL_DIVISION) {
+        if (auto r = known_active(s, m.parent_unit_id(), "register_unit.parent_unit_id")) return *r;
+      }
+      *e.mutable_unit_registered() = m;
+      break;
+    }
+    case pb::RegistryCommand::kRenameUnit: {
+      const auto& m = c.rename_unit();
+      if (auto r = known_active(s, m.unit_id(), "rename_unit.unit_id")) return *r;
+      if (auto r = check_date(m.effective_date(), "rename_unit.effective_date")) return *r;
+      const auto& names = s.units.at(m.unit_id()).names;
+      if (m.name().empty())
+        return refuse("MISSING_FIELD", "rename_unit.name", "the new name is required", "Phải có tên mới");
+      if (names.back().second == m.name())
+        return refuse("NAME_UNCHANGED", "rename_unit.name", "unit " + m.unit_id() + " already has this name",
+                      "Đơn vị " + m.unit_id() + " đã mang tên này");
+      if (!names.back().first.empty() && m.effective_date() <= names.back().first)
+        return refuse("DATE_BEFORE_PREVIOUS", "rename_unit.effective_date",
+                      "the new name must take effect after " + names.back().first,
+                      "Tên mới phải có hiệu lực sau ngày " + names.back().first);
+      *e.mutable_unit_renamed() = m;
+      break;
+    }
+    case pb::RegistryCommand::kMergeUnit: {
+      const auto& m = c.merge_unit();
+      if (auto r = known_active(s, m.unit_id(), "merge_unit.unit_id")) return *r;
+      if (auto r = known_active(s, m.into_unit_id(), "merge_unit.into_unit_id")) return *r;
+      if (m.unit_id() == m.into_unit_id())
+        return refuse("CANNOT_MERGE_INTO_ITSELF", "merge_unit.into_unit_id",
+                      "a unit cannot merge into itself", "Đơn vị không thể sáp nhập vào chính nó");
+      if (auto r = check_date(m.effective_date(), "merge_unit.effective_date")) return *r;
+      *e.mutable_unit_merged() = m;
+      break;
+    }
+    case pb::RegistryCommand::kDefineCluster: {
+      const auto& m = c.define_cluster();
+      const std::string number = normalize_cluster_number(m.number());
+      if (!id_ok(m.organizer_id()) || !id_ok(m.series()) || number.empty())
+        return refuse("INVALID_CLUSTER_KEY", "define_cluster",
+                      "a cluster is named by organizer, series and number",
+                      "Cụm được định danh bằng đơn vị tổ chức, khối và số cụm");
+      if (a.organizer_id() != m.organizer_id())
+        return refuse("NOT_ORGANIZER", "define_cluster.organizer_id",
+                      "only " + m.organizer_id() + " defines its clusters",
+                      "Chỉ " + m.organizer_id() + " được lập cụm của mình");
+      const std::string key = m.organizer_id() + "/" + m.series() + "/" + number;
+      if (s.clusters.count(key))
+        return refuse("CLUSTER_ALREADY_DEFINED", "define_cluster", "cluster " + key + " is already defined",
+                      "Cụm " + key + " đã được lập");
+      if (m.name().empty())
+        return refuse("MISSING_FIELD", "define_cluster.name", "a cluster needs its name", "Cụm phải có tên");
+      *e.mutable_cluster_defined() = m;
+      e.mutable_cluster_defined()->set_number(number);
+      break;
+    }
+    default:
+      return refuse("MISSING_FIELD", "action", "the command names no action", "Lệnh không nêu thao tác nào");
+  }
+  return std::vector<pb::RegistryEvent>{std::move(e)};
+}
+
+registry_state registry_decider::evolve(state s, const event& e) {
+  switch (e.body_case()) {
+    case pb::RegistryEvent::kUnitRegistered: {
+      auto& u = s.units[e.unit_registered().unit_id()];
+      u.kind = e.unit_registered().kind();
+      u.parent = e.unit_registered().parent_unit_id();
+      u.names = {{"", e.unit_registered().name()}};
+      break;
+    }
+    case pb::RegistryEvent::kUnitRenamed:
+      s.units[e.unit_renamed().unit_id()].names.emplace_back(e.unit_renamed().effective_date(),
+                                                             e.unit_renamed().name());
+      break;
+    case pb::RegistryEvent::kUnitMerged: {
+      auto& u = s.units[e.unit_merged().unit_id()];
+      u.merged_into = e.unit_merged().into_unit_id();
+      u.merged_on = e.unit_merged().effective_date();
+      break;
+    }
+    case pb::RegistryEvent::kClusterDefined: {
+      const auto& d = e.cluster_defined();
+      s.clusters[d.organizer_id() + "/" + d.series() + "/" + d.number()] = d.name();
+      break;
+    }
+    case pb::RegistryEvent::BODY_NOT_SET:
+      break;
+  }
+  return s;
+}
+
+std::string registry_decider::event_type(const event& e) {
+  switch (e.body_case()) {
+    case pb::RegistryEvent::kUnitRegistered:
+      return "UnitRegistered";
+    case pb::RegistryEvent::kUnitRenamed:
+      return "UnitRenamed";
+    case pb::RegistryEvent::kUnitMerged:
+      return "UnitMerged";
+    case pb::RegistryEvent::kClusterDefined:
+      return "ClusterDefined";
+    case pb::RegistryEvent::BODY_NOT_SET:
+      break;
+  }
+  return "Unknown";
+}
+
+std::optional<pb::RegistryEvent> registry_decider::decode(std::string_view type, std::string_view bytes) {
+  pb::RegistryEvent e;
+  if (!e.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) || event_type(e) != type)
+    return std::nullopt;
+  return e;
+}
+
+std::string registry_decider::actor_person(const actor& a) {
+  return cycle_decider::actor_person(a);
+}
+
+std::string registry_decider::actor_role(const actor& a) {
+  return cycle_decider::actor_role(a);
+}
+
+}  // namespace thidua::domain

@@ -1,0 +1,58 @@
+#pragma once
+// The registry of units (with their names over time and merges) and of clusters, as a pure decider. Records
+// made under a unit's old name stay readable: the registry answers which name a unit had on a date and which
+// unit continues a merged one.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "domain/proto/cycle.pb.h"
+#include "domain/proto/registry.pb.h"
+#include "domain/rejection.h"
+
+namespace thidua::domain {
+
+struct unit_record {
+  pb::UnitKind kind = pb::UNIT_KIND_UNSPECIFIED;
+  std::string parent;
+  std::vector<std::pair<std::string, std::string>> names;  // (effective date, name); the first has date ""
+  std::string merged_into;
+  std::string merged_on;
+};
+
+struct registry_state {
+  std::map<std::string, unit_record> units;
+  std::map<std::string, std::string> clusters;  // "organizer/series/number" → name
+
+  // The unit's name in force on `date` (YYYY-MM-DD); the latest name when `date` is empty.
+  std::optional<std::string> name_on(const std::string& unit, const std::string& date = {}) const;
+  // The unit that continues `unit` today, following merges (itself when never merged).
+  std::string successor(const std::string& unit) const;
+};
+
+struct registry_decider {
+  using state = registry_state;
+  using command = pb::RegistryCommand;
+  using event = pb::RegistryEvent;
+  using actor = pb::Actor;
+  using rejection = domain::rejection;
+
+  static state initial() { return {}; }
+  static std::string stream_of(const command&) { return "registry"; }
+  static std::variant<std::vector<event>, rejection> decide(const state& s, const command& c, const actor& a,
+                                                            std::int64_t now_ms);
+  static state evolve(state s, const event& e);
+  static std::string event_type(const event& e);
+  static std::string encode(const event& e) { return e.SerializeAsString(); }
+  static std::optional<event> decode(std::string_view type, std::string_view bytes);
+  static std::string actor_unit(const actor& a) { return a.unit_id(); }
+  static std::string actor_person(const actor& a);
+  static std::string actor_role(const actor& a);
+};
+
+}  // namespace thidua::domain

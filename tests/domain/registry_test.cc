@@ -1,0 +1,122 @@
+// The registry of units and clusters: renames and merges keep history readable; each rule refuses the wrong
+// thing.
+
+#include "domain/registry_decider.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/domain/cycle_harness.h"
+
+namespace thidua::testing {
+namespace {
+
+using domain::registry_decider;
+
+class registry : public ::testing::Test {
+ protected:
+  domain::registry_state state = registry_decider::initial();
+
+  std::string run(const pb::Actor& a, const pb::RegistryCommand& c) {
+    auto r = registry_decider::decide(state, c, a, 0);
+    if (auto* refused = std::get_if<domain::rejection>(&r)) {
+      EXPECT_FALSE(refused->message_vi.empty());
+      EXPECT_FALSE(refused->field.empty());
+      return refused->code;
+    }
+    for (const auto& e : std::get<std::vector<pb::RegistryEvent>>(r)) {
+      auto back = registry_decider::decode(registry_decider::event_type(e), registry_decider::encode(e));
+      EXPECT_TRUE(back.has_value());
+      state = registry_decider::evolve(state, *back);
+    }
+    return "OK";
+  }
+  static pb::RegistryCommand reg(const std::string& id, const std::string& name,
+                                 pb::UnitKind kind = pb::PROVINCIAL_POLICE, const std::string& parent = "") {
+    pb::RegistryCommand c;
+    c.mutable_register_unit()->set_unit_id(id);
+    c.mutable_register_unit()->set_name(name);
+    c.mutable_register_unit()->set_kind(kind);
+    c.mutable_register_unit()->set_parent_unit_id(parent);
+    return c;
+  }
+  static pb::RegistryCommand rename(const std::string& id, const std::string& name, const std::string& date) {
+    pb::RegistryCommand c;
+    c.mutable_rename_unit()->set_unit_id(id);
+    c.mutable_rename_unit()->set_name(name);
+    c.mutable_rename_unit()->set_effective_date(date);
+    return c;
+  }
+  static pb::RegistryCommand merge(const std::string& id, const std::string& into, const std::string& date) {
+    pb::RegistryCommand c;
+    c.mutable_merge_unit()->set_unit_id(id);
+    c.mutable_merge_unit()->set_into_unit_id(into);
+    c.mutable_merge_unit()->set_effective_date(date);
+    return c;
+  }
+  static pb::RegistryCommand cluster(const std::string& org, const std::string& series,
+                                     const std::string& number, const std::string& name) {
+    pb::RegistryCommand c;
+    c.mutable_define_cluster()->set_organizer_id(org);
+    c.mutable_define_cluster()->set_series(series);
+    c.mutable_define_cluster()->set_number(number);
+    c.mutable_define_cluster()->set_name(name);
+    return c;
+  }
+};
+
+TEST_F(registry, registers_units_once_with_valid_ids_by_an_organizers_office_only) {
+  EXPECT_EQ(run(as("CA-LaiChau", pb::CHAIR), reg("CA-LaiChau", "Công an tỉnh Lai Châu")), "NOT_ORGANIZER");
+  EXPECT_EQ(run(organizer(), reg("CA Lai Chau", "Công an tỉnh Lai Châu")), "INVALID_UNIT_ID");
+  EXPECT_EQ(run(organizer(), reg("CA-LaiChau", "")), "MISSING_FIELD");
+  EXPECT_EQ(run(organizer(), reg("CA-LaiChau", "Công an tỉnh Lai Châu")), "OK");
+  EXPECT_EQ(run(organizer(), reg("CA-LaiChau", "Công an tỉnh Lai Châu")), "UNIT_ALREADY_REGISTERED");
+  EXPECT_EQ(state.name_on("CA-LaiChau"), "Công an tỉnh Lai Châu") << "diacritics kept exactly";
+  EXPECT_EQ(run(organizer(), reg("HD-PA05", "Phòng An ninh nội địa", pb::INTERNAL_DIVISION, "CA-HaiDuong")),
+            "UNIT_NOT_FOUND");
+  EXPECT_EQ(run(organizer(), reg("CA-HaiDuong", "Công an tỉnh Hải Dương")), "OK");
+  EXPECT_EQ(run(organizer(), reg("HD-PA05", "Phòng An ninh nội địa", pb::INTERNAL_DIVISION, "CA-HaiDuong")),
+            "OK");
+}
+
+TEST_F(registry, a_renamed_unit_keeps_its_old_name_for_the_dates_before) {
+  ASSERT_EQ(run(organizer(), reg("BCA-X03", "Cục Công tác đảng và công tác chính trị")), "OK");
+  EXPECT_EQ(run(organizer(), rename("BCA-X03", "Cục Công tác đảng và công tác chính trị", "2025-03-01")),
+            "NAME_UNCHANGED");
+  EXPECT_EQ(run(organizer(), rename("BCA-X03", "Cục Công tác chính trị", "1/3/2025")), "INVALID_DATE");
+  EXPECT_EQ(run(organizer(), rename("BCA-X99", "Cục mới", "2025-03-01")), "UNIT_NOT_FOUND");
+  ASSERT_EQ(run(organizer(), rename("BCA-X03", "Cục Công tác chính trị", "2025-03-01")), "OK");
+  EXPECT_EQ(run(organizer(), rename("BCA-X03", "Cục Chính trị", "2025-02-01")), "DATE_BEFORE_PREVIOUS");
+  EXPECT_EQ(state.name_on("BCA-X03", "2020-07-07"), "Cục Công tác đảng và công tác chính trị");
+  EXPECT_EQ(state.name_on("BCA-X03", "2025-03-01"), "Cục Công tác chính trị");
+  EXPECT_EQ(state.name_on("BCA-X03"), "Cục Công tác chính trị");
+}
+
+TEST_F(registry, a_merged_unit_is_continued_by_another_and_acts_no_more) {
+  ASSERT_EQ(run(organizer(), reg("CA-HaGiang", "Công an tỉnh Hà Giang")), "OK");
+  ASSERT_EQ(run(organizer(), reg("CA-TuyenQuang", "Công an tỉnh Tuyên Quang")), "OK");
+  EXPECT_EQ(run(organizer(), merge("CA-HaGiang", "CA-HaGiang", "2025-07-01")), "CANNOT_MERGE_INTO_ITSELF");
+  EXPECT_EQ(run(organizer(), merge("CA-HaGiang", "CA-Nowhere", "2025-07-01")), "UNIT_NOT_FOUND");
+  EXPECT_EQ(run(organizer(), merge("CA-HaGiang", "CA-TuyenQuang", "")), "INVALID_DATE");
+  ASSERT_EQ(run(organizer(), merge("CA-HaGiang", "CA-TuyenQuang", "2025-07-01")), "OK");
+  EXPECT_EQ(state.successor("CA-HaGiang"), "CA-TuyenQuang");
+  EXPECT_EQ(state.name_on("CA-HaGiang", "2023-11-25"), "Công an tỉnh Hà Giang")
+      << "the 2023 Ministry flag stays readable under Hà Giang's name";
+  EXPECT_EQ(run(organizer(), rename("CA-HaGiang", "x", "2025-08-01")), "UNIT_MERGED");
+  EXPECT_EQ(run(organizer(), merge("CA-TuyenQuang", "CA-HaGiang", "2025-08-01")), "UNIT_MERGED");
+}
+
+TEST_F(registry, clusters_are_defined_once_by_their_organizer_with_normalized_numbers) {
+  EXPECT_EQ(run(organizer("CA-tinh-Hai-Duong"), cluster("BCA", "dia-phuong", "II", "Cụm thi đua số II")),
+            "NOT_ORGANIZER");
+  EXPECT_EQ(run(organizer(), cluster("BCA", "dia-phuong", "II?", "Cụm thi đua số II")),
+            "INVALID_CLUSTER_KEY");
+  EXPECT_EQ(run(organizer(), cluster("BCA", "dia-phuong", "II", "")), "MISSING_FIELD");
+  ASSERT_EQ(run(organizer(), cluster("BCA", "dia-phuong", "II", "Cụm thi đua số II - Bộ Công an")), "OK");
+  EXPECT_EQ(run(organizer(), cluster("BCA", "dia-phuong", "2", "Cụm thi đua số 2")),
+            "CLUSTER_ALREADY_DEFINED")
+      << "II and 2 are the same cluster";
+  EXPECT_EQ(state.clusters.at("BCA/dia-phuong/2"), "Cụm thi đua số II - Bộ Công an");
+}
+
+}  // namespace
+}  // namespace thidua::testing
