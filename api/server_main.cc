@@ -4,10 +4,12 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <string>
 
+#include "api/demo_loader.h"
 #include "api/http_server.h"
 #include "storage/event_log.h"
 
@@ -15,6 +17,7 @@ namespace {
 
 struct server_flags {
   std::string data_dir = "./data";
+  bool demo = true;
   thidua::api::http_options http;
 };
 
@@ -25,6 +28,7 @@ void usage() {
       "  --listen ADDR     address to bind (default: 127.0.0.1)\n"
       "  --port N          port to bind, 0 = any free port (default: 8080)\n"
       "  --threads N       network threads (default: 2)\n"
+      "  --no-demo         do not load the demo data into an empty data dir (default: load it)\n"
       "  --help            this text\n"
       "Stops cleanly on SIGINT or SIGTERM.");
 }
@@ -36,6 +40,10 @@ bool parse(int argc, char** argv, server_flags& f, bool& help) {
     if (opt == "--help" || opt == "-h") {
       help = true;
       return true;
+    }
+    if (opt == "--no-demo") {
+      f.demo = false;
+      continue;
     }
     if (i + 1 >= argc) {
       std::fprintf(stderr, "thidua-server: %s needs a value (see --help)\n", opt.c_str());
@@ -84,6 +92,20 @@ int main(int argc, char** argv) {
   }
   auto log = std::move(opened).value();
   spdlog::info("event log open in {} (head at position {})", flags.data_dir, log->head().value);
+  if (flags.demo && log->head().value == 0) {
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    auto demo = thidua::api::load_demo(*log, now);
+    if (!demo) {
+      spdlog::critical("loading the demo data failed: {}", demo.error().message);
+      return 1;
+    }
+    spdlog::info(
+        "empty data dir: loaded the demo data (the real clusters of the source reports): {} commands, "
+        "log head at {}",
+        demo.value().commands, demo.value().head);
+  }
 
   thidua::api::http_server server(flags.http, [&](const thidua::api::http_request_view& req) {
     if (req.method == "GET" && req.target == "/healthz") {

@@ -20,7 +20,7 @@ namespace {
 
 class server_process {
  public:
-  explicit server_process(const std::string& data_dir) {
+  explicit server_process(const std::string& data_dir, const char* extra = nullptr) {
     int fds[2];
     EXPECT_EQ(::pipe(fds), 0);
     pid_ = ::fork();
@@ -29,7 +29,7 @@ class server_process {
       ::dup2(fds[1], STDERR_FILENO);
       ::close(fds[0]);
       ::close(fds[1]);
-      ::execl(SERVER_PATH, SERVER_PATH, "--port", "0", "--data-dir", data_dir.c_str(), nullptr);
+      ::execl(SERVER_PATH, SERVER_PATH, "--port", "0", "--data-dir", data_dir.c_str(), extra, nullptr);
       ::_exit(127);
     }
     ::close(fds[1]);
@@ -135,6 +135,34 @@ TEST(server_process, serves_healthz_refuses_oversized_headers_and_stops_cleanly_
   int status = server.terminate();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << server.output();
   EXPECT_NE(server.output().find("stopped cleanly"), std::string::npos) << server.output();
+}
+
+std::string healthz(int port) {
+  return http_exchange(port, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+}
+
+TEST(server_process, an_empty_data_dir_gets_the_demo_data_once) {
+  testing::temp_dir dir;
+  std::string first_health;
+  {
+    server_process server(dir.sub("data"));
+    ASSERT_GT(server.port(), 0) << server.output();
+    EXPECT_NE(server.output().find("loaded the demo data"), std::string::npos) << server.output();
+    first_health = healthz(server.port());
+    EXPECT_EQ(first_health.find(R"("head":0})"), std::string::npos) << first_health;
+    EXPECT_EQ(WEXITSTATUS(server.terminate()), 0);
+  }
+  server_process again(dir.sub("data"));
+  ASSERT_GT(again.port(), 0) << again.output();
+  EXPECT_EQ(again.output().find("loaded the demo data"), std::string::npos)
+      << "a data dir with a log is left alone";
+  const std::string body = first_health.substr(first_health.find('{'));
+  EXPECT_NE(healthz(again.port()).find(body), std::string::npos) << "same head after a restart";
+
+  testing::temp_dir empty;
+  server_process bare(empty.sub("data"), "--no-demo");
+  ASSERT_GT(bare.port(), 0) << bare.output();
+  EXPECT_NE(healthz(bare.port()).find(R"("head":0})"), std::string::npos);
 }
 
 TEST(server_process, refuses_a_bad_command_line_with_a_clear_message) {
