@@ -311,6 +311,35 @@ result<position> event_log::scan(
   return position{last};
 }
 
+result<position> event_log::scan_views(
+    position from, position to, const std::function<bool(const record_view&, const hash256&)>& visit) const {
+  const std::uint64_t limit = std::min(to.value, head().value);
+  std::uint64_t last = 0;
+  if (from.value > limit) return position{last};
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  ro.readahead_size = 2 << 20;
+  const std::string upper = keys::event_key(limit + 1);
+  rocksdb::Slice upper_slice(upper);
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->events));
+  for (it->Seek(keys::event_key(std::max<std::uint64_t>(from.value, 1))); it->Valid(); it->Next()) {
+    const std::string_view value = it->value().ToStringView();
+    std::optional<record_view> view;
+    if (value.size() >= codec::frame_header && static_cast<unsigned char>(value[0]) == codec::frame_version)
+      view = decode_record(value.substr(codec::frame_header));
+    if (!view) {
+      return make_error(errc::corruption, "event at position " +
+                                              std::to_string(keys::get_u64_be(it->key().ToStringView())) +
+                                              " does not decode");
+    }
+    last = view->position;
+    if (!visit(*view, codec::to_hash(value.substr(1, 32)))) break;
+  }
+  if (!it->status().ok()) return status_error(it->status(), "scanning the log");
+  return position{last};
+}
+
 result<verify_report> event_log::verify(position from, position to) const {
   verify_report report;
   const std::uint64_t start = std::max<std::uint64_t>(from.value, 1);

@@ -11,6 +11,7 @@
 #include "storage/errc.h"
 #include "storage/options.h"
 #include "storage/proto/log.pb.h"
+#include "storage/record_view.h"
 #include "storage/result.h"
 #include "storage/types.h"
 
@@ -132,6 +133,11 @@ class event_log {
   // is passed. Returns the last position visited.
   result<position> scan(position from, position to,
                         const std::function<bool(const pb::EventRecord&, const hash256&)>& visit) const;
+
+  // The fastest replay: like scan, but each record is decoded in place (record_view: views into the stored
+  // bytes, valid only during the call).
+  result<position> scan_views(position from, position to,
+                              const std::function<bool(const record_view&, const hash256&)>& visit) const;
 
   // Walks the chain over [from, to] and names the first record that was altered, removed or reordered.
   result<verify_report> verify(position from, position to) const;

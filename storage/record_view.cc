@@ -1,0 +1,117 @@
+#include "storage/record_view.h"
+
+namespace thidua::storage {
+namespace {
+
+struct reader {
+  const unsigned char* p;
+  const unsigned char* end;
+
+  bool varint(std::uint64_t& out) {
+    out = 0;
+    for (int shift = 0; shift < 64 && p < end; shift += 7) {
+      const unsigned char b = *p++;
+      out |= std::uint64_t(b & 0x7f) << shift;
+      if (!(b & 0x80)) return true;
+    }
+    return false;
+  }
+  bool bytes(std::string_view& out) {
+    std::uint64_t len = 0;
+    if (!varint(len) || len > std::uint64_t(end - p)) return false;
+    out = {reinterpret_cast<const char*>(p), static_cast<std::size_t>(len)};
+    p += len;
+    return true;
+  }
+  bool skip(unsigned wire_type) {
+    std::uint64_t v = 0;
+    std::string_view s;
+    switch (wire_type) {
+      case 0:
+        return varint(v);
+      case 1:
+        return end - p >= 8 ? (p += 8, true) : false;
+      case 2:
+        return bytes(s);
+      case 5:
+        return end - p >= 4 ? (p += 4, true) : false;
+      default:
+        return false;
+    }
+  }
+};
+
+bool decode_actor(std::string_view bytes, record_view& v) {
+  reader r{reinterpret_cast<const unsigned char*>(bytes.data()),
+           reinterpret_cast<const unsigned char*>(bytes.data()) + bytes.size()};
+  while (r.p < r.end) {
+    std::uint64_t tag = 0;
+    if (!r.varint(tag)) return false;
+    const unsigned field = static_cast<unsigned>(tag >> 3), type = static_cast<unsigned>(tag & 7);
+    std::string_view* target = field == 1   ? &v.actor_unit_id
+                               : field == 2 ? &v.actor_person
+                               : field == 3 ? &v.actor_role
+                                            : nullptr;
+    if (target && type == 2) {
+      if (!r.bytes(*target)) return false;
+    } else if (!r.skip(type)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<record_view> decode_record(std::string_view bytes) {
+  record_view v;
+  reader r{reinterpret_cast<const unsigned char*>(bytes.data()),
+           reinterpret_cast<const unsigned char*>(bytes.data()) + bytes.size()};
+  while (r.p < r.end) {
+    std::uint64_t tag = 0, n = 0;
+    if (!r.varint(tag)) return std::nullopt;
+    const unsigned field = static_cast<unsigned>(tag >> 3), type = static_cast<unsigned>(tag & 7);
+    bool ok = true;
+    if (type == 0 && (field == 1 || field == 3 || field == 5)) {
+      ok = r.varint(n);
+      if (field == 1) v.position = n;
+      if (field == 3) v.stream_version = n;
+      if (field == 5) v.recorded_at_ms = static_cast<std::int64_t>(n);
+    } else if (type == 2 && field >= 2 && field <= 11 && field != 3 && field != 5) {
+      std::string_view s;
+      ok = r.bytes(s);
+      switch (field) {
+        case 2:
+          v.stream_id = s;
+          break;
+        case 4:
+          v.event_type = s;
+          break;
+        case 6:
+          ok = ok && decode_actor(s, v);
+          break;
+        case 7:
+          v.command_id = s;
+          break;
+        case 8:
+          v.correlation_id = s;
+          break;
+        case 9:
+          v.causation_id = s;
+          break;
+        case 10:
+          v.payload = s;
+          break;
+        case 11:
+          v.prev_hash = s;
+          break;
+      }
+    } else {
+      ok = r.skip(type);
+    }
+    if (!ok) return std::nullopt;
+  }
+  return v;
+}
+
+}  // namespace thidua::storage
