@@ -5,6 +5,7 @@
 #include <set>
 
 #include "domain/cycle_decider.h"
+#include "domain/dates.h"
 
 namespace thidua::domain {
 namespace {
@@ -51,22 +52,9 @@ rejection not_own_unit(const std::string& field, const std::string& unit) {
                 "Đơn vị thành viên chỉ được thực hiện cho chính mình, không thay cho " + unit);
 }
 
-// YYYY-MM-DD, or YYYY-MM where a source gives only the month ("tháng 3/2024").
-bool valid_date(const std::string& d) {
-  if ((d.size() != 10 && d.size() != 7) || d[4] != '-') return false;
-  for (std::size_t i : {0u, 1u, 2u, 3u, 5u, 6u})
-    if (d[i] < '0' || d[i] > '9') return false;
-  const int month = (d[5] - '0') * 10 + (d[6] - '0');
-  if (month < 1 || month > 12) return false;
-  if (d.size() == 7) return true;
-  if (d[7] != '-' || d[8] < '0' || d[8] > '9' || d[9] < '0' || d[9] > '9') return false;
-  const int day = (d[8] - '0') * 10 + (d[9] - '0');
-  return day >= 1 && day <= 31;
-}
-
 std::optional<rejection> check_date(const std::string& field, const std::string& d, bool required = true) {
   if (d.empty() && !required) return std::nullopt;
-  if (!valid_date(d))
+  if (!is_date(d, true))
     return refuse("INVALID_DATE", field,
                   field + " must be a date written YYYY-MM-DD (or YYYY-MM), not '" + d + "'",
                   field + " phải là ngày dạng YYYY-MM-DD (hoặc YYYY-MM), không phải '" + d + "'");

@@ -1,5 +1,7 @@
 #include "domain/cycle_decider.h"
 
+#include "domain/dates.h"
+
 #include <algorithm>
 #include <array>
 
@@ -75,6 +77,22 @@ std::string normalize_cluster_number(std::string_view number) {
   }
   if (total <= 0 || total >= 40) return {};
   return std::to_string(total);
+}
+
+bool is_date(std::string_view d, bool month_only_allowed) {
+  auto digits = [&](std::size_t from, std::size_t n) {
+    for (std::size_t i = from; i < from + n; ++i)
+      if (d[i] < '0' || d[i] > '9') return false;
+    return true;
+  };
+  if (d.size() != 10 && !(month_only_allowed && d.size() == 7)) return false;
+  if (d[4] != '-' || !digits(0, 4) || !digits(5, 2)) return false;
+  const int month = (d[5] - '0') * 10 + (d[6] - '0');
+  if (month < 1 || month > 12) return false;
+  if (d.size() == 7) return true;
+  if (d[7] != '-' || !digits(8, 2)) return false;
+  const int day = (d[8] - '0') * 10 + (d[9] - '0');
+  return day >= 1 && day <= 31;
 }
 
 std::string cycle_decider::stream_of(const command& c) {

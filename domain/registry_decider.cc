@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "domain/cycle_decider.h"
+#include "domain/dates.h"
 
 namespace thidua::domain {
 namespace {
@@ -19,13 +20,6 @@ bool id_ok(const std::string& id) {
   });
 }
 
-bool date_ok(const std::string& d) {
-  if (d.size() != 10 || d[4] != '-' || d[7] != '-') return false;
-  for (int i : {0, 1, 2, 3, 5, 6, 8, 9})
-    if (d[i] < '0' || d[i] > '9') return false;
-  return true;
-}
-
 std::optional<rejection> known_active(const registry_state& s, const std::string& unit,
                                       const std::string& field) {
   auto it = s.units.find(unit);
@@ -39,7 +33,7 @@ std::optional<rejection> known_active(const registry_state& s, const std::string
 }
 
 std::optional<rejection> check_date(const std::string& d, const std::string& field) {
-  if (date_ok(d)) return std::nullopt;
+  if (is_date(d, false)) return std::nullopt;
   return refuse("INVALID_DATE", field, field + " must be a date written YYYY-MM-DD",
                 field + " phải là ngày dạng YYYY-MM-DD");
 }

@@ -285,59 +285,55 @@ result<std::vector<event_ptr>> event_log::read_all(position from, std::size_t ma
   return out;
 }
 
-result<position> event_log::scan(
-    position from, position to,
-    const std::function<bool(const pb::EventRecord&, const hash256&)>& visit) const {
-  const std::uint64_t limit = std::min(to.value, head().value);
+result<std::uint64_t> event_log::impl::scan_frames(
+    std::uint64_t from, std::uint64_t to,
+    const std::function<std::optional<bool>(std::uint64_t, const codec::frame&)>& visit) const {
+  const std::uint64_t limit = std::min(to, durable_head.load(std::memory_order_acquire));
   std::uint64_t last = 0;
-  if (from.value > limit) return position{last};
+  if (from > limit) return last;
   rocksdb::ReadOptions ro;
-  ro.fill_cache = false;
+  ro.fill_cache = false;  // a replay reads everything once: keep the cache for the hot data
   ro.readahead_size = 2 << 20;
   const std::string upper = keys::event_key(limit + 1);
   rocksdb::Slice upper_slice(upper);
   ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->events));
-  pb::EventRecord record;
-  for (it->Seek(keys::event_key(std::max<std::uint64_t>(from.value, 1))); it->Valid(); it->Next()) {
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, events));
+  for (it->Seek(keys::event_key(std::max<std::uint64_t>(from, 1))); it->Valid(); it->Next()) {
     const std::uint64_t pos = keys::get_u64_be(it->key().ToStringView());
     auto f = codec::parse_frame(it->value().ToStringView());
-    if (!f || !record.ParseFromArray(f->record.data(), static_cast<int>(f->record.size())))
+    std::optional<bool> go_on = f ? visit(pos, *f) : std::nullopt;
+    if (!go_on)
       return make_error(errc::corruption, "event at position " + std::to_string(pos) + " does not decode");
     last = pos;
-    if (!visit(record, f->hash)) break;
+    if (!*go_on) break;
   }
   if (!it->status().ok()) return status_error(it->status(), "scanning the log");
-  return position{last};
+  return last;
+}
+
+result<position> event_log::scan(
+    position from, position to,
+    const std::function<bool(const pb::EventRecord&, const hash256&)>& visit) const {
+  pb::EventRecord record;
+  auto last = impl_->scan_frames(
+      from.value, to.value, [&](std::uint64_t, const codec::frame& f) -> std::optional<bool> {
+        if (!record.ParseFromArray(f.record.data(), static_cast<int>(f.record.size()))) return std::nullopt;
+        return visit(record, f.hash);
+      });
+  if (!last) return last.error();
+  return position{last.value()};
 }
 
 result<position> event_log::scan_views(
     position from, position to, const std::function<bool(const record_view&, const hash256&)>& visit) const {
-  const std::uint64_t limit = std::min(to.value, head().value);
-  std::uint64_t last = 0;
-  if (from.value > limit) return position{last};
-  rocksdb::ReadOptions ro;
-  ro.fill_cache = false;
-  ro.readahead_size = 2 << 20;
-  const std::string upper = keys::event_key(limit + 1);
-  rocksdb::Slice upper_slice(upper);
-  ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->events));
-  for (it->Seek(keys::event_key(std::max<std::uint64_t>(from.value, 1))); it->Valid(); it->Next()) {
-    const std::string_view value = it->value().ToStringView();
-    std::optional<record_view> view;
-    if (value.size() >= codec::frame_header && static_cast<unsigned char>(value[0]) == codec::frame_version)
-      view = decode_record(value.substr(codec::frame_header));
-    if (!view) {
-      return make_error(errc::corruption, "event at position " +
-                                              std::to_string(keys::get_u64_be(it->key().ToStringView())) +
-                                              " does not decode");
-    }
-    last = view->position;
-    if (!visit(*view, codec::to_hash(value.substr(1, 32)))) break;
-  }
-  if (!it->status().ok()) return status_error(it->status(), "scanning the log");
-  return position{last};
+  auto last = impl_->scan_frames(from.value, to.value,
+                                 [&](std::uint64_t, const codec::frame& f) -> std::optional<bool> {
+                                   auto view = decode_record(f.record);
+                                   if (!view) return std::nullopt;
+                                   return visit(*view, f.hash);
+                                 });
+  if (!last) return last.error();
+  return position{last.value()};
 }
 
 result<verify_report> event_log::verify(position from, position to) const {

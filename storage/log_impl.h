@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "storage/event_log.h"
+#include "storage/record_codec.h"
 
 namespace thidua::storage {
 
@@ -99,6 +101,11 @@ struct event_log::impl {
   result<std::uint64_t> writer_version(const std::string& stream);
   result<std::uint64_t> stored_version(std::string_view stream, std::uint64_t at_most_position) const;
   result<event_ptr> read_event(std::uint64_t pos) const;
+  // Forward over durable records in [from, to]; `visit` returns false to stop, nullopt when the record does
+  // not decode. Returns the last position visited.
+  result<std::uint64_t> scan_frames(
+      std::uint64_t from, std::uint64_t to,
+      const std::function<std::optional<bool>(std::uint64_t, const codec::frame&)>& visit) const;
 };
 
 }  // namespace thidua::storage

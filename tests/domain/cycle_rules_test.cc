@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "domain/dates.h"
 #include "tests/domain/commands.h"
 #include "tests/domain/cycle_harness.h"
 
@@ -412,6 +413,23 @@ TEST(cluster_number, roman_and_arabic_numbers_name_the_same_cluster) {
   EXPECT_EQ(domain::normalize_cluster_number(""), "");
   EXPECT_EQ(domain::normalize_cluster_number("2a"), "");
   EXPECT_EQ(domain::normalize_cluster_number("XL"), "");
+}
+
+}  // namespace
+}  // namespace thidua::testing
+
+namespace thidua::testing {
+namespace {
+
+TEST(dates, full_dates_and_where_allowed_months_only) {
+  EXPECT_TRUE(domain::is_date("2024-03-19", false));
+  EXPECT_TRUE(domain::is_date("2024-03", true));
+  EXPECT_FALSE(domain::is_date("2024-03", false));
+  EXPECT_FALSE(domain::is_date("2024-13-01", true));
+  EXPECT_FALSE(domain::is_date("2024-02-32", true));
+  EXPECT_FALSE(domain::is_date("19/03/2024", true));
+  EXPECT_FALSE(domain::is_date("2024-3-19", true));
+  EXPECT_FALSE(domain::is_date("", true));
 }
 
 }  // namespace
