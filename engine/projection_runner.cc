@@ -1,5 +1,7 @@
 #include "engine/projection_runner.h"
 
+#include <algorithm>
+
 namespace thidua::engine {
 
 result<std::optional<std::string>> projection_context::get(const std::string& key) const {
@@ -23,23 +25,28 @@ projection_runner::~projection_runner() {
 }
 
 void projection_runner::start() {
+  {
+    std::lock_guard lk(mu_);
+    if (thread_.joinable() || listener_id_ != 0) return;
+  }
   auto cp = log_.projection_checkpoint(projection_.name());
+  // Register without holding mu_: the log calls listeners under its own lock, and the listener takes mu_.
+  const std::uint64_t id = log_.add_commit_listener([this](const std::vector<storage::event_ptr>& batch) {
+    if (batch.empty()) return;
+    {
+      std::lock_guard l(mu_);
+      head_seen_ = std::max(head_seen_, batch.back()->pos().value);
+    }
+    wake_.notify_one();
+  });
   std::lock_guard lk(mu_);
-  if (thread_.joinable()) return;
+  listener_id_ = id;
   if (cp) {
     checkpoint_ = cp.value().value;
   } else {
     failure_ = cp.error();
   }
-  head_seen_ = log_.head().value;
-  listener_id_ = log_.add_commit_listener([this](const std::vector<storage::event_ptr>& batch) {
-    if (batch.empty()) return;
-    {
-      std::lock_guard l(mu_);
-      head_seen_ = batch.back()->pos().value;
-    }
-    wake_.notify_one();
-  });
+  head_seen_ = std::max(head_seen_, log_.head().value);
   stopping_ = false;
   thread_ = std::thread([this] { loop(); });
 }
@@ -53,6 +60,8 @@ void projection_runner::stop() {
   wake_.notify_all();
   thread_.join();
   log_.remove_commit_listener(listener_id_);
+  std::lock_guard lk(mu_);
+  listener_id_ = 0;
 }
 
 result<void> projection_runner::rebuild() {

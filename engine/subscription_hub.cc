@@ -130,10 +130,12 @@ void subscription::close() {
 
 subscription_hub::subscription_hub(storage::event_log& log, hub_options options)
     : log_(log), options_(options) {
-  std::lock_guard lk(mu_);
-  last_published_ = log_.head().value;
+  // Register without holding mu_: the log calls listeners under its own lock, and publish takes mu_ after it.
   listener_id_ =
       log_.add_commit_listener([this](const std::vector<storage::event_ptr>& batch) { publish(batch); });
+  // Everything durable before now is history for subscribers, who can only arrive after the constructor.
+  std::lock_guard lk(mu_);
+  last_published_ = std::max(last_published_, log_.head().value);
 }
 
 subscription_hub::~subscription_hub() {
