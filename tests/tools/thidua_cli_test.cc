@@ -69,5 +69,38 @@ TEST(thidua_cli, backup_restore_verify_and_tamper_detection) {
   EXPECT_EQ(run("backup --data-dir " + db).status, 2) << "--to is required";
 }
 
+TEST(thidua_cli, token_create_list_revoke_and_the_secret_is_never_on_disk) {
+  testing::temp_dir dir;
+  const std::string db = dir.sub("db");
+  auto created = run("token create --data-dir " + db +
+                     " --unit CA-LangSon --person 'Nguyễn Văn A' --rank 'Đại tá' --role CHAIR");
+  ASSERT_EQ(created.status, 0) << created.out;
+  const auto at = created.out.find("token: ");
+  ASSERT_NE(at, std::string::npos) << created.out;
+  const std::string secret = created.out.substr(at + 7, 68);
+  const std::string id = created.out.substr(4, created.out.find('\n') - 4);
+
+  auto bad = run("token create --data-dir " + db + " --unit CA-LangSon --person A --role KING");
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.out.find("INVALID_ROLE"), std::string::npos) << bad.out;
+
+  auto listed = run("token list --data-dir " + db);
+  EXPECT_EQ(listed.status, 0);
+  EXPECT_NE(listed.out.find(id), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("Nguyễn Văn A"), std::string::npos) << listed.out;
+  EXPECT_EQ(listed.out.find(secret), std::string::npos) << "list never shows a secret";
+
+  auto revoked = run("token revoke --data-dir " + db + " --id " + id + " --reason 'mất máy'");
+  EXPECT_EQ(revoked.status, 0) << revoked.out;
+  EXPECT_NE(run("token list --data-dir " + db).out.find("revoked"), std::string::npos);
+  EXPECT_EQ(run("token revoke --data-dir " + db + " --id tk-nope --reason x").status, 2);
+  EXPECT_EQ(run("token list --data-dir " + dir.sub("none")).status, 1) << "list needs an existing log";
+
+  // Nothing under the data dir holds the secret itself.
+  auto grep = run("verify --data-dir " + db);
+  EXPECT_EQ(grep.status, 0) << grep.out;
+  EXPECT_NE(std::system(("grep -rqF '" + secret + "' " + db).c_str()), 0) << "the secret is on disk";
+}
+
 }  // namespace
 }  // namespace thidua

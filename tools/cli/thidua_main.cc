@@ -1,16 +1,24 @@
 // thidua: the operator's command line. Works on a data dir directly (the server must not be running on it).
 
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "api/token_registry.h"
+#include "engine/command_pipeline.h"
 #include "storage/event_log.h"
 
 namespace {
 
 using thidua::storage::event_log;
 using thidua::storage::log_options;
+namespace api = thidua::api;
+namespace engine = thidua::engine;
 
 void usage() {
   std::puts(
@@ -19,15 +27,27 @@ void usage() {
       "  backup  --data-dir DIR --to BACKUP    consistent copy of the log (BACKUP must not exist)\n"
       "  restore --from BACKUP --data-dir DIR  copy a backup into an empty data dir and check it\n"
       "  head    --data-dir DIR                the last position in the log\n"
-      "Exit status: 0 ok, 1 failure (the message says why), 2 bad command line, 3 verify found tampering.");
+      "  token create --data-dir DIR --unit U --person NAME --role ROLE [--rank R] [--position P]\n"
+      "               [--organizer ORG] [--reads STREAM_PREFIX]\n"
+      "                                        issue a bearer token (printed once; only its SHA-256 is "
+      "kept)\n"
+      "  token list   --data-dir DIR            every token: id, status, role, unit, person (never the "
+      "secret)\n"
+      "  token revoke --data-dir DIR --id ID --reason TEXT\n"
+      "ROLE: ORGANIZER_OFFICE, CHAIR, VICE_CHAIR, MEMBER, OBSERVER.\n"
+      "Exit status: 0 ok, 1 failure (the message says why), 2 bad command line or refused, 3 verify found "
+      "tampering.");
 }
 
 struct args {
   std::string data_dir, to, from;
+  std::map<std::string, std::string> token;  // options of `thidua token …`
 };
 
-bool parse(int argc, char** argv, args& a) {
-  for (int i = 2; i < argc; i += 2) {
+bool parse(int argc, char** argv, int first, args& a) {
+  static const std::set<std::string> token_options{
+      "--unit", "--person", "--role", "--rank", "--position", "--organizer", "--reads", "--id", "--reason"};
+  for (int i = first; i < argc; i += 2) {
     if (i + 1 >= argc) {
       std::fprintf(stderr, "thidua: %s needs a value\n", argv[i]);
       return false;
@@ -39,6 +59,8 @@ bool parse(int argc, char** argv, args& a) {
       a.to = val;
     } else if (opt == "--from") {
       a.from = val;
+    } else if (token_options.count(opt)) {
+      a.token[opt.substr(2)] = val;
     } else {
       std::fprintf(stderr, "thidua: unknown option %s\n", opt.c_str());
       return false;
@@ -52,6 +74,69 @@ int fail(const thidua::error& e) {
   return 1;
 }
 
+std::string operator_name() {
+  const char* user = std::getenv("USER");
+  return user && *user ? user : "operator";
+}
+
+int token_command(const std::string& sub, args& a, event_log& log) {
+  engine::command_pipeline<api::token_decider> tokens(log);
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  auto run = [&](std::string id, api::pb::TokenCommand c) {
+    return tokens.execute(
+        {std::move(id), api::token_operator{operator_name()}, std::move(c), now, std::nullopt, {}, {}});
+  };
+  auto refused = [](const thidua::error& e) {
+    std::fprintf(stderr, "thidua token: %s%s%s\n", e.reason.c_str(), e.reason.empty() ? "" : ": ",
+                 e.message.c_str());
+    return e.reason.empty() ? 1 : 2;
+  };
+  if (sub == "create") {
+    const std::string secret = api::new_token_secret();
+    const std::string hash = api::token_hash(secret);
+    api::pb::TokenCommand c;
+    auto* g = c.mutable_issue();
+    g->set_token_id("tk-" + hash.substr(0, 12));
+    g->set_sha256(hash);
+    g->set_unit_id(a.token["unit"]);
+    g->set_person_name(a.token["person"]);
+    g->set_rank(a.token["rank"]);
+    g->set_position(a.token["position"]);
+    g->set_role(a.token["role"]);
+    g->set_organizer_id(a.token["organizer"]);
+    if (!a.token["reads"].empty()) g->add_readable_stream_prefixes(a.token["reads"]);
+    auto r = run("token-issue-" + g->token_id(), c);
+    if (!r) return refused(r.error());
+    std::printf("id: %s\ntoken: %s\n(the token is shown once and only its SHA-256 is stored: keep it now)\n",
+                g->token_id().c_str(), secret.c_str());
+    return 0;
+  }
+  if (sub == "revoke") {
+    api::pb::TokenCommand c;
+    c.mutable_revoke()->set_token_id(a.token["id"]);
+    c.mutable_revoke()->set_reason(a.token["reason"]);
+    auto r = run("token-revoke-" + a.token["id"], c);
+    if (!r) return refused(r.error());
+    std::printf("revoked %s\n", a.token["id"].c_str());
+    return 0;
+  }
+  if (sub == "list") {
+    auto state = tokens.load("tokens");
+    if (!state) return fail(state.error());
+    std::printf("%-16s %-8s %-18s %-24s %s\n", "id", "status", "role", "unit", "person");
+    for (const auto& [id, g] : state.value().state.by_id) {
+      const bool revoked = state.value().state.revoked.count(id) > 0;
+      std::printf("%-16s %-8s %-18s %-24s %s\n", id.c_str(), revoked ? "revoked" : "active", g.role().c_str(),
+                  g.unit_id().c_str(), g.person_name().c_str());
+    }
+    return 0;
+  }
+  std::fprintf(stderr, "thidua token: unknown subcommand %s (create, list, revoke)\n", sub.c_str());
+  return 2;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -60,8 +145,13 @@ int main(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   const std::string command = argv[1];
+  const bool is_token = command == "token";
+  if (is_token && argc < 3) {
+    usage();
+    return 2;
+  }
   args a;
-  if (!parse(argc, argv, a)) return 2;
+  if (!parse(argc, argv, is_token ? 3 : 2, a)) return 2;
   if (command == "restore") {
     if (a.from.empty() || a.data_dir.empty()) {
       std::fprintf(stderr, "thidua restore: --from and --data-dir are required\n");
@@ -75,13 +165,16 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "thidua %s: --data-dir is required\n", command.c_str());
     return 2;
   }
-  if (command != "verify" && command != "backup" && command != "head") {
+  if (command != "verify" && command != "backup" && command != "head" && !is_token) {
     std::fprintf(stderr, "thidua: unknown command %s (see --help)\n", command.c_str());
     return 2;
   }
-  auto opened = event_log::open(log_options{.path = a.data_dir, .create_if_missing = false});
+  // Tokens may be issued before the server ever ran: only `token create` may start an empty log.
+  const bool may_create = is_token && std::string(argv[2]) == "create";
+  auto opened = event_log::open(log_options{.path = a.data_dir, .create_if_missing = may_create});
   if (!opened) return fail(opened.error());
   auto log = std::move(opened).value();
+  if (is_token) return token_command(argv[2], a, *log);
   if (command == "head") {
     std::printf("%llu\n", static_cast<unsigned long long>(log->head().value));
     return 0;
