@@ -47,6 +47,9 @@ struct event_log::impl {
   // Appends waiting for the writer.
   struct pending {
     append_request request;
+    // Each event's record without position, version and prev_hash, serialized on the appender's thread so the
+    // writer only prepends those three fields (protobuf reads fields in any order) and hashes.
+    std::vector<std::string> bodies;
     append_callback done;
     std::optional<result<append_result>> outcome;
   };
@@ -71,7 +74,7 @@ struct event_log::impl {
   // Batches written (not yet synced), handed from the writer to the sync thread in order.
   struct written_batch {
     std::vector<pending> items;
-    std::vector<event_ptr> events;    // only when a listener is registered
+    std::vector<std::string> values;  // the stored values, kept only when a listener is registered
     std::uint64_t last_position = 0;  // 0 when the batch wrote nothing
   };
   std::deque<written_batch> to_sync;

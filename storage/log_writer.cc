@@ -5,6 +5,8 @@
 #include <pthread.h>
 #include <rocksdb/options.h>
 
+#include <cstring>
+
 #include "storage/keys.h"
 #include "storage/log_impl.h"
 #include "storage/record_codec.h"
@@ -12,6 +14,50 @@
 
 namespace thidua::storage {
 namespace {
+
+char* put_varint(char* p, std::uint64_t v) {
+  while (v >= 0x80) {
+    *p++ = static_cast<char>((v & 0x7f) | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<char>(v);
+  return p;
+}
+
+// The fields only the writer knows, in protobuf wire format: position (1), stream_version (3), prev_hash
+// (11).
+std::size_t encode_tail_fields(char* out, std::uint64_t position, std::uint64_t version,
+                               const hash256& prev) {
+  char* p = out;
+  *p++ = 0x08;  // field 1, varint
+  p = put_varint(p, position);
+  *p++ = 0x18;  // field 3, varint
+  p = put_varint(p, version);
+  *p++ = 0x5a;  // field 11, length-delimited
+  *p++ = 32;
+  std::memcpy(p, prev.data(), prev.size());
+  return static_cast<std::size_t>(p + prev.size() - out);
+}
+
+// Serializes what the appender knows of each event, on the appender's thread.
+std::vector<std::string> serialize_bodies(append_request& r) {
+  thread_local pb::EventRecord body;
+  std::vector<std::string> out;
+  out.reserve(r.events.size());
+  for (auto& ev : r.events) {
+    body.Clear();
+    body.set_stream_id(r.stream_id);
+    body.set_event_type(ev.type);
+    body.set_recorded_at_ms(r.recorded_at_ms);
+    *body.mutable_actor() = r.actor;
+    body.set_command_id(r.command_id);
+    body.set_correlation_id(r.correlation_id);
+    body.set_causation_id(r.causation_id);
+    body.set_payload(std::move(ev.payload));
+    out.push_back(body.SerializeAsString());
+  }
+  return out;
+}
 
 append_result to_result(const pb::AppendOutcome& o, bool duplicate) {
   append_result r;
@@ -65,7 +111,6 @@ result<std::uint64_t> event_log::impl::writer_version(const std::string& stream)
 void event_log::impl::build_batch(std::vector<pending>& items, written_batch& out, rocksdb::WriteBatch& wb) {
   const bool keep_events = has_listeners.load(std::memory_order_acquire);
   std::unordered_map<std::string_view, const append_result*> in_batch;
-  pb::EventRecord scratch;
   pb::AppendOutcome outcome;
   std::string value;
   std::string outcome_bytes;
@@ -121,36 +166,16 @@ void event_log::impl::build_batch(std::vector<pending>& items, written_batch& ou
 
     const std::uint64_t first = next_position;
     std::uint64_t version = current.value();
-    for (auto& ev : r.events) {
+    for (auto& body : p.bodies) {
       ++version;
-      std::shared_ptr<stored_event> kept;
-      pb::EventRecord* rec = &scratch;
-      if (keep_events) {
-        kept = std::make_shared<stored_event>();
-        rec = &kept->record;
-      }
-      rec->set_position(next_position);
-      rec->set_stream_id(r.stream_id);
-      rec->set_stream_version(version);
-      rec->set_event_type(ev.type);
-      rec->set_recorded_at_ms(r.recorded_at_ms);
-      *rec->mutable_actor() = r.actor;
-      rec->set_command_id(r.command_id);
-      rec->set_correlation_id(r.correlation_id);
-      rec->set_causation_id(r.causation_id);
-      if (keep_events) {
-        rec->set_payload(ev.payload);
-      } else {
-        rec->set_payload(std::move(ev.payload));
-      }
-      rec->set_prev_hash(last_hash.data(), last_hash.size());
-
-      const std::size_t size = rec->ByteSizeLong();
-      value.resize(codec::frame_header + size);
-      rec->SerializeWithCachedSizesToArray(
-          reinterpret_cast<std::uint8_t*>(value.data() + codec::frame_header));
-      const hash256 h =
-          codec::chain_hash(last_hash, std::string_view(value.data() + codec::frame_header, size));
+      // value = frame ‖ [position][stream_version][prev_hash] ‖ body
+      char header[64];
+      const std::size_t header_size = encode_tail_fields(header, next_position, version, last_hash);
+      value.resize(codec::frame_header + header_size + body.size());
+      char* record = value.data() + codec::frame_header;
+      std::memcpy(record, header, header_size);
+      std::memcpy(record + header_size, body.data(), body.size());
+      const hash256 h = codec::chain_hash(last_hash, std::string_view(record, header_size + body.size()));
       value[0] = static_cast<char>(codec::frame_version);
       std::copy(h.begin(), h.end(), value.begin() + 1);
 
@@ -159,10 +184,7 @@ void event_log::impl::build_batch(std::vector<pending>& items, written_batch& ou
       stream_key = keys::stream_key(r.stream_id, version);
       keys::put_u64_be(position_value, next_position);
       wb.Put(streams, stream_key, rocksdb::Slice(position_value, 8));
-      if (keep_events) {
-        kept->hash = h;
-        out.events.push_back(std::move(kept));
-      }
+      if (keep_events) out.values.push_back(std::move(value));
       last_hash = h;
       out.last_position = next_position;
       ++next_position;
@@ -220,7 +242,7 @@ void event_log::impl::writer_loop() {
         stat_batches.fetch_add(1, std::memory_order_relaxed);
         if (!s.ok()) {
           poisoned.store(true);
-          batch.events.clear();
+          batch.values.clear();
           batch.last_position = 0;
           error e = status_error(s, "writing to the log");
           e.code = errc::log_poisoned;
@@ -275,7 +297,7 @@ void event_log::impl::sync_loop() {
         durable_head.store(b.last_position, std::memory_order_release);
       }
       if (!synced) {
-        b.events.clear();
+        b.values.clear();
         for (auto& p : b.items)
           if (p.outcome->has_value())
             p.outcome.emplace(
@@ -312,9 +334,21 @@ void event_log::impl::complete_loop() {
       work.swap(to_complete);
     }
     for (auto& b : work) {
-      if (!b.events.empty()) {
+      if (!b.values.empty()) {
+        // Decoded here, off the writer's path, once for all listeners.
+        std::vector<event_ptr> decoded;
+        decoded.reserve(b.values.size());
+        for (const auto& v : b.values) {
+          auto f = codec::parse_frame(v);
+          auto ev = std::make_shared<stored_event>();
+          if (f) {
+            ev->hash = f->hash;
+            ev->record.ParseFromArray(f->record.data(), static_cast<int>(f->record.size()));
+          }
+          decoded.push_back(std::move(ev));
+        }
         std::lock_guard lk(listeners_mu);
-        for (auto& [id, fn] : listeners) fn(b.events);
+        for (auto& [id, fn] : listeners) fn(decoded);
       }
       for (auto& p : b.items) {
         stat_appends.fetch_add(1, std::memory_order_relaxed);
@@ -328,10 +362,11 @@ void event_log::impl::complete_loop() {
 void event_log::append_async(append_request request, append_callback done) {
   if (auto e = check_append(request, impl_->options)) return done(std::move(*e));
   if (impl_->poisoned.load()) return done(make_error(errc::log_poisoned));
+  std::vector<std::string> bodies = serialize_bodies(request);
   {
     std::unique_lock lk(impl_->mu);
     if (!impl_->stopping) {
-      impl_->queue.push_back({std::move(request), std::move(done), std::nullopt});
+      impl_->queue.push_back({std::move(request), std::move(bodies), std::move(done), std::nullopt});
       const bool wake = impl_->writer_waiting;
       lk.unlock();
       if (wake) impl_->queue_cv.notify_one();
