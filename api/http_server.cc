@@ -1,5 +1,7 @@
 #include "api/http_server.h"
 
+#include "api/websocket_session.h"
+
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -7,6 +9,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/version.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -62,6 +65,11 @@ class session : public std::enable_shared_from_this<session> {
       return write(std::move(r), false);
     }
     auto& req = parser_->get();
+    if (beast::websocket::is_upgrade(req) && req.target() == "/v1/ws" && options_.service) {
+      // The WebSocket session sets its own timeouts and takes the connection over.
+      stream_.expires_never();
+      return start_websocket_session(std::move(stream_), parser_->release(), *options_.service, {});
+    }
     http_reply r = handler_({std::string(req.method_string()), std::string(req.target())});
     write(std::move(r), req.keep_alive());
   }

@@ -18,6 +18,8 @@ struct http_reply {
   std::string body;
 };
 
+class command_service;
+
 struct http_options {
   // Address to bind. Default: 127.0.0.1.
   std::string address = "127.0.0.1";
@@ -31,6 +33,8 @@ struct http_options {
   std::uint64_t body_limit = 64 * 1024;
   // A connection that sends nothing for this long is closed. Default: 30 s.
   int idle_timeout_seconds = 30;
+  // Serves WebSocket at /v1/ws when set. Default: none (HTTP only).
+  command_service* service = nullptr;
 };
 
 // HTTP/1.1 on Boost.Beast. The handler maps a request to a reply; it runs on a network thread.

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <string>
 
+#include "api/command_service.h"
 #include "api/demo_loader.h"
 #include "api/http_server.h"
 #include "storage/event_log.h"
@@ -107,6 +108,8 @@ int main(int argc, char** argv) {
         demo.value().commands, demo.value().head);
   }
 
+  thidua::api::command_service service(*log);
+  flags.http.service = &service;
   thidua::api::http_server server(flags.http, [&](const thidua::api::http_request_view& req) {
     if (req.method == "GET" && req.target == "/healthz") {
       return thidua::api::http_reply{200, "application/json; charset=utf-8",

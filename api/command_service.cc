@@ -1,0 +1,90 @@
+#include "api/command_service.h"
+
+#include "api/token_registry.h"
+#include "domain/cycle_decider.h"
+#include "domain/registry_decider.h"
+#include "engine/command_pipeline.h"
+
+namespace thidua::api {
+namespace {
+
+domain::pb::Actor actor_of(const pb::TokenGrant& g) {
+  domain::pb::Actor a;
+  a.set_unit_id(g.unit_id());
+  a.set_person_name(g.person_name());
+  a.set_rank(g.rank());
+  a.set_position(g.position());
+  domain::pb::Role role = domain::pb::ROLE_UNSPECIFIED;
+  domain::pb::Role_Parse(g.role(), &role);
+  a.set_role(role);
+  a.set_organizer_id(g.organizer_id());
+  return a;
+}
+
+pb::ServerFrame reply(const result<engine::command_result>& r) {
+  pb::ServerFrame f;
+  if (r) {
+    auto* a = f.mutable_accepted();
+    a->set_stream_id(r.value().stream_id);
+    a->set_first_position(r.value().first.value);
+    a->set_last_position(r.value().last.value);
+    a->set_stream_version(r.value().version.value);
+    a->set_duplicate(r.value().duplicate);
+    return f;
+  }
+  const error& e = r.error();
+  auto* x = f.mutable_error();
+  x->set_code(!e.reason.empty()                                  ? e.reason
+              : e.code == storage::errc::wrong_expected_version  ? "WRONG_EXPECTED_VERSION"
+              : e.code.category() == storage::storage_category() ? "INVALID_COMMAND"
+                                                                 : "INTERNAL");
+  x->set_field(e.field);
+  x->set_message(e.message);
+  x->set_message_vi(e.message_vi.empty() ? e.message : e.message_vi);
+  x->set_actual_version(e.actual_version);
+  return f;
+}
+
+}  // namespace
+
+struct command_service::impl {
+  explicit impl(storage::event_log& log) : tokens(log), cycles(log), registry(log) {}
+  engine::command_pipeline<token_decider> tokens;
+  engine::command_pipeline<domain::cycle_decider> cycles;
+  engine::command_pipeline<domain::registry_decider> registry;
+};
+
+command_service::command_service(storage::event_log& log) : impl_(std::make_unique<impl>(log)) {}
+command_service::~command_service() = default;
+
+std::optional<pb::TokenGrant> command_service::authenticate(std::string_view secret) {
+  if (secret.empty() || secret.size() > 256) return std::nullopt;
+  auto state = impl_->tokens.load("tokens");
+  if (!state) return std::nullopt;
+  return state.value().state.authenticate(secret);
+}
+
+void command_service::execute(const pb::TokenGrant& grant, pb::SubmitCommand c, std::int64_t now_ms,
+                              std::function<void(pb::ServerFrame)> done) {
+  std::optional<std::uint64_t> expected;
+  if (c.has_expected_version()) expected = c.expected_version();
+  auto callback = [done = std::move(done)](result<engine::command_result> r) { done(reply(r)); };
+  if (c.has_cycle()) {
+    impl_->cycles.execute_async(
+        {c.command_id(), actor_of(grant), std::move(*c.mutable_cycle()), now_ms, expected, {}, {}},
+        std::move(callback));
+  } else if (c.has_registry()) {
+    impl_->registry.execute_async(
+        {c.command_id(), actor_of(grant), std::move(*c.mutable_registry()), now_ms, expected, {}, {}},
+        std::move(callback));
+  } else {
+    pb::ServerFrame f;
+    f.mutable_error()->set_code("MISSING_FIELD");
+    f.mutable_error()->set_field("command.target");
+    f.mutable_error()->set_message("the command names neither a cycle nor a registry command");
+    f.mutable_error()->set_message_vi("Lệnh không nêu thao tác của chu kỳ hay của danh mục");
+    done(std::move(f));
+  }
+}
+
+}  // namespace thidua::api

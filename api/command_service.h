@@ -1,0 +1,33 @@
+#pragma once
+// What a network session may ask of the engine: authenticate a token, execute a command as the token's actor.
+// It decides nothing about the business: the domain's deciders do, through the engine.
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include "api/proto/tokens.pb.h"
+#include "api/proto/wire.pb.h"
+#include "storage/event_log.h"
+
+namespace thidua::api {
+
+class command_service {
+ public:
+  explicit command_service(storage::event_log& log);
+  ~command_service();
+
+  std::optional<pb::TokenGrant> authenticate(std::string_view secret);
+  // Runs the command as the grant's actor; `done` gets the reply body (accepted or error), possibly on
+  // another thread.
+  void execute(const pb::TokenGrant& grant, pb::SubmitCommand command, std::int64_t now_ms,
+               std::function<void(pb::ServerFrame)> done);
+
+  struct impl;
+
+ private:
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace thidua::api

@@ -1,0 +1,72 @@
+#!/usr/bin/python3
+# An independent WebSocket client (Debian's python3-websockets) that drives thidua-server's /v1/ws.
+# usage: ws_client.py PORT TOKEN   — exits non-zero with the failing check on stderr.
+import asyncio
+import json
+import sys
+
+import websockets
+
+PORT, TOKEN = sys.argv[1], sys.argv[2]
+URL = f"ws://127.0.0.1:{PORT}/v1/ws"
+
+OPEN = {"cycle": {"cycle": {"organizer_id": "BCA", "series": "dia-phuong", "number": "IX", "year": 2026},
+                  "open": {"cluster_name": "Cụm thi đua số IX", "movement": "Vì an ninh Tổ quốc",
+                           "member_unit_ids": ["CA-LaiChau", "CA-LangSon"], "chair_unit_id": "CA-LaiChau"}}}
+
+
+async def call(ws, frame):
+    await ws.send(json.dumps(frame, ensure_ascii=False))
+    return json.loads(await ws.recv())
+
+
+async def main():
+    # Nothing is accepted before authentication; the server closes with 1008.
+    async with websockets.connect(URL) as ws:
+        r = await call(ws, {"request_id": "x1", "command": dict(OPEN, command_id="c-open")})
+        assert r["error"]["code"] == "UNAUTHENTICATED", r
+        assert r["request_id"] == "x1", r
+        try:
+            await asyncio.wait_for(ws.recv(), 5)
+            assert False, "the connection should close"
+        except websockets.ConnectionClosed as closed:
+            assert closed.code == 1008, closed.code
+
+    async with websockets.connect(URL) as ws:
+        r = await call(ws, {"request_id": "a1", "auth": {"token": TOKEN}})
+        assert r["auth_ok"]["role"] == "ORGANIZER_OFFICE", r
+        r = await call(ws, {"request_id": "c1", "command": dict(OPEN, command_id="c-open")})
+        assert r["request_id"] == "c1", r
+        assert r["accepted"]["stream_id"] == "cycles/BCA/dia-phuong/2026", r
+        assert r["accepted"]["stream_version"] == "1", r
+        # A retry of the same command id returns the first result.
+        r = await call(ws, {"request_id": "c2", "command": dict(OPEN, command_id="c-open")})
+        assert r["accepted"]["duplicate"] is True, r
+        # A rule refuses, with the domain's code and both languages.
+        r = await call(ws, {"request_id": "c3", "command": dict(OPEN, command_id="c-open-again")})
+        assert r["error"]["code"] == "CYCLE_ALREADY_OPEN", r
+        assert "Cụm đã có chu kỳ" in r["error"]["message_vi"], r
+        # Malformed input gets a clear error and the connection stays usable.
+        await ws.send("{ not json")
+        r = json.loads(await ws.recv())
+        assert r["error"]["code"] == "MALFORMED_FRAME", r
+        r = await call(ws, {"request_id": "u1", "no_such_field": 1})
+        assert r["error"]["code"] == "MALFORMED_FRAME", r
+        r = await call(ws, {"request_id": "p1", "ping": {}})
+        assert r["request_id"] == "p1" and "pong" in r, r
+
+    # Authorization header instead of an auth frame; an oversized frame closes with 1009.
+    async with websockets.connect(URL, extra_headers={"Authorization": "Bearer " + TOKEN}, max_size=None) as ws:
+        r = await call(ws, {"request_id": "p2", "ping": {}})
+        assert "pong" in r, r
+        await ws.send("x" * (65 * 1024))
+        try:
+            await asyncio.wait_for(ws.recv(), 5)
+            assert False, "an oversized frame should close the connection"
+        except websockets.ConnectionClosed as closed:
+            assert closed.code == 1009, closed.code
+
+    print("ws_client: all checks passed")
+
+
+asyncio.run(main())
