@@ -66,6 +66,15 @@ async def main():
         except websockets.ConnectionClosed as closed:
             assert closed.code == 1009, closed.code
 
+    # A text frame that is not UTF-8 closes with 1007 (websockets' low-level frame writer sends raw bytes).
+    async with websockets.connect(URL, extra_headers={"Authorization": "Bearer " + TOKEN}) as ws:
+        await ws.write_frame(True, 0x01, b"\xff\xfe not utf-8")
+        try:
+            await asyncio.wait_for(ws.recv(), 5)
+            assert False, "invalid UTF-8 should close the connection"
+        except websockets.ConnectionClosed as closed:
+            assert closed.code == 1007, closed.code
+
     print("ws_client: all checks passed")
 
 
