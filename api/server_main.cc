@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <string>
 
 #include "api/command_service.h"
@@ -97,7 +98,8 @@ int main(int argc, char** argv) {
     const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
-    auto demo = thidua::api::load_demo(*log, now);
+    const std::string tokens_file = (std::filesystem::path(flags.data_dir) / "demo-tokens.txt").string();
+    auto demo = thidua::api::load_demo(*log, now, tokens_file);
     if (!demo) {
       spdlog::critical("loading the demo data failed: {}", demo.error().message);
       return 1;
@@ -106,6 +108,9 @@ int main(int argc, char** argv) {
         "empty data dir: loaded the demo data (the real clusters of the source reports): {} commands, "
         "log head at {}",
         demo.value().commands, demo.value().head);
+    spdlog::info(
+        "demo tokens for {} organizers' offices and units written to {} (readable only by its owner)",
+        demo.value().tokens, tokens_file);
   }
 
   thidua::api::command_service service(*log);

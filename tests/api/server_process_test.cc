@@ -6,10 +6,13 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <thread>
 
@@ -149,6 +152,17 @@ TEST(server_process, an_empty_data_dir_gets_the_demo_data_once) {
     ASSERT_GT(server.port(), 0) << server.output();
     EXPECT_NE(server.output().find("loaded the demo data"), std::string::npos) << server.output();
     first_health = healthz(server.port());
+    EXPECT_NE(server.output().find("demo-tokens.txt (readable only by its owner)"), std::string::npos)
+        << server.output();
+    struct stat st {};
+    ASSERT_EQ(::stat(dir.sub("data/demo-tokens.txt").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << "only the owner may read the demo tokens";
+    std::ifstream in(dir.sub("data/demo-tokens.txt"));
+    const std::string tokens((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(tokens.find("ORGANIZER_OFFICE BCA-X03 thd_"), std::string::npos) << tokens;
+    EXPECT_NE(tokens.find("CHAIR CA-LaiChau thd_"), std::string::npos) << tokens;
+    EXPECT_NE(tokens.find("VICE_CHAIR CA-ThaiBinh thd_"), std::string::npos) << tokens;
+    EXPECT_NE(tokens.find("MEMBER CA-SonLa thd_"), std::string::npos) << tokens;
     EXPECT_EQ(first_health.find(R"("head":0})"), std::string::npos) << first_health;
     EXPECT_EQ(WEXITSTATUS(server.terminate()), 0);
   }
