@@ -35,6 +35,23 @@ void usage() {
       "Stops cleanly on SIGINT or SIGTERM.");
 }
 
+// The log's counters in the Prometheus text format.
+std::string log_metrics(const thidua::storage::event_log& log) {
+  const auto st = log.stats();
+  std::string out;
+  auto metric = [&](const char* name, const char* type, const char* help, std::uint64_t value) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
+           std::to_string(value) + "\n";
+  };
+  metric("thidua_log_head", "gauge", "Last durable position of the event log.", log.head().value);
+  metric("thidua_log_appends_total", "counter", "Appends completed (accepted or refused) since start.",
+         st.appends);
+  metric("thidua_log_events_total", "counter", "Events made durable since start.", st.events);
+  metric("thidua_log_batches_total", "counter", "Write batches written since start.", st.batches);
+  metric("thidua_log_syncs_total", "counter", "WAL syncs since start.", st.syncs);
+  return out;
+}
+
 // Returns false (after saying why) on a bad command line.
 bool parse(int argc, char** argv, server_flags& f, bool& help) {
   for (int i = 1; i < argc; ++i) {
@@ -119,6 +136,14 @@ int main(int argc, char** argv) {
     if (req.method == "GET" && req.target == "/healthz") {
       return thidua::api::http_reply{200, "application/json; charset=utf-8",
                                      R"({"status":"ok","head":)" + std::to_string(log->head().value) + "}"};
+    }
+    if (req.method == "GET" && req.target == "/readyz") {
+      // Ready once listening: the log is open and the demo data, if any, is loaded before the listener
+      // starts.
+      return thidua::api::http_reply{200, "application/json; charset=utf-8", R"({"status":"ready"})"};
+    }
+    if (req.method == "GET" && req.target == "/metrics") {
+      return thidua::api::http_reply{200, "text/plain; version=0.0.4; charset=utf-8", log_metrics(*log)};
     }
     return thidua::api::http_reply{404, "application/json; charset=utf-8",
                                    R"({"code":"NOT_FOUND","message":"no such resource"})"};
