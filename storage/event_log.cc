@@ -361,9 +361,9 @@ result<verify_report> event_log::verify(position from, position to) const {
   pb::EventRecord record;
   std::uint64_t expected = start;
   for (it->Seek(keys::event_key(start)); it->Valid(); it->Next()) {
+    if (it->key().size() != 8) return fail(expected, "a key in the events column family is not a position");
     const std::uint64_t pos = keys::get_u64_be(it->key().ToStringView());
     if (pos > to.value) break;
-    if (it->key().size() != 8) return fail(expected, "a key in the events column family is not a position");
     if (pos != expected) return fail(expected, "record missing (removed)");
     auto f = codec::parse_frame(it->value().ToStringView());
     if (!f) return fail(pos, "record frame unreadable (altered)");

@@ -14,9 +14,11 @@ inline void put_u64_be(char* out, std::uint64_t v) {
   }
 }
 
+// Reads at most the 8 bytes there are: a key or value cut short by damage never makes a read past its end
+// (callers that must tell a short one apart check the size themselves, as verify does).
 inline std::uint64_t get_u64_be(std::string_view in) {
   std::uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(in[i]);
+  for (std::size_t i = 0; i < 8 && i < in.size(); ++i) v = (v << 8) | static_cast<unsigned char>(in[i]);
   return v;
 }
 

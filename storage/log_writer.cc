@@ -1,10 +1,11 @@
-// The append pipeline: one writer thread owns the tail and writes everything queued as one WriteBatch; one
-// sync thread makes the WAL durable once for all batches written before its sync began and completes them in
-// order.
+// The append pipeline, three threads in a row: the writer owns the tail and writes everything queued as one
+// WriteBatch; the sync thread makes the WAL durable once for all batches written before its sync began; the
+// completion thread runs listeners and callbacks in log order, so the next sync never waits for them.
 
 #include <pthread.h>
 #include <rocksdb/options.h>
 
+#include <cstdlib>
 #include <cstring>
 
 #include "storage/keys.h"
@@ -341,10 +342,11 @@ void event_log::impl::complete_loop() {
         for (const auto& v : b.values) {
           auto f = codec::parse_frame(v);
           auto ev = std::make_shared<stored_event>();
-          if (f) {
-            ev->hash = f->hash;
-            ev->record.ParseFromArray(f->record.data(), static_cast<int>(f->record.size()));
-          }
+          // These bytes were built by the writer a moment ago: if they do not decode, memory is corrupt and
+          // no listener may be handed an event that differs from the one on disk.
+          if (!f || !ev->record.ParseFromArray(f->record.data(), static_cast<int>(f->record.size())))
+            std::abort();
+          ev->hash = f->hash;
           decoded.push_back(std::move(ev));
         }
         std::lock_guard lk(listeners_mu);

@@ -109,6 +109,18 @@ TEST_F(verify_test, names_a_valid_record_copied_over_another_position) {
   EXPECT_EQ(report.first_bad.value, 40u);
 }
 
+TEST_F(verify_test, names_a_key_that_is_not_a_position_without_reading_past_it) {
+  {
+    raw_db raw(path());
+    // Sorts right after position 10's key.
+    ASSERT_TRUE(raw.db()->Put({}, raw.events(), keys::event_key(10) + "x", "junk").ok());
+  }
+  auto report = verify_all();
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.first_bad.value, 11u);
+  EXPECT_NE(report.what.find("not a position"), std::string::npos) << report.what;
+}
+
 TEST_F(verify_test, a_cut_tail_is_refused_at_open_and_named) {
   {
     raw_db raw(path());

@@ -41,7 +41,7 @@ inline std::string describe(const error& e) {
     EXPECT_TRUE(expect_ok_r_.has_value()) << ::thidua::testing::describe(expect_ok_r_.error()); \
   } while (0)
 
-// Asserts success and yields the value: auto v = ASSERT_VALUE(f());  (only in functions returning void)
+// Asserts success and names the value: ASSIGN_OR_FAIL(v, f());  (only in functions returning void)
 #define ASSIGN_OR_FAIL(lhs, expr)                                                               \
   auto lhs##_result_ = (expr);                                                                  \
   ASSERT_TRUE(lhs##_result_.has_value()) << ::thidua::testing::describe(lhs##_result_.error()); \
