@@ -1,5 +1,8 @@
 #include "api/command_service.h"
 
+#include <chrono>
+
+#include "api/server_metrics.h"
 #include "api/token_registry.h"
 #include "domain/cycle_decider.h"
 #include "domain/registry_decider.h"
@@ -48,13 +51,15 @@ pb::ServerFrame reply(const result<engine::command_result>& r) {
 }  // namespace
 
 struct command_service::impl {
-  explicit impl(storage::event_log& log) : tokens(log), cycles(log), registry(log) {}
+  impl(storage::event_log& log, server_metrics* m) : tokens(log), cycles(log), registry(log), metrics(m) {}
   engine::command_pipeline<token_decider> tokens;
   engine::command_pipeline<domain::cycle_decider> cycles;
   engine::command_pipeline<domain::registry_decider> registry;
+  server_metrics* metrics;
 };
 
-command_service::command_service(storage::event_log& log) : impl_(std::make_unique<impl>(log)) {}
+command_service::command_service(storage::event_log& log, server_metrics* metrics)
+    : impl_(std::make_unique<impl>(log, metrics)) {}
 command_service::~command_service() = default;
 
 std::optional<pb::TokenGrant> command_service::authenticate(std::string_view secret) {
@@ -68,7 +73,21 @@ void command_service::execute(const pb::TokenGrant& grant, pb::SubmitCommand c, 
                               std::function<void(pb::ServerFrame)> done) {
   std::optional<std::uint64_t> expected;
   if (c.has_expected_version()) expected = c.expected_version();
-  auto callback = [done = std::move(done)](result<engine::command_result> r) { done(reply(r)); };
+  auto callback = [done = std::move(done), metrics = impl_->metrics,
+                   start = std::chrono::steady_clock::now()](result<engine::command_result> r) {
+    pb::ServerFrame f = reply(r);
+    if (metrics) {
+      using outcome = server_metrics::command_outcome;
+      const double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+      metrics->command_done(f.has_accepted()
+                                ? (f.accepted().duplicate() ? outcome::duplicate : outcome::accepted)
+                            : f.error().code() == "INTERNAL" ? outcome::failed
+                                                             : outcome::rejected,
+                            ms);
+    }
+    done(std::move(f));
+  };
   if (c.has_cycle()) {
     impl_->cycles.execute_async(
         {c.command_id(), actor_of(grant), std::move(*c.mutable_cycle()), now_ms, expected, {}, {}},

@@ -15,7 +15,8 @@ namespace thidua::api {
 
 class command_service {
  public:
-  explicit command_service(storage::event_log& log);
+  // `metrics`, when given, counts each command by result and its latency.
+  explicit command_service(storage::event_log& log, class server_metrics* metrics = nullptr);
   ~command_service();
 
   std::optional<pb::TokenGrant> authenticate(std::string_view secret);

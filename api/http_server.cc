@@ -1,10 +1,14 @@
 #include "api/http_server.h"
 
+#include "api/server_metrics.h"
+#include "api/services.h"
 #include "api/websocket_session.h"
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -25,11 +29,18 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-// One connection: owns itself through shared_from_this, reads a request, writes the reply, repeats.
+// One connection: owns itself through shared_from_this, reads a request, writes the reply, repeats. Holds a
+// connection slot for as long as it lives (and hands it to the WebSocket session it upgrades to).
 class session : public std::enable_shared_from_this<session> {
  public:
-  session(tcp::socket socket, const http_options& options, const http_server::handler& h)
-      : stream_(std::move(socket)), options_(options), handler_(h) {}
+  session(tcp::socket socket, const http_options& options, const http_server::handler& h,
+          std::shared_ptr<connection_slot> slot)
+      : stream_(std::move(socket)), options_(options), handler_(h), slot_(std::move(slot)) {
+    if (options_.api && options_.api->metrics) ++options_.api->metrics->http_connections;
+  }
+  ~session() {
+    if (options_.api && options_.api->metrics) --options_.api->metrics->http_connections;
+  }
 
   void run() {
     asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&session::do_read, shared_from_this()));
@@ -65,13 +76,22 @@ class session : public std::enable_shared_from_this<session> {
       return write(std::move(r), false);
     }
     auto& req = parser_->get();
-    if (beast::websocket::is_upgrade(req) && req.target() == "/v1/ws" && options_.service) {
+    if (beast::websocket::is_upgrade(req) && req.target() == "/v1/ws" && options_.api) {
       // The WebSocket session sets its own timeouts and takes the connection over.
       stream_.expires_never();
-      return start_websocket_session(std::move(stream_), parser_->release(), *options_.service, {});
+      return start_websocket_session(std::move(stream_), parser_->release(), *options_.api,
+                                     websocket_limits_of(options_), slot_);
     }
-    http_reply r = handler_({std::string(req.method_string()), std::string(req.target())});
-    write(std::move(r), req.keep_alive());
+    // The handler may answer later from another thread: the reply comes back onto this connection's strand.
+    stream_.expires_never();
+    const bool keep_alive = req.keep_alive();
+    handler_({std::string(req.method_string()), std::string(req.target()),
+              std::string(req[http::field::authorization])},
+             [self = shared_from_this(), keep_alive](http_reply r) {
+               asio::post(self->stream_.get_executor(), [self, keep_alive, r = std::move(r)]() mutable {
+                 self->write(std::move(r), keep_alive);
+               });
+             });
   }
 
   void write(http_reply r, bool keep_alive) {
@@ -97,11 +117,32 @@ class session : public std::enable_shared_from_this<session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   const http_options& options_;
   const http_server::handler& handler_;
+  std::shared_ptr<connection_slot> slot_;
 };
+
+// Answers a connection over the limit with 503 and closes it, without reading its request.
+void refuse(tcp::socket socket) {
+  auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
+  auto res = std::make_shared<http::response<http::string_body>>(http::status::service_unavailable, 11);
+  res->set(http::field::server, "thidua-server");
+  res->set(http::field::content_type, "application/json; charset=utf-8");
+  res->set(http::field::retry_after, "5");
+  res->keep_alive(false);
+  res->body() =
+      R"({"code":"TOO_MANY_CONNECTIONS","message":"the server is at its connection limit; retry later",)"
+      R"("message_vi":"Máy chủ đã đạt giới hạn số kết nối; vui lòng thử lại sau"})";
+  res->prepare_payload();
+  stream->expires_after(std::chrono::seconds(5));
+  http::async_write(*stream, *res, [stream, res](beast::error_code, std::size_t) {
+    beast::error_code ec;
+    stream->socket().shutdown(tcp::socket::shutdown_both, ec);
+  });
+}
 
 }  // namespace
 
 struct http_server::impl {
+  std::atomic<std::size_t> open{0};  // first: connection slots die with the io_context below
   http_options options;
   handler handle;
   asio::io_context ioc;
@@ -114,8 +155,12 @@ struct http_server::impl {
   void do_accept() {
     acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted) return;
-      if (!ec) {
-        auto s = std::make_shared<session>(std::move(socket), options, handle);
+      if (!ec && open.load() >= options.max_connections) {
+        if (options.api && options.api->metrics) ++options.api->metrics->connections_refused;
+        refuse(std::move(socket));
+      } else if (!ec) {
+        auto s = std::make_shared<session>(std::move(socket), options, handle,
+                                           std::make_shared<connection_slot>(open));
         {
           std::lock_guard lk(mu);
           std::erase_if(sessions, [](const auto& w) { return w.expired(); });
@@ -124,6 +169,12 @@ struct http_server::impl {
         s->run();
       } else {
         spdlog::warn("accept: {}", ec.message());
+        if (ec == asio::error::no_descriptors) {
+          // Out of file descriptors: pause accepting briefly instead of spinning on the error.
+          auto t = std::make_shared<asio::steady_timer>(ioc, std::chrono::milliseconds(100));
+          t->async_wait([this, t](beast::error_code) { do_accept(); });
+          return;
+        }
       }
       do_accept();
     });
@@ -180,6 +231,10 @@ void http_server::stop() {
   impl_->ioc.stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
+}
+
+std::string http_server::scheme() const {
+  return "http";
 }
 
 std::uint16_t http_server::port() const {

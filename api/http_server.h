@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -10,6 +11,7 @@ namespace thidua::api {
 struct http_request_view {
   std::string method;
   std::string target;
+  std::string authorization;  // the Authorization header, if any
 };
 
 struct http_reply {
@@ -18,7 +20,7 @@ struct http_reply {
   std::string body;
 };
 
-class command_service;
+struct services;
 
 struct http_options {
   // Address to bind. Default: 127.0.0.1.
@@ -31,19 +33,30 @@ struct http_options {
   std::uint32_t header_limit = 8 * 1024;
   // Largest request body, in bytes. Default: 64 KiB.
   std::uint64_t body_limit = 64 * 1024;
-  // A connection that sends nothing for this long is closed. Default: 30 s.
-  int idle_timeout_seconds = 30;
-  // Serves WebSocket at /v1/ws when set. Default: none (HTTP only).
-  command_service* service = nullptr;
+  // A connection that sends nothing for this long is closed (WebSocket: no frame and no answer to the
+  // server's ping). Default: 60 s.
+  int idle_timeout_seconds = 60;
+  // Open connections (HTTP and WebSocket) at most; past it a new connection gets 503 and is closed.
+  // Default: 15,000 (the server raises its open-file limit to fit).
+  std::size_t max_connections = 15000;
+  // Serves WebSocket at /v1/ws when set, and counts connections in its metrics. Default: none (HTTP only).
+  const services* api = nullptr;
+  // WebSocket limits: frames per second per connection (a burst of twice as many passes), subscriptions per
+  // connection, seconds between heartbeats to a connection with subscriptions. Defaults: 200, 16, 15.
+  std::uint32_t frames_per_second = 200;
+  std::uint32_t max_subscriptions = 16;
+  std::uint32_t heartbeat_seconds = 15;
 };
 
-// HTTP/1.1 on Boost.Beast. The handler maps a request to a reply; it runs on a network thread.
+// HTTP/1.1 on Boost.Beast. The handler maps a request to a reply: it runs on a network thread and calls
+// `respond` once, from any thread.
 // Lifecycle: start() binds and runs; stop() closes the listener and every connection and joins the threads.
 // Limits: header and body size, idle timeout (http_options); an oversized or malformed request gets 400/413
 // and the connection is closed.
 class http_server {
  public:
-  using handler = std::function<http_reply(const http_request_view&)>;
+  using responder = std::function<void(http_reply)>;
+  using handler = std::function<void(const http_request_view&, responder respond)>;
   http_server(http_options options, handler h);
   ~http_server();
   http_server(const http_server&) = delete;
@@ -53,6 +66,8 @@ class http_server {
   std::string start();
   void stop();
   std::uint16_t port() const;
+  // "https" when serving TLS, else "http".
+  std::string scheme() const;
 
   struct impl;
 

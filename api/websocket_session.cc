@@ -3,16 +3,24 @@
 #include <google/protobuf/util/json_util.h>
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 #include <chrono>
 #include <deque>
+#include <map>
+#include <optional>
+
+#include "api/api_error.h"
+#include "api/command_service.h"
+#include "api/read_service.h"
+#include "api/server_metrics.h"
 
 namespace thidua::api {
 namespace {
 
+namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 namespace http = beast::http;
@@ -23,35 +31,62 @@ std::int64_t now_ms() {
       .count();
 }
 
-pb::ServerFrame error_frame(const std::string& request_id, const char* code, const std::string& field,
-                            const std::string& en, const std::string& vi) {
+pb::ServerFrame error_frame(const std::string& request_id, pb::Error e) {
   pb::ServerFrame f;
   f.set_request_id(request_id);
-  auto* e = f.mutable_error();
-  e->set_code(code);
-  e->set_field(field);
-  e->set_message(en);
-  e->set_message_vi(vi);
+  *f.mutable_error() = std::move(e);
   return f;
 }
 
-// Owns itself via shared_from_this; one strand (the stream's executor); one write in flight, a bounded queue.
+// Subscription events are taken from the hub only while fewer frames than this wait to be written, so a slow
+// reader leaves its events in the log (the hub falls back to catch-up reads) instead of in memory.
+constexpr std::size_t pump_below = 32;
+constexpr std::size_t poll_batch = 64;
+
+// Owns itself via shared_from_this; everything runs on the stream's strand; one write in flight, a bounded
+// queue behind it.
 class session : public std::enable_shared_from_this<session> {
  public:
-  session(beast::tcp_stream stream, command_service& service, websocket_limits limits)
-      : ws_(std::move(stream)), service_(service), limits_(limits) {}
+  session(beast::tcp_stream stream, const services& api, websocket_limits limits,
+          std::shared_ptr<connection_slot> slot)
+      : ws_(std::move(stream)),
+        api_(api),
+        limits_(limits),
+        slot_(std::move(slot)),
+        heartbeat_(ws_.get_executor()),
+        tokens_(2.0 * limits.frames_per_second),
+        refilled_(std::chrono::steady_clock::now()) {
+    if (api_.metrics) ++api_.metrics->websocket_connections;
+  }
+
+  ~session() {
+    for (auto& [id, s] : subs_) s.sub->close();
+    if (api_.metrics) --api_.metrics->websocket_connections;
+  }
 
   void run(http::request<http::string_body> req) {
     // A token in the Authorization header authenticates the connection before its first frame.
     auto auth = req[http::field::authorization];
     const std::string_view header(auth.data(), auth.size());
-    if (header.starts_with("Bearer ")) grant_ = service_.authenticate(header.substr(7));
-    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    if (header.starts_with("Bearer ")) grant_ = api_.commands->authenticate(header.substr(7));
+    websocket::stream_base::timeout t;
+    t.handshake_timeout = std::chrono::seconds(10);
+    // A silent peer is pinged at half the idle time and dropped if it does not answer: half-open connections
+    // do not linger.
+    t.idle_timeout = std::chrono::seconds(limits_.idle_timeout_seconds);
+    t.keep_alive_pings = true;
+    ws_.set_option(t);
     ws_.read_message_max(limits_.max_frame_bytes);
     ws_.async_accept(req, beast::bind_front_handler(&session::on_accept, shared_from_this()));
   }
 
  private:
+  struct subscription_entry {
+    std::shared_ptr<engine::subscription> sub;
+    bool text = false;
+    bool blocked = false;  // stopped pumping because the write queue was full
+  };
+
   void on_accept(beast::error_code ec) {
     if (ec) return;
     do_read();
@@ -68,6 +103,22 @@ class session : public std::enable_shared_from_this<session> {
     const bool text = ws_.got_text();
     const std::string data = beast::buffers_to_string(buffer_.data());
     buffer_.consume(buffer_.size());
+    if (closing_) return do_read();
+    if (!take_token()) {
+      if (api_.metrics) ++api_.metrics->frames_rate_limited;
+      if (++limited_in_row_ > 2 * limits_.frames_per_second) {
+        close_after_sending(websocket::close_code::policy_error, "rate limit exceeded");
+      } else {
+        send(
+            error_frame("", api_error("RATE_LIMITED", "frame",
+                                      "more than " + std::to_string(limits_.frames_per_second) +
+                                          " frames per second on this connection; this frame was not handled",
+                                      "Gửi quá nhiều khung tin mỗi giây; khung tin này không được xử lý")),
+            text);
+      }
+      return do_read();
+    }
+    limited_in_row_ = 0;
     pb::ClientFrame frame;
     bool parsed = false;
     if (text) {
@@ -78,10 +129,10 @@ class session : public std::enable_shared_from_this<session> {
       parsed = frame.ParseFromString(data);
     }
     if (!parsed) {
-      send(error_frame("", "MALFORMED_FRAME", "frame",
-                       text ? "the text frame is not a ClientFrame in the protobuf JSON mapping"
-                            : "the binary frame is not a protobuf ClientFrame",
-                       "Khung tin không đúng định dạng ClientFrame"),
+      send(error_frame("", api_error("MALFORMED_FRAME", "frame",
+                                     text ? "the text frame is not a ClientFrame in the protobuf JSON mapping"
+                                          : "the binary frame is not a protobuf ClientFrame",
+                                     "Khung tin không đúng định dạng ClientFrame")),
            text);
       return do_read();
     }
@@ -89,10 +140,21 @@ class session : public std::enable_shared_from_this<session> {
     do_read();
   }
 
+  // Token bucket: frames_per_second refill, twice that as the burst.
+  bool take_token() {
+    const auto now = std::chrono::steady_clock::now();
+    const double rate = limits_.frames_per_second;
+    tokens_ = std::min(2 * rate, tokens_ + rate * std::chrono::duration<double>(now - refilled_).count());
+    refilled_ = now;
+    if (tokens_ < 1) return false;
+    tokens_ -= 1;
+    return true;
+  }
+
   void handle(pb::ClientFrame frame, bool text) {
-    const std::string& id = frame.request_id();
+    const std::string id = frame.request_id();
     if (frame.has_auth()) {
-      grant_ = service_.authenticate(frame.auth().token());
+      grant_ = api_.commands->authenticate(frame.auth().token());
       if (!grant_) return refuse_unauthenticated(id, text);
       pb::ServerFrame ok;
       ok.set_request_id(id);
@@ -102,38 +164,193 @@ class session : public std::enable_shared_from_this<session> {
       return send(std::move(ok), text);
     }
     if (!grant_) return refuse_unauthenticated(id, text);
-    if (frame.has_ping()) {
-      pb::ServerFrame pong;
-      pong.set_request_id(id);
-      pong.mutable_pong();
-      return send(std::move(pong), text);
+    switch (frame.body_case()) {
+      case pb::ClientFrame::kPing: {
+        pb::ServerFrame pong;
+        pong.set_request_id(id);
+        pong.mutable_pong()->set_head(api_.reads ? api_.reads->head().value : 0);
+        return send(std::move(pong), text);
+      }
+      case pb::ClientFrame::kCommand:
+        return submit(id, std::move(*frame.mutable_command()), text);
+      case pb::ClientFrame::kQuery:
+        return query(id, std::move(*frame.mutable_query()), text);
+      case pb::ClientFrame::kSubscribe:
+        return subscribe(id, frame.subscribe(), text);
+      case pb::ClientFrame::kUnsubscribe:
+        return unsubscribe(id, frame.unsubscribe(), text);
+      default:
+        return send(error_frame(id, api_error("MISSING_FIELD", "body", "the frame carries no request",
+                                              "Khung tin không có yêu cầu")),
+                    text);
     }
-    if (frame.has_command()) {
-      auto self = shared_from_this();
-      service_.execute(
-          *grant_, std::move(*frame.mutable_command()), now_ms(), [self, id, text](pb::ServerFrame reply) {
-            reply.set_request_id(id);
-            // Back onto this connection's strand: replies come from the log's completion thread.
-            boost::asio::post(self->ws_.get_executor(), [self, reply = std::move(reply), text]() mutable {
-              self->send(std::move(reply), text);
-            });
-          });
-      return;
+  }
+
+  // Runs `fn` on this connection's strand if the connection is still there.
+  template <class Fn>
+  static void on_strand(const std::weak_ptr<session>& weak, Fn fn) {
+    if (auto self = weak.lock())
+      asio::post(self->ws_.get_executor(), [self, fn = std::move(fn)]() mutable { fn(*self); });
+  }
+
+  void submit(const std::string& id, pb::SubmitCommand command, bool text) {
+    api_.commands->execute(
+        *grant_, std::move(command), now_ms(), [weak = weak_from_this(), id, text](pb::ServerFrame reply) {
+          reply.set_request_id(id);
+          // Replies come from the log's completion thread: back onto the strand.
+          on_strand(weak,
+                    [reply = std::move(reply), text](session& s) mutable { s.send(std::move(reply), text); });
+        });
+  }
+
+  void query(const std::string& id, pb::Query q, bool text) {
+    if (!api_.reads)
+      return send(error_frame(id, api_error("UNAVAILABLE", "query", "this server serves no queries",
+                                            "Máy chủ này không phục vụ truy vấn")),
+                  text);
+    const std::uint64_t at_least = q.at_least_position();
+    if (at_least == 0 || api_.reads->read_model_position().value >= at_least) return answer(id, q, text);
+    // Wait (bounded) for the read models, off this strand; the answer comes back onto it.
+    api_.reads->when_applied({at_least}, max_read_wait,
+                             [weak = weak_from_this(), id, q = std::move(q), text](bool reached) mutable {
+                               on_strand(weak, [id, q = std::move(q), text, reached](session& s) {
+                                 if (reached) return s.answer(id, q, text);
+                                 s.send(error_frame(id, read_model_behind(q.at_least_position())), text);
+                               });
+                             });
+  }
+
+  void answer(const std::string& id, const pb::Query& q, bool text) {
+    auto a = api_.reads->query(*grant_, q);
+    pb::ServerFrame f;
+    f.set_request_id(id);
+    if (auto* r = std::get_if<pb::QueryResult>(&a)) {
+      *f.mutable_result() = std::move(*r);
+    } else {
+      *f.mutable_error() = std::move(std::get<pb::Error>(a));
     }
-    send(error_frame(id, "MISSING_FIELD", "body", "the frame carries no request",
-                     "Khung tin không có yêu cầu"),
-         text);
+    send(std::move(f), text);
+  }
+
+  void subscribe(const std::string& id, const pb::Subscribe& s, bool text) {
+    if (!api_.reads)
+      return send(error_frame(id, api_error("UNAVAILABLE", "subscribe", "this server serves no subscriptions",
+                                            "Máy chủ này không phục vụ theo dõi")),
+                  text);
+    if (subs_.contains(s.subscription_id()))
+      return send(error_frame(id, api_error("DUPLICATE_SUBSCRIPTION", "subscribe.subscription_id",
+                                            "this connection already has a subscription with this id",
+                                            "Kết nối này đã có đăng ký theo dõi với mã này")),
+                  text);
+    if (subs_.size() >= limits_.max_subscriptions)
+      return send(
+          error_frame(id, api_error("TOO_MANY_SUBSCRIPTIONS", "subscribe",
+                                    "at most " + std::to_string(limits_.max_subscriptions) +
+                                        " subscriptions per connection",
+                                    "Mỗi kết nối được tối đa " + std::to_string(limits_.max_subscriptions) +
+                                        " đăng ký theo dõi")),
+          text);
+    const std::string sid = s.subscription_id();
+    auto a = api_.reads->subscribe(*grant_, s, [weak = weak_from_this(), sid] {
+      on_strand(weak, [sid](session& self) { self.pump(sid); });
+    });
+    if (auto* e = std::get_if<pb::Error>(&a)) return send(error_frame(id, std::move(*e)), text);
+    subs_[sid] = {std::get<std::shared_ptr<engine::subscription>>(a), text, false};
+    pb::ServerFrame ok;
+    ok.set_request_id(id);
+    ok.mutable_subscribed()->set_subscription_id(sid);
+    ok.mutable_subscribed()->set_head(api_.reads->head().value);
+    send(std::move(ok), text);
+    heartbeat_text_ = text;
+    if (subs_.size() == 1) schedule_heartbeat();
+    pump(sid);
+  }
+
+  void unsubscribe(const std::string& id, const pb::Unsubscribe& u, bool text) {
+    auto it = subs_.find(u.subscription_id());
+    if (it == subs_.end())
+      return send(error_frame(id, api_error("NOT_FOUND", "unsubscribe.subscription_id",
+                                            "no subscription with this id on this connection",
+                                            "Không có đăng ký theo dõi với mã này")),
+                  text);
+    it->second.sub->close();
+    subs_.erase(it);
+    pb::ServerFrame ok;
+    ok.set_request_id(id);
+    ok.mutable_unsubscribed()->set_subscription_id(u.subscription_id());
+    send(std::move(ok), text);
+  }
+
+  // Moves a subscription's events into the write queue while it has room.
+  void pump(const std::string& sid) {
+    auto it = subs_.find(sid);
+    if (it == subs_.end() || closing_) return;
+    auto& entry = it->second;
+    entry.blocked = false;
+    while (queue_.size() < pump_below) {
+      auto items = entry.sub->poll(poll_batch);
+      if (!items) {
+        spdlog::warn("subscription {}: reading the log failed: {}", sid, items.error().message);
+        send(error_frame("", api_error("INTERNAL", "subscription_id",
+                                       "the subscription " + sid + " stopped: the log could not be read",
+                                       "Việc theo dõi đã dừng vì không đọc được sổ sự kiện")),
+             entry.text);
+        entry.sub->close();
+        subs_.erase(it);
+        return;
+      }
+      if (items.value().empty()) return;  // the hub calls back when there is news
+      for (auto& item : items.value()) {
+        pb::ServerFrame f;
+        if (item.event) {
+          auto* ev = f.mutable_event();
+          ev->set_subscription_id(sid);
+          *ev->mutable_event() = api_.reads->envelope(*item.event);
+          if (api_.metrics) ++api_.metrics->events_delivered;
+        } else {
+          f.mutable_caught_up()->set_subscription_id(sid);
+          f.mutable_caught_up()->set_position(item.caught_up.value);
+        }
+        send(std::move(f), entry.text, /*bounded=*/false);
+      }
+    }
+    entry.blocked = true;
+  }
+
+  void schedule_heartbeat() {
+    heartbeat_.expires_after(std::chrono::seconds(limits_.heartbeat_seconds));
+    heartbeat_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+      auto self = weak.lock();
+      if (ec || !self || self->subs_.empty() || self->closing_) return;
+      pb::ServerFrame f;
+      f.mutable_heartbeat()->set_head(self->api_.reads->head().value);
+      self->send(std::move(f), self->heartbeat_text_);
+      self->schedule_heartbeat();
+    });
   }
 
   void refuse_unauthenticated(const std::string& id, bool text) {
-    send(error_frame(id, "UNAUTHENTICATED", "auth",
-                     "send a valid token first (Authorization header or an auth frame)",
-                     "Cần gửi token hợp lệ trước (tiêu đề Authorization hoặc khung auth)"),
+    send(error_frame(id, api_error("UNAUTHENTICATED", "auth",
+                                   "send a valid token first (Authorization header or an auth frame)",
+                                   "Cần gửi token hợp lệ trước (tiêu đề Authorization hoặc khung auth)")),
          text);
-    closing_ = true;
+    close_after_sending(websocket::close_code::policy_error, "unauthenticated");
   }
 
-  void send(pb::ServerFrame frame, bool text) {
+  void close_after_sending(websocket::close_code code, const char* reason) {
+    if (closing_) return;
+    closing_ = true;
+    close_reason_ = websocket::close_reason(code, reason);
+    heartbeat_.cancel();
+    if (queue_.empty()) do_close();
+  }
+
+  void do_close() {
+    ws_.async_close(close_reason_, [self = shared_from_this()](beast::error_code) {});
+  }
+
+  // `bounded`: a reply counts against max_queued_frames; subscription events are bounded by the pump.
+  void send(pb::ServerFrame frame, bool text, bool bounded = true) {
     std::string out;
     if (text) {
       google::protobuf::util::JsonPrintOptions o;
@@ -143,8 +360,8 @@ class session : public std::enable_shared_from_this<session> {
     } else {
       frame.SerializeToString(&out);
     }
-    if (queue_.size() >= limits_.max_queued_replies) {
-      // The client does not read its replies: drop it rather than let memory grow.
+    if (bounded && queue_.size() >= limits_.max_queued_frames) {
+      // The client does not read what it is sent: drop it rather than let memory grow.
       beast::get_lowest_layer(ws_).close();
       return;
     }
@@ -154,34 +371,56 @@ class session : public std::enable_shared_from_this<session> {
 
   void do_write() {
     ws_.text(queue_.front().second);
-    ws_.async_write(boost::asio::buffer(queue_.front().first),
+    ws_.async_write(asio::buffer(queue_.front().first),
                     beast::bind_front_handler(&session::on_write, shared_from_this()));
   }
 
   void on_write(beast::error_code ec, std::size_t) {
     if (ec) return;
     queue_.pop_front();
-    if (!queue_.empty()) return do_write();
-    if (closing_) {
-      ws_.async_close(websocket::close_reason(websocket::close_code::policy_error, "unauthenticated"),
-                      [self = shared_from_this()](beast::error_code) {});
+    if (!queue_.empty()) do_write();
+    if (queue_.size() < pump_below / 2) {
+      for (auto it = subs_.begin(); it != subs_.end();) {
+        const std::string sid = (it++)->first;  // pump may erase the entry
+        auto found = subs_.find(sid);
+        if (found != subs_.end() && found->second.blocked) pump(sid);
+      }
     }
+    if (closing_ && queue_.empty()) do_close();
   }
 
   websocket::stream<beast::tcp_stream> ws_;
   beast::flat_buffer buffer_;
-  command_service& service_;
+  const services& api_;
   websocket_limits limits_;
+  std::shared_ptr<connection_slot> slot_;
+  asio::steady_timer heartbeat_;
+  bool heartbeat_text_ = true;
   std::optional<pb::TokenGrant> grant_;
   std::deque<std::pair<std::string, bool>> queue_;
+  std::map<std::string, subscription_entry> subs_;
+  double tokens_;
+  std::chrono::steady_clock::time_point refilled_;
+  std::uint32_t limited_in_row_ = 0;
   bool closing_ = false;
+  websocket::close_reason close_reason_;
 };
 
 }  // namespace
 
+websocket_limits websocket_limits_of(const http_options& o) {
+  websocket_limits l;
+  l.frames_per_second = o.frames_per_second;
+  l.max_subscriptions = o.max_subscriptions;
+  l.heartbeat_seconds = o.heartbeat_seconds;
+  l.idle_timeout_seconds = o.idle_timeout_seconds;
+  return l;
+}
+
 void start_websocket_session(beast::tcp_stream stream, http::request<http::string_body> request,
-                             command_service& service, websocket_limits limits) {
-  std::make_shared<session>(std::move(stream), service, limits)->run(std::move(request));
+                             const services& api, websocket_limits limits,
+                             std::shared_ptr<connection_slot> slot) {
+  std::make_shared<session>(std::move(stream), api, limits, std::move(slot))->run(std::move(request));
 }
 
 }  // namespace thidua::api

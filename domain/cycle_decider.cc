@@ -110,6 +110,12 @@ std::string cycle_decider::event_type(const event& e) {
   return "Unknown";
 }
 
+bool cycle_decider::known_event_type(std::string_view type) {
+  for (const auto& [body, name] : type_names)
+    if (type == name) return true;
+  return false;
+}
+
 std::optional<pb::Event> cycle_decider::decode(std::string_view type, std::string_view bytes) {
   pb::Event e;
   if (!e.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return std::nullopt;

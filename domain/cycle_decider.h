@@ -35,6 +35,7 @@ struct cycle_decider {
                                                                   const actor& a);
   static cycle_state evolve_cycle(cycle_state s, const event& e);
   static std::string event_type(const event& e);
+  static bool known_event_type(std::string_view type);
   static std::string encode(const event& e) { return e.SerializeAsString(); }
   static std::optional<event> decode(std::string_view type, std::string_view bytes);
   static std::string actor_unit(const actor& a) { return a.unit_id(); }

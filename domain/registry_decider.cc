@@ -186,6 +186,11 @@ std::string registry_decider::event_type(const event& e) {
   return "Unknown";
 }
 
+bool registry_decider::known_event_type(std::string_view type) {
+  return type == "UnitRegistered" || type == "UnitRenamed" || type == "UnitMerged" ||
+         type == "ClusterDefined";
+}
+
 std::optional<pb::RegistryEvent> registry_decider::decode(std::string_view type, std::string_view bytes) {
   pb::RegistryEvent e;
   if (!e.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) || event_type(e) != type)

@@ -48,6 +48,7 @@ struct registry_decider {
                                                             std::int64_t now_ms);
   static state evolve(state s, const event& e);
   static std::string event_type(const event& e);
+  static bool known_event_type(std::string_view type);
   static std::string encode(const event& e) { return e.SerializeAsString(); }
   static std::optional<event> decode(std::string_view type, std::string_view bytes);
   static std::string actor_unit(const actor& a) { return a.unit_id(); }

@@ -1,6 +1,7 @@
 #include "engine/projection_runner.h"
 
 #include <algorithm>
+#include <vector>
 
 namespace thidua::engine {
 
@@ -85,6 +86,36 @@ bool projection_runner::wait_for(storage::position p, std::chrono::milliseconds 
   return applied_.wait_for(lk, timeout, [&] { return checkpoint_ >= p.value; });
 }
 
+void projection_runner::when_applied(storage::position p, std::chrono::milliseconds timeout,
+                                     std::function<void(bool)> reached) {
+  bool now = false;
+  {
+    std::lock_guard lk(mu_);
+    now = checkpoint_ >= p.value;
+    if (!now && thread_.joinable() && !stopping_) {
+      waiters_.emplace(p.value, waiter{std::chrono::steady_clock::now() + timeout, std::move(reached)});
+      wake_.notify_all();  // the loop recomputes its nearest deadline
+      return;
+    }
+  }
+  reached(now);
+}
+
+std::vector<std::pair<projection_runner::waiter, bool>> projection_runner::take_due_waiters() {
+  std::vector<std::pair<waiter, bool>> due;
+  const auto now = std::chrono::steady_clock::now();
+  for (auto it = waiters_.begin(); it != waiters_.end();) {
+    const bool reached = it->first <= checkpoint_;
+    if (reached || it->second.deadline <= now) {
+      due.emplace_back(std::move(it->second), reached);
+      it = waiters_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return due;
+}
+
 storage::position projection_runner::checkpoint() const {
   std::lock_guard lk(mu_);
   return {checkpoint_};
@@ -130,8 +161,21 @@ void projection_runner::loop() {
     std::uint64_t from = 0;
     {
       std::unique_lock lk(mu_);
-      wake_.wait(lk,
-                 [&] { return stopping_ || rebuild_requested_ || (!failure_ && head_seen_ > checkpoint_); });
+      for (;;) {
+        if (stopping_ || rebuild_requested_ || (!failure_ && head_seen_ > checkpoint_)) break;
+        if (waiters_.empty()) {
+          wake_.wait(lk);
+          continue;
+        }
+        auto nearest = waiters_.begin()->second.deadline;
+        for (const auto& [p, w] : waiters_) nearest = std::min(nearest, w.deadline);
+        wake_.wait_until(lk, nearest);
+        auto due = take_due_waiters();
+        if (due.empty()) continue;
+        lk.unlock();
+        for (auto& [w, reached] : due) w.reached(reached);
+        lk.lock();
+      }
       if (stopping_) break;
       if (rebuild_requested_) {
         lk.unlock();
@@ -148,7 +192,7 @@ void projection_runner::loop() {
       from = checkpoint_ + 1;
     }
     auto r = step(from);
-    std::lock_guard lk(mu_);
+    std::unique_lock lk(mu_);
     if (!r) {
       // A projection that cannot apply an event stops where it is rather than skip it; failure() says why.
       failure_ = r.error();
@@ -159,9 +203,17 @@ void projection_runner::loop() {
       head_seen_ = checkpoint_;
     }
     applied_.notify_all();
+    auto due = take_due_waiters();
+    lk.unlock();
+    for (auto& [w, reached] : due) w.reached(reached);
   }
-  std::lock_guard lk(mu_);
-  applied_.notify_all();
+  std::multimap<std::uint64_t, waiter> left;
+  {
+    std::lock_guard lk(mu_);
+    applied_.notify_all();
+    left.swap(waiters_);
+  }
+  for (auto& [p, w] : left) w.reached(false);
 }
 
 }  // namespace thidua::engine

@@ -2,12 +2,15 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "storage/event_log.h"
 
@@ -62,6 +65,11 @@ class projection_runner {
   result<void> rebuild();
   // Waits until the projection has applied position `p`; false on timeout.
   bool wait_for(storage::position p, std::chrono::milliseconds timeout);
+  // Calls `reached(true)` once the projection has applied position `p` (at once if it has), or
+  // `reached(false)` when `timeout` passes or the runner stops first. Runs on the runner's thread or the
+  // caller's: keep it quick.
+  void when_applied(storage::position p, std::chrono::milliseconds timeout,
+                    std::function<void(bool reached)> reached);
   storage::position checkpoint() const;
   // The last error the projection stopped on, if it is stuck.
   std::optional<error> failure() const;
@@ -82,6 +90,13 @@ class projection_runner {
   bool rebuild_requested_ = false;
   std::optional<error> failure_;
   std::uint64_t listener_id_ = 0;
+  struct waiter {
+    std::chrono::steady_clock::time_point deadline;
+    std::function<void(bool)> reached;
+  };
+  // Takes the waiters that are due (reached or expired) out of waiters_; call them without mu_ held.
+  std::vector<std::pair<waiter, bool>> take_due_waiters();
+  std::multimap<std::uint64_t, waiter> waiters_;  // by the position they wait for
   std::thread thread_;
 };
 

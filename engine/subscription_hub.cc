@@ -181,6 +181,18 @@ std::size_t subscription_hub::subscribers() const {
   return subs_.size();
 }
 
+std::uint64_t subscription_hub::max_lag(storage::position head) const {
+  std::uint64_t lag = 0;
+  std::lock_guard lk(mu_);
+  for (const subscription* s : subs_) {
+    std::lock_guard sl(s->mu_);
+    // Queued events count as not handed yet: they wait in memory for the consumer.
+    const std::uint64_t next = s->queue_.empty() ? s->next_ : s->queue_.front()->pos().value;
+    if (head.value + 1 > next) lag = std::max(lag, head.value + 1 - next);
+  }
+  return lag;
+}
+
 storage::position subscription_hub::last_published() const {
   std::lock_guard lk(mu_);
   return {last_published_};

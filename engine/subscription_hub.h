@@ -88,6 +88,8 @@ class subscription_hub {
                                           std::function<void()> on_ready = {});
   std::size_t subscribers() const;
   storage::position last_published() const;
+  // How far the furthest-behind subscription is from `head`: events it has not been handed yet.
+  std::uint64_t max_lag(storage::position head) const;
 
  private:
   friend class subscription;

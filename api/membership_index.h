@@ -1,0 +1,47 @@
+#pragma once
+// Which units are members of each cluster's cycle, in memory, for deciding per event what a token may read.
+// Membership is fixed when a cycle opens, so the index only grows and the order in which it learns does not
+// matter. It learns from the catalog read model and the log tail when it starts, and from every durable batch
+// after that; it must be registered with the log before anything that filters events by it (the subscription
+// hub), so that it knows a cycle before any subscriber sees the cycle's events.
+
+#include <map>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "storage/event_log.h"
+
+namespace thidua::api {
+
+class membership_index {
+ public:
+  explicit membership_index(storage::event_log& log);
+  ~membership_index();
+  membership_index(const membership_index&) = delete;
+  membership_index& operator=(const membership_index&) = delete;
+
+  // Loads what the log holds so far (read model up to its checkpoint, then the log after it).
+  result<void> load(std::string_view catalog_projection);
+  using unit_list = std::shared_ptr<const std::vector<std::string>>;
+  // The members of `cluster` (normalized number) in the cycle stream `stream`; an empty list when unknown.
+  unit_list members(std::string_view stream, std::string_view cluster) const;
+  // The cycles (stream, cluster) that `unit` is a member of.
+  std::vector<std::pair<std::string, std::string>> cycles_of(std::string_view unit) const;
+
+ private:
+  void learn(const storage::pb::EventRecord& record);
+  void add(std::string stream, std::string cluster, std::vector<std::string> members);
+
+  storage::event_log& log_;
+  std::uint64_t listener_id_ = 0;
+  mutable std::shared_mutex mu_;
+  std::map<std::string, unit_list, std::less<>> members_;  // "stream\ncluster" → units
+};
+
+// The cluster an event of a cycle stream belongs to, read from its payload without decoding the rest.
+std::string cluster_of_payload(std::string_view payload);
+
+}  // namespace thidua::api

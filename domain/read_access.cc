@@ -1,0 +1,39 @@
+#include "domain/read_access.h"
+
+#include <algorithm>
+
+namespace thidua::domain {
+
+std::string organizer_of_cycle_stream(std::string_view stream) {
+  constexpr std::string_view prefix = "cycles/";
+  if (!stream.starts_with(prefix)) return {};
+  stream.remove_prefix(prefix.size());
+  const auto slash = stream.find('/');
+  if (slash == std::string_view::npos || slash == 0) return {};
+  return std::string(stream.substr(0, slash));
+}
+
+bool is_registry_stream(std::string_view stream) {
+  return stream == "registry";
+}
+
+bool may_read(const reader& r, std::string_view stream, const std::vector<std::string>& members) {
+  if (is_registry_stream(stream)) return r.role != pb::ROLE_UNSPECIFIED;
+  const std::string organizer = organizer_of_cycle_stream(stream);
+  if (organizer.empty()) return false;
+  switch (r.role) {
+    case pb::ORGANIZER_OFFICE:
+      return !r.organizer_id.empty() && r.organizer_id == organizer;
+    case pb::CHAIR:
+    case pb::VICE_CHAIR:
+    case pb::MEMBER:
+      return !r.unit_id.empty() && std::find(members.begin(), members.end(), r.unit_id) != members.end();
+    case pb::OBSERVER:
+      return std::any_of(r.stream_prefixes.begin(), r.stream_prefixes.end(),
+                         [&](const std::string& p) { return !p.empty() && stream.starts_with(p); });
+    default:
+      return false;
+  }
+}
+
+}  // namespace thidua::domain

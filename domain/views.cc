@@ -1,0 +1,236 @@
+#include "domain/views.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+#include <algorithm>
+
+#include "domain/cycle_decider.h"
+
+namespace thidua::domain {
+namespace {
+
+// "2" → "0002"; anything that is not all digits stays as it is (and sorts after the numbers).
+std::string padded(std::string_view number) {
+  const bool digits = !number.empty() && number.size() <= 4 &&
+                      std::all_of(number.begin(), number.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!digits) return std::string(number);
+  return std::string(4 - number.size(), '0') + std::string(number);
+}
+
+template <class View>
+View load(view_store& store, const std::string& key) {
+  View v;
+  if (auto bytes = store.get(key)) v.ParseFromString(*bytes);
+  return v;
+}
+
+// The name in force now: the one with the latest effective date; among equal dates the last recorded.
+std::string current_name(const pb::UnitView& v) {
+  const pb::UnitName* best = nullptr;
+  for (const auto& n : v.names())
+    if (!best || n.effective_date() >= best->effective_date()) best = &n;
+  return best ? best->name() : std::string();
+}
+
+}  // namespace
+
+std::string unit_view_key(std::string_view unit_id) {
+  return std::string(unit_view_prefix) + std::string(unit_id);
+}
+
+std::string cluster_view_key(std::string_view organizer, std::string_view series, std::string_view number) {
+  return std::string(cluster_view_prefix) + std::string(organizer) + "/" + std::string(series) + "/" +
+         padded(normalize_cluster_number(number).empty() ? number : normalize_cluster_number(number));
+}
+
+std::string cycle_view_key(std::string_view organizer, std::string_view series, std::uint32_t year,
+                           std::string_view number) {
+  return std::string(cycle_view_prefix) + std::string(organizer) + "/" + std::string(series) + "/" +
+         padded(std::to_string(year)) + "/" +
+         padded(normalize_cluster_number(number).empty() ? number : normalize_cluster_number(number));
+}
+
+std::string serialize_view(const google::protobuf::Message& view) {
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream raw(&out);
+    google::protobuf::io::CodedOutputStream coded(&raw);
+    coded.SetSerializationDeterministic(true);
+    view.SerializeToCodedStream(&coded);
+  }
+  return out;
+}
+
+pb::Stage stage_of(const cycle_state& s) {
+  if (!s.opened) return pb::STAGE_UNSPECIFIED;
+  if (s.closed) return pb::CLOSED;
+  if (!s.decided.empty()) return pb::DECIDED;
+  if (s.dossier_submitted) return pb::DOSSIER_SUBMITTED;
+  if (s.nominations_adopted) return pb::NOMINATIONS_ADOPTED;
+  if (s.summary_done) return pb::YEAR_END_SUMMARIZED;
+  if (s.mid_year_done) return pb::MID_YEAR_REVIEWED;
+  if (s.pledge_active) return pb::PLEDGE_IN_FORCE;
+  if (s.launched) return pb::LAUNCHED;
+  return pb::OPENED;
+}
+
+pb::CycleView to_view(const cycle_state& s) {
+  pb::CycleView v;
+  if (s.opened) *v.mutable_key() = s.key;
+  v.set_cluster_name(s.cluster_name);
+  v.set_stage(stage_of(s));
+  for (const auto& m : s.members) v.add_member_unit_ids(m);
+  v.set_chair_unit_id(s.chair);
+  v.set_vice_chair_unit_id(s.vice_chair);
+  if (s.opened) *v.mutable_settings() = s.settings;
+  v.set_launched(s.launched);
+  v.set_contents_adopted(s.contents_adopted);
+  v.set_pledge_active(s.pledge_active);
+  v.set_mid_year_done(s.mid_year_done);
+  v.set_summary_done(s.summary_done);
+  v.set_nominations_adopted(s.nominations_adopted);
+  v.set_dossier_submitted(s.dossier_submitted);
+  v.set_closed(s.closed);
+  for (const auto& u : s.signed_units) v.add_signed_unit_ids(u);
+  for (const auto& [u, p] : s.self_totals) {
+    auto* x = v.add_self_assessed();
+    x->set_unit_id(u);
+    x->set_points(p);
+  }
+  for (const auto& [u, p] : s.verified_totals) {
+    auto* x = v.add_verified();
+    x->set_unit_id(u);
+    x->set_points(p);
+  }
+  for (const auto& r : s.ranking) *v.add_ranking() = r;
+  for (const auto& [u, a] : s.nominated) {
+    auto* x = v.add_nominated();
+    x->set_unit_id(u);
+    x->set_award(a);
+  }
+  for (const auto& [u, a] : s.adopted) {
+    auto* x = v.add_adopted();
+    x->set_unit_id(u);
+    x->set_award(a);
+  }
+  for (const auto& [u, g] : s.decided) {
+    auto* x = v.add_decisions();
+    x->set_unit_id(u);
+    x->set_granted(g);
+  }
+  for (const auto& u : s.revoked) v.add_revoked_unit_ids(u);
+  v.set_contributions_vnd(s.contributions_vnd);
+  v.set_handed_over(s.handed_over);
+  v.set_next_chair_unit_id(s.next_chair);
+  v.set_next_vice_chair_unit_id(s.next_vice_chair);
+  return v;
+}
+
+cycle_state from_view(const pb::CycleView& v) {
+  cycle_state s;
+  s.opened = v.has_key();
+  s.key = v.key();
+  s.cluster_name = v.cluster_name();
+  s.members.assign(v.member_unit_ids().begin(), v.member_unit_ids().end());
+  s.chair = v.chair_unit_id();
+  s.vice_chair = v.vice_chair_unit_id();
+  s.settings = v.settings();
+  s.launched = v.launched();
+  s.contents_adopted = v.contents_adopted();
+  s.pledge_active = v.pledge_active();
+  s.mid_year_done = v.mid_year_done();
+  s.summary_done = v.summary_done();
+  s.nominations_adopted = v.nominations_adopted();
+  s.dossier_submitted = v.dossier_submitted();
+  s.closed = v.closed();
+  s.signed_units.insert(v.signed_unit_ids().begin(), v.signed_unit_ids().end());
+  for (const auto& x : v.self_assessed()) s.self_totals[x.unit_id()] = x.points();
+  for (const auto& x : v.verified()) s.verified_totals[x.unit_id()] = x.points();
+  s.ranking.assign(v.ranking().begin(), v.ranking().end());
+  for (const auto& x : v.nominated()) s.nominated[x.unit_id()] = x.award();
+  for (const auto& x : v.adopted()) s.adopted[x.unit_id()] = x.award();
+  for (const auto& x : v.decisions()) s.decided[x.unit_id()] = x.granted();
+  s.revoked.insert(v.revoked_unit_ids().begin(), v.revoked_unit_ids().end());
+  s.contributions_vnd = v.contributions_vnd();
+  s.handed_over = v.handed_over();
+  s.next_chair = v.next_chair_unit_id();
+  s.next_vice_chair = v.next_vice_chair_unit_id();
+  return s;
+}
+
+void apply_to_views(const pb::Event& event, const event_meta& meta, view_store& store) {
+  // The stream names the series and year ("cycles/<organizer>/<series>/<year>"); the event names the cluster.
+  // Before the cycle is opened there is no key: events of an unopened cluster cannot have been accepted.
+  std::string key;
+  pb::CycleView before;
+  if (event.has_cycle_opened()) {
+    const auto& k = event.cycle_opened().cycle();
+    key = cycle_view_key(k.organizer_id(), k.series(), k.year(), event.cluster());
+    before = load<pb::CycleView>(store, key);
+  } else {
+    // Found through the stream's index entry written when the cycle opened.
+    auto index = store.get("cycle-of/" + meta.stream_id + "/" + event.cluster());
+    if (!index) return;
+    key = *index;
+    before = load<pb::CycleView>(store, key);
+  }
+  pb::CycleView after = to_view(cycle_decider::evolve_cycle(from_view(before), event));
+  after.set_stream_id(meta.stream_id);
+  after.set_last_position(meta.position);
+  after.set_updated_at_ms(meta.recorded_at_ms);
+  after.set_events(before.events() + 1);
+  if (event.has_cycle_opened()) store.put("cycle-of/" + meta.stream_id + "/" + event.cluster(), key);
+  store.put(key, serialize_view(after));
+}
+
+void apply_to_views(const pb::RegistryEvent& event, const event_meta&, view_store& store) {
+  switch (event.body_case()) {
+    case pb::RegistryEvent::kUnitRegistered: {
+      const auto& r = event.unit_registered();
+      pb::UnitView v;
+      v.set_unit_id(r.unit_id());
+      v.set_kind(r.kind());
+      v.set_parent_unit_id(r.parent_unit_id());
+      auto* n = v.add_names();
+      n->set_name(r.name());
+      v.set_name(current_name(v));
+      store.put(unit_view_key(r.unit_id()), serialize_view(v));
+      break;
+    }
+    case pb::RegistryEvent::kUnitRenamed: {
+      const auto& r = event.unit_renamed();
+      const auto key = unit_view_key(r.unit_id());
+      auto v = load<pb::UnitView>(store, key);
+      auto* n = v.add_names();
+      n->set_effective_date(r.effective_date());
+      n->set_name(r.name());
+      v.set_name(current_name(v));
+      store.put(key, serialize_view(v));
+      break;
+    }
+    case pb::RegistryEvent::kUnitMerged: {
+      const auto& r = event.unit_merged();
+      const auto key = unit_view_key(r.unit_id());
+      auto v = load<pb::UnitView>(store, key);
+      v.set_merged_into(r.into_unit_id());
+      v.set_merged_on(r.effective_date());
+      store.put(key, serialize_view(v));
+      break;
+    }
+    case pb::RegistryEvent::kClusterDefined: {
+      const auto& d = event.cluster_defined();
+      pb::ClusterView v;
+      v.set_organizer_id(d.organizer_id());
+      v.set_series(d.series());
+      v.set_number(d.number());
+      v.set_name(d.name());
+      store.put(cluster_view_key(d.organizer_id(), d.series(), d.number()), serialize_view(v));
+      break;
+    }
+    case pb::RegistryEvent::BODY_NOT_SET:
+      break;
+  }
+}
+
+}  // namespace thidua::domain

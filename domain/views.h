@@ -1,0 +1,52 @@
+#pragma once
+// Read models (domain/proto/views.proto) folded from events: pure functions over a key-value store that the
+// hosting projection provides. The keys sort so that lists come out in a useful order.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "domain/cycle_state.h"
+#include "domain/proto/registry.pb.h"
+#include "domain/proto/views.pb.h"
+
+namespace thidua::domain {
+
+// What the views read and write; reads see the writes made before them.
+class view_store {
+ public:
+  virtual ~view_store() = default;
+  virtual std::optional<std::string> get(const std::string& key) = 0;
+  virtual void put(const std::string& key, std::string value) = 0;
+};
+
+// Where an event sits in the log.
+struct event_meta {
+  std::string stream_id;
+  std::uint64_t position = 0;
+  std::int64_t recorded_at_ms = 0;
+};
+
+void apply_to_views(const pb::Event& event, const event_meta& meta, view_store& store);
+void apply_to_views(const pb::RegistryEvent& event, const event_meta& meta, view_store& store);
+
+// Keys: "unit/<id>", "cluster/<organizer>/<series>/<number>", "cycle/<organizer>/<series>/<year>/<number>",
+// with numbers zero-padded so that 10 sorts after 9. A prefix of a key lists everything under it.
+std::string unit_view_key(std::string_view unit_id);
+std::string cluster_view_key(std::string_view organizer, std::string_view series, std::string_view number);
+std::string cycle_view_key(std::string_view organizer, std::string_view series, std::uint32_t year,
+                           std::string_view number);
+inline constexpr std::string_view unit_view_prefix = "unit/";
+inline constexpr std::string_view cluster_view_prefix = "cluster/";
+inline constexpr std::string_view cycle_view_prefix = "cycle/";
+
+// The view of a cycle's state and back; from_view(to_view(s)) == s.
+pb::CycleView to_view(const cycle_state& s);
+cycle_state from_view(const pb::CycleView& v);
+pb::Stage stage_of(const cycle_state& s);
+
+// Deterministic bytes of a view (map order and all), so a rebuild writes the same bytes as the live run.
+std::string serialize_view(const google::protobuf::Message& view);
+
+}  // namespace thidua::domain
