@@ -50,6 +50,7 @@ void projection_runner::start() {
   head_seen_ = std::max(head_seen_, log_.head().value);
   stopping_ = false;
   thread_ = std::thread([this] { loop(); });
+  expirer_ = std::thread([this] { expire_loop(); });
 }
 
 void projection_runner::stop() {
@@ -59,10 +60,17 @@ void projection_runner::stop() {
     stopping_ = true;
   }
   wake_.notify_all();
+  deadline_.notify_all();
   thread_.join();
+  expirer_.join();
   log_.remove_commit_listener(listener_id_);
-  std::lock_guard lk(mu_);
-  listener_id_ = 0;
+  std::multimap<std::uint64_t, waiter> left;
+  {
+    std::lock_guard lk(mu_);
+    listener_id_ = 0;
+    left.swap(waiters_);
+  }
+  for (auto& [p, w] : left) w.reached(checkpoint().value >= p);
 }
 
 result<void> projection_runner::rebuild() {
@@ -94,7 +102,7 @@ void projection_runner::when_applied(storage::position p, std::chrono::milliseco
     now = checkpoint_ >= p.value;
     if (!now && thread_.joinable() && !stopping_) {
       waiters_.emplace(p.value, waiter{std::chrono::steady_clock::now() + timeout, std::move(reached)});
-      wake_.notify_all();  // the loop recomputes its nearest deadline
+      deadline_.notify_all();  // the expirer recomputes its nearest deadline
       return;
     }
   }
@@ -161,21 +169,8 @@ void projection_runner::loop() {
     std::uint64_t from = 0;
     {
       std::unique_lock lk(mu_);
-      for (;;) {
-        if (stopping_ || rebuild_requested_ || (!failure_ && head_seen_ > checkpoint_)) break;
-        if (waiters_.empty()) {
-          wake_.wait(lk);
-          continue;
-        }
-        auto nearest = waiters_.begin()->second.deadline;
-        for (const auto& [p, w] : waiters_) nearest = std::min(nearest, w.deadline);
-        wake_.wait_until(lk, nearest);
-        auto due = take_due_waiters();
-        if (due.empty()) continue;
-        lk.unlock();
-        for (auto& [w, reached] : due) w.reached(reached);
-        lk.lock();
-      }
+      wake_.wait(lk,
+                 [&] { return stopping_ || rebuild_requested_ || (!failure_ && head_seen_ > checkpoint_); });
       if (stopping_) break;
       if (rebuild_requested_) {
         lk.unlock();
@@ -207,13 +202,27 @@ void projection_runner::loop() {
     lk.unlock();
     for (auto& [w, reached] : due) w.reached(reached);
   }
-  std::multimap<std::uint64_t, waiter> left;
-  {
-    std::lock_guard lk(mu_);
-    applied_.notify_all();
-    left.swap(waiters_);
+  std::lock_guard lk(mu_);
+  applied_.notify_all();
+}
+
+void projection_runner::expire_loop() {
+  // Deadlines are kept here rather than in loop(): a step that takes long must not hold up a timeout.
+  std::unique_lock lk(mu_);
+  while (!stopping_) {
+    if (waiters_.empty()) {
+      deadline_.wait(lk);
+      continue;
+    }
+    auto nearest = waiters_.begin()->second.deadline;
+    for (const auto& [p, w] : waiters_) nearest = std::min(nearest, w.deadline);
+    deadline_.wait_until(lk, nearest);
+    auto due = take_due_waiters();
+    if (due.empty()) continue;
+    lk.unlock();
+    for (auto& [w, reached] : due) w.reached(reached);
+    lk.lock();
   }
-  for (auto& [p, w] : left) w.reached(false);
 }
 
 }  // namespace thidua::engine

@@ -76,14 +76,16 @@ class projection_runner {
 
  private:
   void loop();
+  void expire_loop();
   result<std::uint64_t> step(std::uint64_t from);
 
   storage::event_log& log_;
   projection& projection_;
   const runner_options options_;
   mutable std::mutex mu_;
-  std::condition_variable wake_;     // new events, stop or rebuild
-  std::condition_variable applied_;  // checkpoint moved
+  std::condition_variable wake_;      // new events, stop or rebuild
+  std::condition_variable applied_;   // checkpoint moved
+  std::condition_variable deadline_;  // a waiter was added, or stop
   std::uint64_t checkpoint_ = 0;
   std::uint64_t head_seen_ = 0;
   bool stopping_ = false;
@@ -98,6 +100,7 @@ class projection_runner {
   std::vector<std::pair<waiter, bool>> take_due_waiters();
   std::multimap<std::uint64_t, waiter> waiters_;  // by the position they wait for
   std::thread thread_;
+  std::thread expirer_;  // answers waiters whose deadline passed
 };
 
 }  // namespace thidua::engine

@@ -4,7 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <map>
+#include <mutex>
+#include <thread>
 
 #include "tests/engine/read_model.h"
 #include "tests/storage/log_test_util.h"
@@ -116,6 +120,61 @@ TEST_F(runner_test, a_failing_projection_stops_before_the_bad_event_and_says_why
   auto f = runner.failure();
   ASSERT_TRUE(f.has_value());
   EXPECT_NE(f->message.find("position 5"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace thidua::engine
+
+namespace thidua::engine {
+namespace {
+
+// A projection that applies only when allowed to, so a test can hold it behind the log.
+class gated final : public projection {
+ public:
+  std::string name() const override { return "gated"; }
+  result<void> apply(const storage::pb::EventRecord&, projection_context&) override {
+    std::unique_lock lk(mu);
+    cv.wait(lk, [&] { return open; });
+    return success();
+  }
+  void release() {
+    {
+      std::lock_guard lk(mu);
+      open = true;
+    }
+    cv.notify_all();
+  }
+  std::mutex mu;
+  std::condition_variable cv;
+  bool open = false;
+};
+
+TEST_F(runner_test, when_applied_answers_once_reached_or_when_its_deadline_passes_and_never_twice) {
+  gated p;
+  projection_runner runner(*log_, p);
+  runner.start();
+  std::atomic<int> reached{0}, expired{0};
+  auto count = [&](bool ok) { ++(ok ? reached : expired); };
+  runner.when_applied({0}, std::chrono::milliseconds(10), count);
+  EXPECT_EQ(reached.load(), 1) << "an empty log has applied position 0: answered at once";
+  append_many(3);
+  runner.when_applied({3}, std::chrono::milliseconds(50), count);  // held behind the gate: expires
+  runner.when_applied({3}, std::chrono::seconds(30), count);       // waits until released
+  for (int i = 0; i < 500 && expired.load() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(expired.load(), 1) << "the 50 ms wait timed out while the projection was held";
+  EXPECT_EQ(reached.load(), 1);
+  p.release();
+  ASSERT_TRUE(runner.wait_for({3}, std::chrono::seconds(10)));
+  for (int i = 0; i < 500 && reached.load() < 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(reached.load(), 2);
+  runner.when_applied({100}, std::chrono::seconds(30), count);
+  runner.stop();
+  EXPECT_EQ(expired.load(), 2) << "a waiter still waiting when the runner stops hears false";
+  runner.when_applied({100}, std::chrono::seconds(30), count);
+  EXPECT_EQ(expired.load(), 3) << "a stopped runner answers at once";
+  EXPECT_EQ(reached.load(), 2);
 }
 
 }  // namespace

@@ -1,0 +1,174 @@
+// The read models fold the same state as the decider, stage by stage; who may read what refuses the wrong
+// readers.
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "domain/read_access.h"
+#include "domain/views.h"
+#include "tests/domain/cluster_ii_script.h"
+
+namespace thidua::testing {
+namespace {
+
+class map_store final : public domain::view_store {
+ public:
+  std::optional<std::string> get(const std::string& key) override {
+    auto it = kv.find(key);
+    if (it == kv.end()) return std::nullopt;
+    return it->second;
+  }
+  void put(const std::string& key, std::string value) override { kv[key] = std::move(value); }
+  std::map<std::string, std::string> kv;
+};
+
+pb::CycleView view_at(map_store& store, const std::string& key) {
+  pb::CycleView v;
+  auto bytes = store.get(key);
+  EXPECT_TRUE(bytes.has_value()) << key;
+  if (bytes) v.ParseFromString(*bytes);
+  return v;
+}
+
+// The part of a view that mirrors the decider's state (without where it sits in the log).
+std::string state_part(pb::CycleView v) {
+  v.clear_stream_id();
+  v.clear_last_position();
+  v.clear_updated_at_ms();
+  v.clear_events();
+  return domain::serialize_view(v);
+}
+
+TEST(views, the_cycle_view_follows_the_deciders_state_through_the_whole_cycle_of_cluster_ii) {
+  cycle_harness h(cluster_ii_key());
+  map_store store;
+  const std::string stream = "cycles/BCA/dia-phuong/2023";
+  const std::string key = domain::cycle_view_key("BCA", "dia-phuong", 2023, "II");
+  std::uint64_t position = 0;
+  std::vector<pb::Stage> stages;
+  for (auto& [actor, command] : cluster_ii_script()) {
+    for (const auto& e : h.ok(actor, command))
+      domain::apply_to_views(e, {stream, ++position, 1000 + static_cast<std::int64_t>(position)}, store);
+    // Compared after each command: one command may record several events (the last signature activates).
+    const pb::CycleView v = view_at(store, key);
+    ASSERT_EQ(state_part(v), state_part(domain::to_view(h.state()))) << "after position " << position;
+    EXPECT_EQ(v.last_position(), position);
+    EXPECT_EQ(v.events(), position);
+    EXPECT_EQ(v.stream_id(), stream);
+    if (stages.empty() || stages.back() != v.stage()) stages.push_back(v.stage());
+  }
+  EXPECT_EQ(stages, (std::vector<pb::Stage>{pb::OPENED, pb::LAUNCHED, pb::PLEDGE_IN_FORCE,
+                                            pb::MID_YEAR_REVIEWED, pb::YEAR_END_SUMMARIZED,
+                                            pb::NOMINATIONS_ADOPTED, pb::DECIDED, pb::CLOSED}));
+  const pb::CycleView v = view_at(store, key);
+  EXPECT_EQ(v.key().number(), "2");
+  EXPECT_EQ(v.cluster_name(), "Cụm thi đua số II - Bộ Công an");
+  EXPECT_EQ(v.next_chair_unit_id(), "CA-LangSon");
+  EXPECT_EQ(v.decisions_size(), 7);
+  EXPECT_EQ(v.ranking(0).unit_id(), "CA-LaiChau");
+}
+
+TEST(views, state_and_view_convert_both_ways_without_loss) {
+  cycle_harness h(cluster_ii_key());
+  for (auto& [actor, command] : cluster_ii_script()) {
+    h.ok(actor, command);
+    const pb::CycleView v = domain::to_view(h.state());
+    EXPECT_EQ(domain::serialize_view(domain::to_view(domain::from_view(v))), domain::serialize_view(v));
+  }
+  EXPECT_EQ(domain::stage_of(domain::cycle_state{}), pb::STAGE_UNSPECIFIED)
+      << "an unopened cycle has no stage";
+}
+
+TEST(views, an_event_of_a_cluster_never_opened_changes_no_view) {
+  map_store store;
+  pb::Event e;
+  e.set_cluster("9");
+  e.mutable_launch_conference_held();
+  domain::apply_to_views(e, {"cycles/BCA/dia-phuong/2023", 1, 0}, store);
+  EXPECT_TRUE(store.kv.empty());
+}
+
+TEST(views, units_keep_their_names_over_time_and_clusters_list_in_number_order) {
+  map_store store;
+  auto registry = [&](auto fill) {
+    pb::RegistryEvent e;
+    fill(e);
+    domain::apply_to_views(e, {"registry", 1, 0}, store);
+  };
+  registry([](pb::RegistryEvent& e) {
+    auto* r = e.mutable_unit_registered();
+    r->set_unit_id("CA-HaNam");
+    r->set_name("Công an tỉnh Hà Nam");
+    r->set_kind(pb::PROVINCIAL_POLICE);
+  });
+  registry([](pb::RegistryEvent& e) {
+    auto* r = e.mutable_unit_renamed();
+    r->set_unit_id("CA-HaNam");
+    r->set_name("Công an tỉnh Hà Nam (mới)");
+    r->set_effective_date("2025-07-01");
+  });
+  registry([](pb::RegistryEvent& e) {
+    auto* m = e.mutable_unit_merged();
+    m->set_unit_id("CA-HaNam");
+    m->set_into_unit_id("CA-NinhBinh");
+    m->set_effective_date("2025-07-01");
+  });
+  for (const char* n : {"10", "2", "IX"}) {
+    registry([n](pb::RegistryEvent& e) {
+      auto* d = e.mutable_cluster_defined();
+      d->set_organizer_id("BCA");
+      d->set_series("dia-phuong");
+      d->set_number(n);
+      d->set_name(std::string("Cụm ") + n);
+    });
+  }
+  pb::UnitView u;
+  ASSERT_TRUE(u.ParseFromString(store.kv.at(domain::unit_view_key("CA-HaNam"))));
+  EXPECT_EQ(u.name(), "Công an tỉnh Hà Nam (mới)");
+  ASSERT_EQ(u.names_size(), 2);
+  EXPECT_EQ(u.names(0).name(), "Công an tỉnh Hà Nam");
+  EXPECT_EQ(u.merged_into(), "CA-NinhBinh");
+  std::vector<std::string> order;
+  for (const auto& [k, v] : store.kv)
+    if (k.starts_with(domain::cluster_view_prefix)) order.push_back(k);
+  EXPECT_EQ(order, (std::vector<std::string>{"cluster/BCA/dia-phuong/0002", "cluster/BCA/dia-phuong/0009",
+                                             "cluster/BCA/dia-phuong/0010"}))
+      << "Roman IX is cluster 9, and 10 sorts after 9";
+}
+
+TEST(read_access, each_reader_reads_its_own_and_nothing_else) {
+  const std::vector<std::string> members = cluster_ii_members();
+  const std::string stream = "cycles/BCA/dia-phuong/2023";
+  domain::reader office{pb::ORGANIZER_OFFICE, "BCA-X03", "BCA", {}};
+  EXPECT_TRUE(domain::may_read(office, stream, members));
+  EXPECT_TRUE(domain::may_read(office, "registry", {}));
+  domain::reader other_office{pb::ORGANIZER_OFFICE, "HD-X03", "CA-tinh-Hai-Duong", {}};
+  EXPECT_FALSE(domain::may_read(other_office, stream, members)) << "another organizer's cycles";
+  domain::reader office_without_organizer{pb::ORGANIZER_OFFICE, "BCA-X03", "", {}};
+  EXPECT_FALSE(domain::may_read(office_without_organizer, stream, members));
+
+  domain::reader lai_chau{pb::MEMBER, "CA-LaiChau", "", {}};
+  EXPECT_TRUE(domain::may_read(lai_chau, stream, members));
+  domain::reader quang_ninh{pb::CHAIR, "CA-QuangNinh", "", {}};
+  EXPECT_FALSE(domain::may_read(quang_ninh, stream, members)) << "a chair of another cluster";
+  EXPECT_FALSE(domain::may_read(lai_chau, stream, {})) << "a cluster whose members are unknown";
+
+  domain::reader press{pb::OBSERVER, "", "", {"cycles/BCA/dia-phuong/2023"}};
+  EXPECT_TRUE(domain::may_read(press, stream, {}));
+  EXPECT_FALSE(domain::may_read(press, "cycles/BCA/dia-phuong/2024", {}));
+  domain::reader empty_prefix{pb::OBSERVER, "", "", {""}};
+  EXPECT_FALSE(domain::may_read(empty_prefix, stream, {})) << "an empty prefix grants nothing";
+
+  domain::reader nobody{pb::ROLE_UNSPECIFIED, "CA-LaiChau", "BCA", {"cycles/"}};
+  EXPECT_FALSE(domain::may_read(nobody, stream, members));
+  EXPECT_FALSE(domain::may_read(nobody, "registry", {}));
+  for (const auto& r : {office, lai_chau, press, domain::reader{pb::OBSERVER, "", "", {"tokens", "t"}}})
+    EXPECT_FALSE(domain::may_read(r, "tokens", {})) << "streams the domain does not know nobody reads";
+  EXPECT_EQ(domain::organizer_of_cycle_stream("cycles/BCA/x/2023"), "BCA");
+  EXPECT_EQ(domain::organizer_of_cycle_stream("cycles//x"), "");
+  EXPECT_EQ(domain::organizer_of_cycle_stream("cycles/BCA"), "");
+}
+
+}  // namespace
+}  // namespace thidua::testing
