@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "api/api_error.h"
 #include "api/server_metrics.h"
 #include "api/token_registry.h"
 #include "domain/cycle_decider.h"
@@ -71,6 +72,13 @@ std::optional<pb::TokenGrant> command_service::authenticate(std::string_view sec
 
 void command_service::execute(const pb::TokenGrant& grant, pb::SubmitCommand c, std::int64_t now_ms,
                               std::function<void(pb::ServerFrame)> done) {
+  if (!c.has_cycle() && !c.has_registry()) {
+    pb::ServerFrame f;
+    *f.mutable_error() = api_error("MISSING_FIELD", "command.target",
+                                   "the command names neither a cycle nor a registry command",
+                                   "Lệnh không nêu thao tác của chu kỳ hay của danh mục");
+    return done(std::move(f));
+  }
   std::optional<std::uint64_t> expected;
   if (c.has_expected_version()) expected = c.expected_version();
   auto callback = [done = std::move(done), metrics = impl_->metrics,
@@ -92,17 +100,10 @@ void command_service::execute(const pb::TokenGrant& grant, pb::SubmitCommand c, 
     impl_->cycles.execute_async(
         {c.command_id(), actor_of(grant), std::move(*c.mutable_cycle()), now_ms, expected, {}, {}},
         std::move(callback));
-  } else if (c.has_registry()) {
+  } else {
     impl_->registry.execute_async(
         {c.command_id(), actor_of(grant), std::move(*c.mutable_registry()), now_ms, expected, {}, {}},
         std::move(callback));
-  } else {
-    pb::ServerFrame f;
-    f.mutable_error()->set_code("MISSING_FIELD");
-    f.mutable_error()->set_field("command.target");
-    f.mutable_error()->set_message("the command names neither a cycle nor a registry command");
-    f.mutable_error()->set_message_vi("Lệnh không nêu thao tác của chu kỳ hay của danh mục");
-    done(std::move(f));
   }
 }
 

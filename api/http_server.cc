@@ -159,6 +159,8 @@ struct http_server::impl {
         if (options.api && options.api->metrics) ++options.api->metrics->connections_refused;
         refuse(std::move(socket));
       } else if (!ec) {
+        beast::error_code ignored;
+        socket.set_option(asio::socket_base::send_buffer_size(options.send_buffer_bytes), ignored);
         auto s = std::make_shared<session>(std::move(socket), options, handle,
                                            std::make_shared<connection_slot>(open));
         {

@@ -39,6 +39,9 @@ struct http_options {
   // Open connections (HTTP and WebSocket) at most; past it a new connection gets 503 and is closed.
   // Default: 15,000 (the server raises its open-file limit to fit).
   std::size_t max_connections = 15000;
+  // Kernel send buffer per connection, in bytes: bounds what a slow reader can park in the kernel (beyond it,
+  // subscriptions leave events in the log). Default: 256 KiB.
+  int send_buffer_bytes = 256 * 1024;
   // Serves WebSocket at /v1/ws when set, and counts connections in its metrics. Default: none (HTTP only).
   const services* api = nullptr;
   // WebSocket limits: frames per second per connection (a burst of twice as many passes), subscriptions per

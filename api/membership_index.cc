@@ -31,8 +31,10 @@ std::string cluster_of_payload(std::string_view payload) {
   while (const std::uint32_t tag = in.ReadTag()) {
     if (WireFormatLite::GetTagFieldNumber(tag) == 1 &&
         WireFormatLite::GetTagWireType(tag) == WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
+      std::uint32_t length = 0;
       std::string cluster;
-      if (!in.ReadString(&cluster, 64)) return {};
+      if (!in.ReadVarint32(&length) || length > 64 || !in.ReadString(&cluster, static_cast<int>(length)))
+        return {};
       return cluster;
     }
     if (!WireFormatLite::SkipField(&in, tag)) return {};

@@ -47,6 +47,8 @@ std::string apply(const std::string& key, const std::string& value, server_confi
     ok = parse_number(value, 1, 3600, c.http.idle_timeout_seconds);
   } else if (key == "max-connections") {
     ok = parse_number<std::size_t>(value, 1, 1'000'000, c.http.max_connections);
+  } else if (key == "send-buffer") {
+    ok = parse_number(value, 4096, 64 * 1024 * 1024, c.http.send_buffer_bytes);
   } else if (key == "max-frames-per-second") {
     ok = parse_number<std::uint32_t>(value, 1, 1'000'000, c.http.frames_per_second);
   } else if (key == "max-subscriptions") {
@@ -104,6 +106,9 @@ std::string server_usage() {
          "                              default: load it)\n"
          "  --idle-timeout SECONDS      close a connection silent this long (default: 60)\n"
          "  --max-connections N         open connections at most; more get 503 (default: 15000)\n"
+         "  --send-buffer BYTES         kernel send buffer per connection; bounds what a slow reader parks "
+         "in\n"
+         "                              the kernel (default: 262144)\n"
          "  --max-frames-per-second N   WebSocket frames per second per connection; a burst of twice as "
          "many\n"
          "                              passes (default: 200)\n"

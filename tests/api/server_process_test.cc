@@ -16,99 +16,14 @@
 #include <string>
 #include <thread>
 
+#include "tests/api/api_support.h"
 #include "tests/support/test_support.h"
 
 namespace thidua {
 namespace {
 
-class server_process {
- public:
-  explicit server_process(const std::string& data_dir, const char* extra = nullptr) {
-    int fds[2];
-    EXPECT_EQ(::pipe(fds), 0);
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(fds[1], STDOUT_FILENO);
-      ::dup2(fds[1], STDERR_FILENO);
-      ::close(fds[0]);
-      ::close(fds[1]);
-      ::execl(SERVER_PATH, SERVER_PATH, "--port", "0", "--data-dir", data_dir.c_str(), extra, nullptr);
-      ::_exit(127);
-    }
-    ::close(fds[1]);
-    out_ = fds[0];
-    // The server names its port in a log line.
-    const std::string listening = "listening on http://127.0.0.1:";
-    while (read_more()) {
-      auto at = output_.find(listening);
-      if (at == std::string::npos) continue;
-      auto digits = output_.substr(at + listening.size());
-      if (digits.find('\n') == std::string::npos) continue;
-      port_ = std::stoi(digits);
-      break;
-    }
-  }
-  ~server_process() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    if (out_ >= 0) ::close(out_);
-  }
-  int port() const { return port_; }
-  // SIGTERM, then the exit status and everything the server wrote.
-  int terminate() {
-    ::kill(pid_, SIGTERM);
-    while (read_more()) {
-    }
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return status;
-  }
-  const std::string& output() const { return output_; }
-
- private:
-  bool read_more() {
-    char buf[4096];
-    ssize_t n = ::read(out_, buf, sizeof buf);
-    if (n <= 0) return false;
-    output_.append(buf, static_cast<std::size_t>(n));
-    return true;
-  }
-  pid_t pid_ = -1;
-  int out_ = -1;
-  int port_ = 0;
-  std::string output_;
-};
-
-// One HTTP exchange on a fresh connection; returns the whole response.
-std::string http_exchange(int port, const std::string& request) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return {};
-  }
-  std::size_t sent = 0;
-  while (sent < request.size()) {
-    ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) break;
-    sent += static_cast<std::size_t>(n);
-  }
-  std::string response;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) break;
-    response.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return response;
-}
+using testing::http_exchange;
+using testing::server_process;
 
 TEST(server_process, serves_healthz_refuses_oversized_headers_and_stops_cleanly_on_sigterm) {
   testing::temp_dir dir;
@@ -174,7 +89,7 @@ TEST(server_process, an_empty_data_dir_gets_the_demo_data_once) {
   EXPECT_NE(healthz(again.port()).find(body), std::string::npos) << "same head after a restart";
 
   testing::temp_dir empty;
-  server_process bare(empty.sub("data"), "--no-demo");
+  server_process bare(empty.sub("data"), {"--no-demo"});
   ASSERT_GT(bare.port(), 0) << bare.output();
   EXPECT_NE(healthz(bare.port()).find(R"("head":0})"), std::string::npos);
 }

@@ -1,0 +1,299 @@
+// Bad input and limits over real sockets: each gets a clear error or a clean close, and the server keeps
+// serving everyone else and loses nothing.
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "tests/api/api_support.h"
+#include "tests/domain/commands.h"
+#include "tests/support/test_support.h"
+
+namespace thidua::testing {
+namespace {
+
+namespace wire = api::pb;
+
+wire::ClientFrame ping_frame() {
+  wire::ClientFrame f;
+  f.mutable_ping();
+  return f;
+}
+
+wire::ClientFrame subscribe_frame(const std::string& id, std::uint64_t from) {
+  wire::ClientFrame f;
+  f.mutable_subscribe()->set_subscription_id(id);
+  f.mutable_subscribe()->set_from_position(from);
+  return f;
+}
+
+// The demo tokens the server wrote: "role unit token person…" per line.
+std::map<std::string, std::string> demo_tokens(const std::string& data_dir) {
+  std::map<std::string, std::string> out;
+  std::ifstream in(data_dir + "/demo-tokens.txt");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream words(line);
+    std::string role, unit, token;
+    words >> role >> unit >> token;
+    out[role + " " + unit] = token;
+  }
+  return out;
+}
+
+int connect_raw(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Seconds until the server closes a connection that reads and writes nothing more (bounded by `limit`).
+double seconds_until_closed(int fd, int limit) {
+  timeval tv{limit, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  const auto start = std::chrono::steady_clock::now();
+  char buf[4096];
+  while (::recv(fd, buf, sizeof buf, 0) > 0) {
+  }
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+TEST(api_limits,
+     malformed_frames_wrong_types_and_bad_subscriptions_get_clear_errors_and_the_connection_stays) {
+  temp_dir dir;
+  server_process server(dir.sub("data"));
+  ASSERT_GT(server.port(), 0) << server.output();
+  const auto tokens = demo_tokens(dir.sub("data"));
+  ws_client c(server.port(), tokens.at("MEMBER CA-SonLa"));
+  ASSERT_TRUE(c.open());
+  auto expect_error = [&](const std::string& json, const std::string& code, const std::string& field) {
+    c.send_text(json);
+    auto r = c.receive();
+    ASSERT_TRUE(r.has_value()) << json;
+    ASSERT_TRUE(r->has_error()) << json << " → " << r->DebugString();
+    EXPECT_EQ(r->error().code(), code) << json;
+    EXPECT_EQ(r->error().field(), field) << json;
+    EXPECT_FALSE(r->error().message_vi().empty());
+  };
+  expect_error(R"({"request_id":"1","subscribe":{"from_position":"abc"}})", "MALFORMED_FRAME", "frame");
+  expect_error(R"({"request_id":"2","nope":{}})", "MALFORMED_FRAME", "frame");
+  expect_error(R"({"request_id":"3","ping":{},"extra":1})", "MALFORMED_FRAME", "frame");
+  expect_error(R"({"request_id":"4"})", "MISSING_FIELD", "body");
+  expect_error(R"({"request_id":"5","subscribe":{"subscription_id":"a b"}})", "INVALID_FIELD",
+               "subscribe.subscription_id");
+  expect_error(R"({"request_id":"6","subscribe":{"subscription_id":"s","series":"dia-phuong"}})",
+               "INVALID_FIELD", "subscribe.organizer_id");
+  expect_error(
+      R"({"request_id":"7","subscribe":{"subscription_id":"s","organizer_id":"BCA","series":"x","number":"IIII0"}})",
+      "INVALID_FIELD", "subscribe.number");
+  expect_error(R"({"request_id":"8","subscribe":{"subscription_id":"s","from_position":"999999"}})",
+               "INVALID_FIELD", "subscribe.from_position");
+  expect_error(R"({"request_id":"9","subscribe":{"subscription_id":"s","event_types":["Bogus"]}})",
+               "INVALID_FIELD", "subscribe.event_types");
+  expect_error(R"({"request_id":"10","query":{}})", "MISSING_FIELD", "query.what");
+  expect_error(
+      R"({"request_id":"11","query":{"get_cycle":{"organizer_id":"BCA","series":"dia-phuong","year":1999,"number":"2"}}})",
+      "INVALID_FIELD", "get_cycle.year");
+  expect_error(R"({"request_id":"12","unsubscribe":{"subscription_id":"none"}})", "NOT_FOUND",
+               "unsubscribe.subscription_id");
+  expect_error(R"({"request_id":"13","command":{"command_id":"x"}})", "MISSING_FIELD", "command.target");
+  wire::ClientFrame garbage;
+  c.send(garbage);  // an empty binary frame is a ClientFrame with nothing in it
+  auto r = c.receive();
+  ASSERT_TRUE(r && r->has_error());
+  EXPECT_EQ(r->error().code(), "MISSING_FIELD");
+  EXPECT_TRUE(c.request(ping_frame()).has_pong()) << "the connection stays after every refusal";
+  const int status = server.terminate();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << server.output();
+}
+
+TEST(api_limits, a_flood_of_frames_is_rate_limited_then_closed_and_others_are_served) {
+  temp_dir dir;
+  server_process server(dir.sub("data"), {"--max-frames-per-second", "20"});
+  ASSERT_GT(server.port(), 0) << server.output();
+  const auto tokens = demo_tokens(dir.sub("data"));
+  ws_client flood(server.port(), tokens.at("MEMBER CA-SonLa"));
+  // 60 at once: the burst (twice the rate) passes, the rest is refused one by one.
+  for (int i = 0; i < 60; ++i) {
+    wire::ClientFrame f = ping_frame();
+    f.set_request_id(std::to_string(i));
+    flood.send(f);
+  }
+  int pongs = 0, limited = 0;
+  while (pongs + limited < 60) {
+    auto r = flood.receive(std::chrono::seconds(5));
+    if (!r) break;
+    if (r->has_pong()) ++pongs;
+    if (r->has_error() && r->error().code() == "RATE_LIMITED") ++limited;
+  }
+  EXPECT_GT(limited, 0);
+  EXPECT_LE(pongs, 45) << "a burst of twice the rate passes, not more";
+  EXPECT_EQ(pongs + limited, 60) << "every frame got an answer";
+  // Keep flooding: past twice the rate in a row refused, the connection is closed with 1008.
+  for (int i = 0; i < 200; ++i) flood.send(ping_frame());
+  while (flood.receive(std::chrono::seconds(5))) {
+  }
+  EXPECT_EQ(flood.close_code(), 1008);
+  ws_client other(server.port(), tokens.at("MEMBER CA-LaoCai"));
+  EXPECT_TRUE(other.request(ping_frame()).has_pong()) << "everyone else is still served";
+  auto metrics = http_get(server.port(), "/metrics");
+  EXPECT_EQ(metrics.find("thidua_frames_rate_limited_total 0\n"), std::string::npos) << metrics;
+}
+
+TEST(api_limits, subscriptions_and_connections_are_capped_with_clear_errors) {
+  temp_dir dir;
+  server_process server(dir.sub("data"), {"--max-subscriptions", "2", "--max-connections", "3"});
+  ASSERT_GT(server.port(), 0) << server.output();
+  const auto tokens = demo_tokens(dir.sub("data"));
+  ws_client a(server.port(), tokens.at("MEMBER CA-SonLa"));
+  EXPECT_TRUE(a.request(subscribe_frame("one", 0)).has_subscribed());
+  EXPECT_TRUE(a.request(subscribe_frame("two", 0)).has_subscribed());
+  auto third = a.request(subscribe_frame("three", 0));
+  ASSERT_TRUE(third.has_error());
+  EXPECT_EQ(third.error().code(), "TOO_MANY_SUBSCRIPTIONS");
+  wire::ClientFrame un;
+  un.mutable_unsubscribe()->set_subscription_id("one");
+  EXPECT_TRUE(a.request(un).has_unsubscribed());
+  EXPECT_TRUE(a.request(subscribe_frame("three", 0)).has_subscribed()) << "room again after unsubscribing";
+
+  ws_client b(server.port(), tokens.at("MEMBER CA-LaoCai"));
+  ws_client c(server.port(), tokens.at("MEMBER CA-HaGiang"));
+  ASSERT_TRUE(b.open() && c.open());
+  const std::string refused = http_get(server.port(), "/healthz");
+  EXPECT_NE(refused.find("HTTP/1.1 503"), std::string::npos) << refused;
+  EXPECT_NE(refused.find("TOO_MANY_CONNECTIONS"), std::string::npos) << refused;
+  ws_client d(server.port(), tokens.at("MEMBER CA-CaoBang"));
+  EXPECT_FALSE(d.open()) << "the fourth WebSocket is refused";
+  c.close();
+  bool served = false;
+  for (int i = 0; i < 100 && !served; ++i) {
+    served = http_get(server.port(), "/healthz").find("HTTP/1.1 200") != std::string::npos;
+    if (!served) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(served) << "a closed connection frees its slot";
+  EXPECT_TRUE(a.request(ping_frame()).has_pong());
+}
+
+TEST(api_limits, half_open_idle_connections_are_closed_after_the_idle_timeout) {
+  temp_dir dir;
+  server_process server(dir.sub("data"), {"--idle-timeout", "1", "--no-demo"});
+  ASSERT_GT(server.port(), 0) << server.output();
+  // A TCP connection that never sends a request.
+  int silent = connect_raw(server.port());
+  ASSERT_GE(silent, 0);
+  EXPECT_LT(seconds_until_closed(silent, 10), 5.0);
+  ::close(silent);
+  // A WebSocket whose peer stops reading and never answers the server's pings.
+  int ws = connect_raw(server.port());
+  const std::string upgrade =
+      "GET /v1/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+  ASSERT_EQ(::send(ws, upgrade.data(), upgrade.size(), MSG_NOSIGNAL), static_cast<ssize_t>(upgrade.size()));
+  EXPECT_LT(seconds_until_closed(ws, 10), 5.0);
+  ::close(ws);
+  EXPECT_NE(http_get(server.port(), "/healthz").find("HTTP/1.1 200"), std::string::npos);
+}
+
+TEST(api_limits, a_missing_or_revoked_token_is_refused_and_the_connection_closed_1008) {
+  temp_dir dir;
+  const std::string db = dir.sub("data");
+  const auto secrets = issue_tokens(db, {{"tk-member", "CA-SonLa", "MEMBER", "", {}}});
+  {
+    server_process server(db, {"--no-demo"});
+    ws_client anonymous(server.port());
+    auto r = anonymous.request(ping_frame());
+    ASSERT_TRUE(r.has_error());
+    EXPECT_EQ(r.error().code(), "UNAUTHENTICATED");
+    EXPECT_FALSE(anonymous.receive(std::chrono::seconds(5)).has_value());
+    EXPECT_EQ(anonymous.close_code(), 1008);
+    ws_client member(server.port(), secrets[0]);
+    EXPECT_TRUE(member.request(ping_frame()).has_pong());
+    EXPECT_EQ(server.terminate(), 0);
+  }
+  revoke_token(db, "tk-member");
+  server_process server(db, {"--no-demo"});
+  ws_client revoked(server.port(), secrets[0]);
+  auto r = revoked.request(ping_frame());
+  ASSERT_TRUE(r.has_error());
+  EXPECT_EQ(r.error().code(), "UNAUTHENTICATED");
+  auto http = http_get(server.port(), "/v1/units", secrets[0]);
+  EXPECT_NE(http.find("HTTP/1.1 401"), std::string::npos) << http;
+}
+
+TEST(api_limits, a_subscriber_that_does_not_read_leaves_events_in_the_log_and_later_gets_all_of_them) {
+  temp_dir dir;
+  server_process server(dir.sub("data"), {"--max-frames-per-second", "100000"});
+  ASSERT_GT(server.port(), 0) << server.output();
+  const auto tokens = demo_tokens(dir.sub("data"));
+  // A tiny receive buffer: the kernel cannot soak up the backlog for the slow reader.
+  ws_client slow(server.port(), tokens.at("MEMBER CA-PhuTho"), 4096);
+  auto sub = slow.request(subscribe_frame("slow", 1));
+  ASSERT_TRUE(sub.has_subscribed());
+  ws_client writer(server.port(), tokens.at("MEMBER CA-BacNinh"));
+  const int commands = 4000;
+  std::uint64_t last_position = 0;
+  for (int i = 0; i < commands; ++i) {
+    domain::pb::Command c;
+    *c.mutable_cycle() = cmd::key("BCA", "dia-phuong", "4", 2024);
+    auto* a = c.mutable_activity();
+    a->set_date("2024-05-01");
+    a->set_kind("sports_meet");
+    a->set_description("Hội thao lần " + std::to_string(i));
+    wire::ClientFrame f = command_frame("act-" + std::to_string(i), c);
+    f.set_request_id(std::to_string(i));
+    writer.send(f);
+    if (i % 64 == 63 || i == commands - 1) {  // 64 in flight at a time
+      for (int k = 0; k < (i % 64) + 1; ++k) {
+        auto r = writer.receive();
+        ASSERT_TRUE(r && r->has_accepted()) << (r ? r->DebugString() : "no reply");
+        last_position = std::max(last_position, r->accepted().last_position());
+      }
+    }
+  }
+  const std::string metrics = http_get(server.port(), "/metrics");
+  const auto at = metrics.find("\nthidua_subscription_lag_events ");
+  ASSERT_NE(at, std::string::npos);
+  const long lag = std::stol(metrics.substr(at + 32));
+  EXPECT_GT(lag, 1024) << "more than a queue's worth waits in the log, not in memory";
+  // Now it reads: every event it may read, from position 1, in order, up to the last one written.
+  std::vector<std::uint64_t> seen;
+  while (seen.empty() || seen.back() < last_position) {
+    auto f = slow.receive(std::chrono::seconds(20));
+    ASSERT_TRUE(f.has_value()) << "after " << seen.size() << " events";
+    if (f->has_event()) seen.push_back(f->event().event().position());
+  }
+  for (const auto& f : slow.backlog)
+    if (f.has_event()) ADD_FAILURE() << "an event before the subscription was confirmed";
+  ASSERT_GE(seen.size(), static_cast<std::size_t>(commands));
+  for (std::size_t i = 1; i < seen.size(); ++i) ASSERT_LT(seen[i - 1], seen[i]) << "in order, no duplicate";
+  EXPECT_EQ(std::count_if(seen.begin(), seen.end(), [&](std::uint64_t p) { return p > seen.front(); }) + 1,
+            static_cast<long>(seen.size()));
+  wire::ClientFrame all;
+  all.mutable_query()->mutable_read_log()->set_from_position(1);
+  std::vector<std::uint64_t> expected;
+  for (std::uint64_t from = 1; from != 0;) {
+    all.mutable_query()->mutable_read_log()->set_from_position(from);
+    auto page = slow.request(all);
+    ASSERT_TRUE(page.has_result());
+    for (const auto& e : page.result().events()) expected.push_back(e.position());
+    from = page.result().next_position();
+  }
+  EXPECT_EQ(seen, expected) << "exactly what the log holds that Phú Thọ may read";
+}
+
+}  // namespace
+}  // namespace thidua::testing

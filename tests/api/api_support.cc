@@ -1,0 +1,249 @@
+#include "tests/api/api_support.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <google/protobuf/util/json_util.h>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "api/token_registry.h"
+#include "domain/proto/cycle.pb.h"
+#include "domain/proto/registry.pb.h"
+#include "engine/command_pipeline.h"
+
+namespace thidua::testing {
+
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using tcp = boost::asio::ip::tcp;
+
+server_process::server_process(const std::string& data_dir, std::vector<std::string> extra_args) {
+  int fds[2];
+  EXPECT_EQ(::pipe(fds), 0);
+  std::vector<std::string> args = {SERVER_PATH, "--port", "0", "--data-dir", data_dir};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    ::dup2(fds[1], STDOUT_FILENO);
+    ::dup2(fds[1], STDERR_FILENO);
+    ::close(fds[0]);
+    ::close(fds[1]);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(SERVER_PATH, argv.data());
+    ::_exit(127);
+  }
+  ::close(fds[1]);
+  out_ = fds[0];
+  // The server names its port in a log line: "listening on http://127.0.0.1:PORT".
+  const std::string listening = "://127.0.0.1:";
+  while (read_more()) {
+    auto at = output_.find("listening on ");
+    if (at == std::string::npos) continue;
+    at = output_.find(listening, at);
+    if (at == std::string::npos) continue;
+    auto digits = output_.substr(at + listening.size());
+    if (digits.find('\n') == std::string::npos) continue;
+    port_ = std::stoi(digits);
+    break;
+  }
+}
+
+server_process::~server_process() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  if (out_ >= 0) ::close(out_);
+}
+
+int server_process::terminate() {
+  ::kill(pid_, SIGTERM);
+  while (read_more()) {
+  }
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return status;
+}
+
+bool server_process::read_more() {
+  char buf[4096];
+  ssize_t n = ::read(out_, buf, sizeof buf);
+  if (n <= 0) return false;
+  output_.append(buf, static_cast<std::size_t>(n));
+  return true;
+}
+
+std::vector<std::string> issue_tokens(const std::string& data_dir, const std::vector<token_spec>& specs) {
+  auto log = storage::event_log::open(storage::log_options{.path = data_dir});
+  EXPECT_TRUE(log);
+  if (!log) return {};
+  engine::command_pipeline<api::token_decider> tokens(*log.value());
+  std::vector<std::string> secrets;
+  for (const auto& s : specs) {
+    const std::string secret = api::new_token_secret();
+    api::pb::TokenCommand c;
+    auto* g = c.mutable_issue();
+    g->set_token_id(s.token_id);
+    g->set_sha256(api::token_hash(secret));
+    g->set_unit_id(s.unit_id);
+    g->set_person_name("Cán bộ " + s.unit_id);
+    g->set_role(s.role);
+    g->set_organizer_id(s.organizer_id);
+    for (const auto& p : s.readable_stream_prefixes) g->add_readable_stream_prefixes(p);
+    auto r = tokens.execute({"issue-" + s.token_id, {"test"}, c, 0, std::nullopt, {}, {}});
+    EXPECT_TRUE(r) << (r ? "" : r.error().message);
+    secrets.push_back(secret);
+  }
+  return secrets;
+}
+
+void revoke_token(const std::string& data_dir, const std::string& token_id) {
+  auto log = storage::event_log::open(storage::log_options{.path = data_dir});
+  ASSERT_TRUE(log);
+  engine::command_pipeline<api::token_decider> tokens(*log.value());
+  api::pb::TokenCommand c;
+  c.mutable_revoke()->set_token_id(token_id);
+  c.mutable_revoke()->set_reason("test");
+  EXPECT_TRUE(tokens.execute({"revoke-" + token_id, {"test"}, c, 0, std::nullopt, {}, {}}));
+}
+
+std::string http_exchange(int port, const std::string& request) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return {};
+  }
+  std::size_t sent = 0;
+  while (sent < request.size()) {
+    ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;
+    sent += static_cast<std::size_t>(n);
+  }
+  std::string response;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    response.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return response;
+}
+
+std::string http_get(int port, const std::string& target, const std::string& token) {
+  std::string req = "GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n";
+  if (!token.empty()) req += "Authorization: Bearer " + token + "\r\n";
+  return http_exchange(port, req + "\r\n");
+}
+
+ws_client::ws_client(int port, const std::string& bearer_token, int receive_buffer) : ws_(ioc_) {
+  beast::error_code ec;
+  auto& socket = beast::get_lowest_layer(ws_).socket();
+  socket.open(tcp::v4(), ec);
+  if (receive_buffer > 0)
+    socket.set_option(boost::asio::socket_base::receive_buffer_size(receive_buffer), ec);
+  socket.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), static_cast<std::uint16_t>(port)),
+                 ec);
+  if (ec) return;
+  if (!bearer_token.empty()) {
+    ws_.set_option(websocket::stream_base::decorator([bearer_token](websocket::request_type& req) {
+      req.set(beast::http::field::authorization, "Bearer " + bearer_token);
+    }));
+  }
+  ws_.handshake("127.0.0.1", "/v1/ws", ec);
+  open_ = !ec;
+}
+
+void ws_client::send(const api::pb::ClientFrame& f) {
+  beast::error_code ec;
+  ws_.binary(true);
+  ws_.write(boost::asio::buffer(f.SerializeAsString()), ec);
+}
+
+void ws_client::send_text(const std::string& json) {
+  beast::error_code ec;
+  ws_.text(true);
+  ws_.write(boost::asio::buffer(json), ec);
+}
+
+std::optional<std::string> ws_client::receive_raw(std::chrono::milliseconds timeout) {
+  if (!open_) return std::nullopt;
+  beast::error_code result = boost::asio::error::would_block;
+  beast::get_lowest_layer(ws_).expires_after(timeout);
+  ws_.async_read(buffer_, [&](beast::error_code ec, std::size_t) { result = ec; });
+  ioc_.restart();
+  ioc_.run();
+  if (result) {
+    if (result == websocket::error::closed) close_code_ = ws_.reason().code;
+    open_ = false;
+    return std::nullopt;
+  }
+  std::string data = beast::buffers_to_string(buffer_.data());
+  buffer_.consume(buffer_.size());
+  return data;
+}
+
+std::optional<api::pb::ServerFrame> ws_client::receive(std::chrono::milliseconds timeout) {
+  auto data = receive_raw(timeout);
+  if (!data) return std::nullopt;
+  api::pb::ServerFrame f;
+  if (ws_.got_text()) {
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(*data, &f).ok()) << *data;
+  } else {
+    EXPECT_TRUE(f.ParseFromString(*data));
+  }
+  return f;
+}
+
+api::pb::ServerFrame ws_client::request(api::pb::ClientFrame f, std::chrono::milliseconds timeout) {
+  if (f.request_id().empty()) f.set_request_id("r" + std::to_string(next_id_++));
+  send(f);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto r = receive(std::max(left, std::chrono::milliseconds(1)));
+    if (!r) {
+      ADD_FAILURE() << "no reply to " << f.request_id() << " (close code " << close_code_ << ")";
+      return {};
+    }
+    if (r->request_id() == f.request_id()) return *r;
+    backlog.push_back(std::move(*r));
+  }
+}
+
+void ws_client::close() {
+  if (!open_) return;
+  beast::error_code ec;
+  ws_.close(websocket::close_code::normal, ec);
+  open_ = false;
+}
+
+api::pb::ClientFrame command_frame(const std::string& command_id, const google::protobuf::Message& command) {
+  api::pb::ClientFrame f;
+  auto* c = f.mutable_command();
+  c->set_command_id(command_id);
+  if (auto* cycle = dynamic_cast<const domain::pb::Command*>(&command)) {
+    *c->mutable_cycle() = *cycle;
+  } else if (auto* registry = dynamic_cast<const domain::pb::RegistryCommand*>(&command)) {
+    *c->mutable_registry() = *registry;
+  }
+  return f;
+}
+
+}  // namespace thidua::testing

@@ -1,0 +1,83 @@
+#pragma once
+// What the API tests share: the real thidua-server as a child process on 127.0.0.1 (port 0), tokens issued
+// into its data dir before it starts, plain HTTP exchanges, and a blocking WebSocket client on Beast.
+
+#include <sys/types.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/websocket/stream.hpp>
+#include <chrono>
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/proto/wire.pb.h"
+
+namespace thidua::testing {
+
+class server_process {
+ public:
+  server_process(const std::string& data_dir, std::vector<std::string> extra_args = {});
+  ~server_process();
+  server_process(const server_process&) = delete;
+  server_process& operator=(const server_process&) = delete;
+  int port() const { return port_; }
+  // SIGTERM, then the exit status; output() has everything the server wrote.
+  int terminate();
+  const std::string& output() const { return output_; }
+  pid_t pid() const { return pid_; }
+
+ private:
+  bool read_more();
+  pid_t pid_ = -1;
+  int out_ = -1;
+  int port_ = 0;
+  std::string output_;
+};
+
+struct token_spec {
+  std::string token_id, unit_id, role, organizer_id;
+  std::vector<std::string> readable_stream_prefixes;
+};
+// Issues tokens into the log at `data_dir` (the server must not be running); returns their secrets in order.
+std::vector<std::string> issue_tokens(const std::string& data_dir, const std::vector<token_spec>& specs);
+// Revokes a token in the log at `data_dir` (the server must not be running).
+void revoke_token(const std::string& data_dir, const std::string& token_id);
+
+// One HTTP exchange on a fresh connection; returns the whole response ("" if the connection failed).
+std::string http_exchange(int port, const std::string& request);
+std::string http_get(int port, const std::string& target, const std::string& token = {});
+
+// A blocking WebSocket client of /v1/ws. Frames go binary (protobuf) unless sent as text.
+class ws_client {
+ public:
+  // receive_buffer: the socket's receive buffer in bytes (0 = the system's), small to make a slow reader.
+  explicit ws_client(int port, const std::string& bearer_token = {}, int receive_buffer = 0);
+  bool open() const { return open_; }
+  void send(const api::pb::ClientFrame& f);
+  void send_text(const std::string& json);
+  // The next frame, binary or JSON; nullopt on timeout or close (close_code() then says which).
+  std::optional<api::pb::ServerFrame> receive(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  std::optional<std::string> receive_raw(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // Sends and returns the reply with the same request id; frames that came first (events) go to backlog.
+  api::pb::ServerFrame request(api::pb::ClientFrame f,
+                               std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  std::deque<api::pb::ServerFrame> backlog;
+  int close_code() const { return close_code_; }
+  void close();
+
+ private:
+  boost::asio::io_context ioc_;
+  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::flat_buffer buffer_;
+  bool open_ = false;
+  int close_code_ = 0;
+  int next_id_ = 1;
+};
+
+api::pb::ClientFrame command_frame(const std::string& command_id, const google::protobuf::Message& command);
+
+}  // namespace thidua::testing
