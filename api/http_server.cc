@@ -151,6 +151,7 @@ struct http_server::impl {
   std::uint16_t port = 0;
   std::mutex mu;
   std::vector<std::weak_ptr<session>> sessions;
+  std::size_t sweep_at = 1024;
 
   void do_accept() {
     acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
@@ -161,11 +162,17 @@ struct http_server::impl {
       } else if (!ec) {
         beast::error_code ignored;
         socket.set_option(asio::socket_base::send_buffer_size(options.send_buffer_bytes), ignored);
+        // Replies and events are small frames that must leave at once, not wait for the previous one's ACK.
+        socket.set_option(tcp::no_delay(true), ignored);
         auto s = std::make_shared<session>(std::move(socket), options, handle,
                                            std::make_shared<connection_slot>(open));
         {
           std::lock_guard lk(mu);
-          std::erase_if(sessions, [](const auto& w) { return w.expired(); });
+          // Sweep closed sessions now and then, not on every accept: a sweep per accept is quadratic.
+          if (sessions.size() >= sweep_at) {
+            std::erase_if(sessions, [](const auto& w) { return w.expired(); });
+            sweep_at = std::max<std::size_t>(1024, 2 * sessions.size());
+          }
           sessions.push_back(s);
         }
         s->run();

@@ -1,6 +1,9 @@
 #include "api/read_service.h"
 
+#include <google/protobuf/util/json_util.h>
+
 #include <algorithm>
+#include <mutex>
 
 #include "api/api_error.h"
 #include "api/catalog_projection.h"
@@ -77,6 +80,16 @@ struct read_service::impl {
   engine::subscription_hub hub;
   catalog_projection catalog;
   engine::projection_runner runner;
+
+  // Recently encoded envelopes by position, one ring per encoding.
+  static constexpr std::size_t ring_size = 8192;
+  struct encoded_slot {
+    std::uint64_t position = 0;
+    std::shared_ptr<const std::string> bytes;
+  };
+  mutable std::mutex ring_mu;
+  mutable std::vector<encoded_slot> rings[2] = {std::vector<encoded_slot>(ring_size),
+                                                std::vector<encoded_slot>(ring_size)};
 
   bool readable(const domain::reader& r, const storage::pb::EventRecord& rec) const {
     const std::string& stream = rec.stream_id();
@@ -157,6 +170,28 @@ pb::EventEnvelope read_service::envelope(const storage::stored_event& e) const {
       *env.mutable_registry() = *ev;
   }
   return env;
+}
+
+std::shared_ptr<const std::string> read_service::encoded_envelope(const storage::stored_event& e,
+                                                                  bool json) const {
+  const std::uint64_t pos = e.pos().value;
+  auto& slot = impl_->rings[json ? 1 : 0][pos % impl::ring_size];
+  {
+    std::lock_guard lk(impl_->ring_mu);
+    if (slot.position == pos && slot.bytes) return slot.bytes;
+  }
+  auto bytes = std::make_shared<std::string>();
+  const pb::EventEnvelope env = envelope(e);
+  if (json) {
+    google::protobuf::util::JsonPrintOptions o;
+    o.preserve_proto_field_names = true;
+    if (!google::protobuf::util::MessageToJsonString(env, bytes.get(), o).ok()) *bytes = "{}";
+  } else {
+    env.SerializeToString(bytes.get());
+  }
+  std::lock_guard lk(impl_->ring_mu);
+  slot = {pos, bytes};
+  return bytes;
 }
 
 read_service::query_answer read_service::query(const pb::TokenGrant& grant, const pb::Query& q) const {

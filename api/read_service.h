@@ -47,6 +47,9 @@ class read_service {
                              std::function<void()> ready);
 
   pb::EventEnvelope envelope(const storage::stored_event& e) const;
+  // The envelope of an event encoded once (protobuf, or the JSON mapping) and shared by every subscriber it
+  // goes to: fan-out costs one encoding per event, not one per subscriber.
+  std::shared_ptr<const std::string> encoded_envelope(const storage::stored_event& e, bool json) const;
   storage::position head() const;
   storage::position read_model_position() const;
   std::size_t subscribers() const;

@@ -43,6 +43,43 @@ pb::ServerFrame error_frame(const std::string& request_id, pb::Error e) {
 constexpr std::size_t pump_below = 32;
 constexpr std::size_t poll_batch = 64;
 
+void append_varint(std::string& out, std::uint64_t v) {
+  while (v >= 0x80) {
+    out += static_cast<char>((v & 0x7f) | 0x80);
+    v >>= 7;
+  }
+  out += static_cast<char>(v);
+}
+
+// A ServerFrame carrying one subscription event, around an envelope already encoded for every subscriber:
+// the same bytes as encoding the whole frame, without re-encoding the envelope per subscriber.
+std::string event_frame(const std::string& subscription_id, const std::string& envelope, bool json) {
+  std::string out;
+  if (json) {
+    // subscription ids are [A-Za-z0-9._-]: nothing to escape.
+    out.reserve(envelope.size() + subscription_id.size() + 48);
+    out += R"({"event":{"subscription_id":")";
+    out += subscription_id;
+    out += R"(","event":)";
+    out += envelope;
+    out += "}}";
+    return out;
+  }
+  std::string inner;  // SubscriptionEvent: 1 = subscription_id, 2 = event
+  inner.reserve(envelope.size() + subscription_id.size() + 8);
+  inner += '\x0a';
+  append_varint(inner, subscription_id.size());
+  inner += subscription_id;
+  inner += '\x12';
+  append_varint(inner, envelope.size());
+  inner += envelope;
+  out.reserve(inner.size() + 8);
+  append_varint(out, (16u << 3) | 2u);  // ServerFrame.event = 16, length-delimited
+  append_varint(out, inner.size());
+  out += inner;
+  return out;
+}
+
 // Owns itself via shared_from_this; everything runs on the stream's strand; one write in flight, a bounded
 // queue behind it.
 class session : public std::enable_shared_from_this<session> {
@@ -301,17 +338,16 @@ class session : public std::enable_shared_from_this<session> {
       }
       if (items.value().empty()) return;  // the hub calls back when there is news
       for (auto& item : items.value()) {
-        pb::ServerFrame f;
         if (item.event) {
-          auto* ev = f.mutable_event();
-          ev->set_subscription_id(sid);
-          *ev->mutable_event() = api_.reads->envelope(*item.event);
+          enqueue(event_frame(sid, *api_.reads->encoded_envelope(*item.event, entry.text), entry.text),
+                  entry.text);
           if (api_.metrics) ++api_.metrics->events_delivered;
         } else {
+          pb::ServerFrame f;
           f.mutable_caught_up()->set_subscription_id(sid);
           f.mutable_caught_up()->set_position(item.caught_up.value);
+          send(std::move(f), entry.text, /*bounded=*/false);
         }
-        send(std::move(f), entry.text, /*bounded=*/false);
       }
     }
     entry.blocked = true;
@@ -365,7 +401,11 @@ class session : public std::enable_shared_from_this<session> {
       beast::get_lowest_layer(ws_).close();
       return;
     }
-    queue_.push_back({std::move(out), text});
+    enqueue(std::move(out), text);
+  }
+
+  void enqueue(std::string bytes, bool text) {
+    queue_.push_back({std::move(bytes), text});
     if (queue_.size() == 1) do_write();
   }
 

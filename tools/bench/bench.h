@@ -5,6 +5,10 @@
 #include <string>
 #include <vector>
 
+namespace thidua::storage {
+class event_log;
+}
+
 namespace thidua::bench {
 
 struct args {
@@ -14,6 +18,12 @@ struct args {
 };
 
 int run_log(const args& a);
+int run_api(const args& a);
+
+// The event log with `in_flight` appends outstanding (each completion submits the next at once), `payload`
+// bytes per event, for `seconds`: durable appends per second.
+double log_appends(storage::event_log& log, int in_flight, std::size_t payload, double seconds,
+                   const std::string& tag);
 
 inline double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();

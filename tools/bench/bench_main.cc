@@ -11,9 +11,12 @@ namespace {
 
 void usage() {
   std::puts(
-      "usage: thidua-bench log [--dir DIR] [--seconds S] [--event-bytes N]\n"
+      "usage: thidua-bench log|api [--dir DIR] [--seconds S] [--event-bytes N]\n"
       "  log   appends/s with 1, 16 and 64 appends in flight (sync durability) and replay events/s,\n"
       "        each beside raw RocksDB measured in the same run on the same disk.\n"
+      "  api   the real thidua-server over loopback WebSocket: commands/s and p50/p99 with 1, 16 and 64\n"
+      "        clients, fan-out latency to 1,000 subscribers at 100 events/s, RSS with 10,000 idle\n"
+      "        connections; beside log appends with 16 appenders measured in the same run.\n"
       "  --dir          where to create the databases (default: a new dir under /var/tmp, removed after)\n"
       "  --seconds      length of each timed phase (default: 3)\n"
       "  --event-bytes  size of one stored event (default: 500)");
@@ -52,6 +55,8 @@ int main(int argc, char** argv) {
   int rc = 2;
   if (what == "log") {
     rc = thidua::bench::run_log(a);
+  } else if (what == "api") {
+    rc = thidua::bench::run_api(a);
   } else {
     usage();
   }

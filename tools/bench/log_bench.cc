@@ -69,7 +69,8 @@ double raw_sync_batches(const std::string& path, std::size_t batch, std::size_t 
   return written / seconds_since(start);
 }
 
-// The event log with `in_flight` appends outstanding: each completion submits the next append at once.
+}  // namespace
+
 double log_appends(storage::event_log& log, int in_flight, std::size_t payload_bytes, double seconds,
                    const std::string& tag) {
   struct slot {
@@ -127,6 +128,8 @@ double log_appends(storage::event_log& log, int in_flight, std::size_t payload_b
   }
   return counted / elapsed;
 }
+
+namespace {
 
 double raw_scan(const std::string& path, std::uint64_t& count) {
   rocksdb::Options o;
