@@ -8,16 +8,19 @@
 
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/version.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace thidua::api {
@@ -29,28 +32,53 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-// One connection: owns itself through shared_from_this, reads a request, writes the reply, repeats. Holds a
-// connection slot for as long as it lives (and hands it to the WebSocket session it upgrades to).
-class session : public std::enable_shared_from_this<session> {
+using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+
+// What stop() needs of a connection, plain or TLS.
+class closable {
  public:
-  session(tcp::socket socket, const http_options& options, const http_server::handler& h,
+  virtual ~closable() = default;
+  virtual void close() = 0;
+};
+
+// One connection: owns itself through shared_from_this, reads a request, writes the reply, repeats. Holds a
+// connection slot for as long as it lives (and hands it to the WebSocket session it upgrades to). `Stream` is
+// beast::tcp_stream, or TLS over it.
+template <class Stream>
+class session : public closable, public std::enable_shared_from_this<session<Stream>> {
+  using std::enable_shared_from_this<session<Stream>>::shared_from_this;
+  static constexpr bool tls = std::is_same_v<Stream, tls_stream>;
+
+ public:
+  session(Stream stream, const http_options& options, const http_server::handler& h,
           std::shared_ptr<connection_slot> slot)
-      : stream_(std::move(socket)), options_(options), handler_(h), slot_(std::move(slot)) {
+      : stream_(std::move(stream)), options_(options), handler_(h), slot_(std::move(slot)) {
     if (options_.api && options_.api->metrics) ++options_.api->metrics->http_connections;
   }
-  ~session() {
+  ~session() override {
     if (options_.api && options_.api->metrics) --options_.api->metrics->http_connections;
   }
 
   void run() {
-    asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&session::do_read, shared_from_this()));
+    if constexpr (tls) {
+      asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+        beast::get_lowest_layer(self->stream_).expires_after(std::chrono::seconds(10));
+        self->stream_.async_handshake(asio::ssl::stream_base::server, [self](beast::error_code ec) {
+          if (ec) return;  // not TLS, or a failed handshake: nothing to answer in
+          self->do_read();
+        });
+      });
+    } else {
+      asio::dispatch(stream_.get_executor(),
+                     beast::bind_front_handler(&session::do_read, shared_from_this()));
+    }
   }
 
-  void close() {
+  void close() override {
     asio::post(stream_.get_executor(), [self = shared_from_this()] {
       beast::error_code ec;
-      self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-      self->stream_.close();
+      beast::get_lowest_layer(self->stream_).socket().shutdown(tcp::socket::shutdown_both, ec);
+      beast::get_lowest_layer(self->stream_).close();
     });
   }
 
@@ -59,7 +87,7 @@ class session : public std::enable_shared_from_this<session> {
     parser_.emplace();
     parser_->header_limit(options_.header_limit);
     parser_->body_limit(options_.body_limit);
-    stream_.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&session::on_read, shared_from_this()));
   }
@@ -78,12 +106,12 @@ class session : public std::enable_shared_from_this<session> {
     auto& req = parser_->get();
     if (beast::websocket::is_upgrade(req) && req.target() == "/v1/ws" && options_.api) {
       // The WebSocket session sets its own timeouts and takes the connection over.
-      stream_.expires_never();
+      beast::get_lowest_layer(stream_).expires_never();
       return start_websocket_session(std::move(stream_), parser_->release(), *options_.api,
                                      websocket_limits_of(options_), slot_);
     }
     // The handler may answer later from another thread: the reply comes back onto this connection's strand.
-    stream_.expires_never();
+    beast::get_lowest_layer(stream_).expires_never();
     const bool keep_alive = req.keep_alive();
     handler_({std::string(req.method_string()), std::string(req.target()),
               std::string(req[http::field::authorization])},
@@ -108,11 +136,19 @@ class session : public std::enable_shared_from_this<session> {
   }
 
   void shutdown() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if constexpr (tls) {
+      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
+      stream_.async_shutdown([self = shared_from_this()](beast::error_code) {
+        beast::error_code ec;
+        beast::get_lowest_layer(self->stream_).socket().shutdown(tcp::socket::shutdown_both, ec);
+      });
+    } else {
+      beast::error_code ec;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   const http_options& options_;
@@ -150,7 +186,8 @@ struct http_server::impl {
   std::vector<std::thread> threads;
   std::uint16_t port = 0;
   std::mutex mu;
-  std::vector<std::weak_ptr<session>> sessions;
+  std::vector<std::weak_ptr<closable>> sessions;
+  std::optional<asio::ssl::context> tls;  // set when serving https and wss
   std::size_t sweep_at = 1024;
 
   void do_accept() {
@@ -158,14 +195,30 @@ struct http_server::impl {
       if (ec == asio::error::operation_aborted) return;
       if (!ec && open.load() >= options.max_connections) {
         if (options.api && options.api->metrics) ++options.api->metrics->connections_refused;
-        refuse(std::move(socket));
+        if (tls) {
+          beast::error_code ignored;
+          socket.close(ignored);  // a plain 503 would be garbage to a TLS client
+        } else {
+          refuse(std::move(socket));
+        }
       } else if (!ec) {
         beast::error_code ignored;
         socket.set_option(asio::socket_base::send_buffer_size(options.send_buffer_bytes), ignored);
         // Replies and events are small frames that must leave at once, not wait for the previous one's ACK.
         socket.set_option(tcp::no_delay(true), ignored);
-        auto s = std::make_shared<session>(std::move(socket), options, handle,
-                                           std::make_shared<connection_slot>(open));
+        std::shared_ptr<closable> s;
+        auto slot = std::make_shared<connection_slot>(open);
+        if (tls) {
+          auto t = std::make_shared<session<tls_stream>>(tls_stream(std::move(socket), *tls), options, handle,
+                                                         std::move(slot));
+          t->run();
+          s = std::move(t);
+        } else {
+          auto p = std::make_shared<session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), options,
+                                                                handle, std::move(slot));
+          p->run();
+          s = std::move(p);
+        }
         {
           std::lock_guard lk(mu);
           // Sweep closed sessions now and then, not on every accept: a sweep per accept is quadratic.
@@ -175,7 +228,6 @@ struct http_server::impl {
           }
           sessions.push_back(s);
         }
-        s->run();
       } else {
         spdlog::warn("accept: {}", ec.message());
         if (ec == asio::error::no_descriptors) {
@@ -201,6 +253,16 @@ http_server::~http_server() {
 
 std::string http_server::start() {
   beast::error_code ec;
+  if (!impl_->options.tls_cert_file.empty()) {
+    auto& ctx = impl_->tls.emplace(asio::ssl::context::tls_server);
+    ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                    asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                    asio::ssl::context::no_tlsv1_1);
+    ctx.use_certificate_chain_file(impl_->options.tls_cert_file, ec);
+    if (ec) return "TLS certificate " + impl_->options.tls_cert_file + ": " + ec.message();
+    ctx.use_private_key_file(impl_->options.tls_key_file, asio::ssl::context::pem, ec);
+    if (ec) return "TLS key " + impl_->options.tls_key_file + ": " + ec.message();
+  }
   auto address = asio::ip::make_address(impl_->options.address, ec);
   if (ec) return "listen address " + impl_->options.address + ": " + ec.message();
   tcp::endpoint endpoint(address, impl_->options.port);
@@ -243,7 +305,7 @@ void http_server::stop() {
 }
 
 std::string http_server::scheme() const {
-  return "http";
+  return impl_->tls ? "https" : "http";
 }
 
 std::uint16_t http_server::port() const {

@@ -42,6 +42,9 @@ struct http_options {
   // Kernel send buffer per connection, in bytes: bounds what a slow reader can park in the kernel (beyond it,
   // subscriptions leave events in the log). Default: 256 KiB.
   int send_buffer_bytes = 256 * 1024;
+  // PEM certificate chain and private key: when set, the port serves https and wss only. Default: none.
+  std::string tls_cert_file;
+  std::string tls_key_file;
   // Serves WebSocket at /v1/ws when set, and counts connections in its metrics. Default: none (HTTP only).
   const services* api = nullptr;
   // WebSocket limits: frames per second per connection (a burst of twice as many passes), subscriptions per

@@ -57,10 +57,10 @@ std::string apply(const std::string& key, const std::string& value, server_confi
     ok = parse_number<std::uint32_t>(value, 1, 3600, c.http.heartbeat_seconds);
   } else if (key == "tls-cert") {
     ok = !value.empty();
-    c.tls_cert = value;
+    c.http.tls_cert_file = value;
   } else if (key == "tls-key") {
     ok = !value.empty();
-    c.tls_key = value;
+    c.http.tls_key_file = value;
   } else {
     return "unknown option " + key + " (see --help)";
   }
@@ -143,7 +143,8 @@ std::string parse_server_config(const std::vector<std::string>& args, server_con
     if (opt == "--config") continue;
     if (auto err = apply(opt.substr(2), value, config); !err.empty()) return err;
   }
-  if (config.tls_cert.empty() != config.tls_key.empty()) return "--tls-cert and --tls-key go together";
+  if (config.http.tls_cert_file.empty() != config.http.tls_key_file.empty())
+    return "--tls-cert and --tls-key go together";
   return {};
 }
 

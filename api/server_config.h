@@ -12,8 +12,6 @@ namespace thidua::api {
 struct server_config {
   std::string data_dir = "./data";
   bool demo = true;
-  std::string tls_cert;  // PEM files; both set = https and wss only
-  std::string tls_key;
   http_options http;
 };
 

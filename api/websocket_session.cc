@@ -6,7 +6,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <chrono>
 #include <deque>
 #include <map>
@@ -81,11 +83,14 @@ std::string event_frame(const std::string& subscription_id, const std::string& e
 }
 
 // Owns itself via shared_from_this; everything runs on the stream's strand; one write in flight, a bounded
-// queue behind it.
-class session : public std::enable_shared_from_this<session> {
+// queue behind it. `Next` is the layer under the WebSocket: plain TCP or TLS over it.
+template <class Next>
+class session : public std::enable_shared_from_this<session<Next>> {
+  using std::enable_shared_from_this<session<Next>>::shared_from_this;
+  using std::enable_shared_from_this<session<Next>>::weak_from_this;
+
  public:
-  session(beast::tcp_stream stream, const services& api, websocket_limits limits,
-          std::shared_ptr<connection_slot> slot)
+  session(Next stream, const services& api, websocket_limits limits, std::shared_ptr<connection_slot> slot)
       : ws_(std::move(stream)),
         api_(api),
         limits_(limits),
@@ -429,7 +434,7 @@ class session : public std::enable_shared_from_this<session> {
     if (closing_ && queue_.empty()) do_close();
   }
 
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<Next> ws_;
   beast::flat_buffer buffer_;
   const services& api_;
   websocket_limits limits_;
@@ -460,7 +465,16 @@ websocket_limits websocket_limits_of(const http_options& o) {
 void start_websocket_session(beast::tcp_stream stream, http::request<http::string_body> request,
                              const services& api, websocket_limits limits,
                              std::shared_ptr<connection_slot> slot) {
-  std::make_shared<session>(std::move(stream), api, limits, std::move(slot))->run(std::move(request));
+  std::make_shared<session<beast::tcp_stream>>(std::move(stream), api, limits, std::move(slot))
+      ->run(std::move(request));
+}
+
+void start_websocket_session(beast::ssl_stream<beast::tcp_stream> stream,
+                             http::request<http::string_body> request, const services& api,
+                             websocket_limits limits, std::shared_ptr<connection_slot> slot) {
+  std::make_shared<session<beast::ssl_stream<beast::tcp_stream>>>(std::move(stream), api, limits,
+                                                                  std::move(slot))
+      ->run(std::move(request));
 }
 
 }  // namespace thidua::api

@@ -5,6 +5,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <cstddef>
 #include <memory>
 
@@ -36,8 +37,12 @@ struct websocket_limits {
 
 websocket_limits websocket_limits_of(const http_options& o);
 
-// Takes over a TCP stream whose HTTP request asked for the WebSocket upgrade.
+// Takes over a connection (plain TCP, or TLS over it) whose HTTP request asked for the WebSocket upgrade.
 void start_websocket_session(boost::beast::tcp_stream stream,
+                             boost::beast::http::request<boost::beast::http::string_body> request,
+                             const services& api, websocket_limits limits,
+                             std::shared_ptr<connection_slot> slot);
+void start_websocket_session(boost::beast::ssl_stream<boost::beast::tcp_stream> stream,
                              boost::beast::http::request<boost::beast::http::string_body> request,
                              const services& api, websocket_limits limits,
                              std::shared_ptr<connection_slot> slot);

@@ -1,0 +1,136 @@
+// --tls-cert/--tls-key: the same port serves https and wss only, with a certificate this test makes.
+
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <cstdio>
+
+#include "tests/api/api_support.h"
+#include "tests/support/test_support.h"
+
+namespace thidua::testing {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+
+// A self-signed P-256 certificate for 127.0.0.1, valid for a day, written as PEM.
+void make_certificate(const std::string& cert_path, const std::string& key_path) {
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  ASSERT_NE(key, nullptr);
+  X509* cert = X509_new();
+  X509_set_version(cert, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+  X509_gmtime_adj(X509_getm_notBefore(cert), -60);
+  X509_gmtime_adj(X509_getm_notAfter(cert), 24 * 3600);
+  X509_set_pubkey(cert, key);
+  X509_NAME* name = X509_get_subject_name(cert);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("127.0.0.1"),
+                             -1, -1, 0);
+  X509_set_issuer_name(cert, name);
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
+  X509_EXTENSION* san = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, "IP:127.0.0.1");
+  ASSERT_NE(san, nullptr);
+  X509_add_ext(cert, san, -1);
+  X509_EXTENSION_free(san);
+  ASSERT_GT(X509_sign(cert, key, EVP_sha256()), 0);
+  FILE* c = std::fopen(cert_path.c_str(), "w");
+  PEM_write_X509(c, cert);
+  std::fclose(c);
+  FILE* k = std::fopen(key_path.c_str(), "w");
+  PEM_write_PrivateKey(k, key, nullptr, nullptr, 0, nullptr, nullptr);
+  std::fclose(k);
+  X509_free(cert);
+  EVP_PKEY_free(key);
+}
+
+TEST(tls, https_and_wss_with_a_certificate_the_test_makes_and_plain_http_gets_nothing) {
+  temp_dir dir;
+  const std::string cert = dir.sub("cert.pem"), key = dir.sub("key.pem");
+  make_certificate(cert, key);
+  server_process server(dir.sub("data"), {"--tls-cert", cert, "--tls-key", key});
+  ASSERT_GT(server.port(), 0) << server.output();
+  EXPECT_NE(server.output().find("listening on https://"), std::string::npos) << server.output();
+
+  asio::io_context ioc;
+  asio::ssl::context ssl(asio::ssl::context::tls_client);
+  ssl.load_verify_file(cert);
+  ssl.set_verify_mode(asio::ssl::verify_peer);
+  const tcp::endpoint at(asio::ip::make_address("127.0.0.1"), static_cast<std::uint16_t>(server.port()));
+
+  // https: the certificate verifies and /healthz answers.
+  {
+    beast::ssl_stream<beast::tcp_stream> s(ioc, ssl);
+    beast::get_lowest_layer(s).connect(at);
+    s.handshake(asio::ssl::stream_base::client);
+    http::request<http::string_body> req(http::verb::get, "/healthz", 11);
+    req.set(http::field::host, "127.0.0.1");
+    http::write(s, req);
+    beast::flat_buffer b;
+    http::response<http::string_body> res;
+    http::read(s, b, res);
+    EXPECT_EQ(res.result_int(), 200u);
+    EXPECT_NE(res.body().find(R"("status":"ok")"), std::string::npos);
+  }
+  // wss: authenticate with a demo token, ping.
+  {
+    std::string token;
+    {
+      FILE* f = std::fopen((dir.sub("data") + "/demo-tokens.txt").c_str(), "r");
+      ASSERT_NE(f, nullptr);
+      char role[64], unit[64], secret[128];
+      char line[512];
+      while (std::fgets(line, sizeof line, f))
+        if (std::sscanf(line, "%63s %63s %127s", role, unit, secret) == 3 && role[0] != '#') {
+          token = secret;
+          break;
+        }
+      std::fclose(f);
+    }
+    websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws(ioc, ssl);
+    beast::get_lowest_layer(ws).connect(at);
+    ws.next_layer().handshake(asio::ssl::stream_base::client);
+    ws.set_option(websocket::stream_base::decorator(
+        [&](websocket::request_type& r) { r.set(http::field::authorization, "Bearer " + token); }));
+    ws.handshake("127.0.0.1", "/v1/ws");
+    ws.text(true);
+    ws.write(asio::buffer(std::string(R"({"request_id":"p","ping":{}})")));
+    beast::flat_buffer b;
+    ws.read(b);
+    const std::string reply = beast::buffers_to_string(b.data());
+    EXPECT_NE(reply.find(R"("pong")"), std::string::npos) << reply;
+    ws.close(websocket::close_code::normal);
+  }
+  // Plain HTTP on the TLS port gets no answer (the handshake fails), and the server keeps serving.
+  const std::string plain = http_get(server.port(), "/healthz");
+  EXPECT_EQ(plain.find("HTTP/1.1 200"), std::string::npos) << plain;
+  EXPECT_EQ(server.terminate(), 0) << server.output();
+}
+
+TEST(tls, a_missing_certificate_stops_the_server_with_a_clear_message) {
+  temp_dir dir;
+  server_process server(dir.sub("data"),
+                        {"--tls-cert", dir.sub("none.pem"), "--tls-key", dir.sub("none.key")});
+  EXPECT_EQ(server.port(), 0);
+  const int status = server.terminate();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+  EXPECT_NE(server.output().find("TLS certificate"), std::string::npos) << server.output();
+}
+
+}  // namespace
+}  // namespace thidua::testing
