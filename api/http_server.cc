@@ -209,13 +209,14 @@ struct http_server::impl {
         std::shared_ptr<closable> s;
         auto slot = std::make_shared<connection_slot>(open);
         if (tls) {
-          auto t = std::make_shared<session<tls_stream>>(tls_stream(std::move(socket), *tls), options, handle,
-                                                         std::move(slot));
+          // Not make_shared: the list below keeps weak_ptrs, which would keep a joint block's memory alive.
+          std::shared_ptr<session<tls_stream>> t(
+              new session<tls_stream>(tls_stream(std::move(socket), *tls), options, handle, std::move(slot)));
           t->run();
           s = std::move(t);
         } else {
-          auto p = std::make_shared<session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), options,
-                                                                handle, std::move(slot));
+          std::shared_ptr<session<beast::tcp_stream>> p(new session<beast::tcp_stream>(
+              beast::tcp_stream(std::move(socket)), options, handle, std::move(slot)));
           p->run();
           s = std::move(p);
         }
