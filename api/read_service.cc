@@ -129,6 +129,10 @@ result<void> read_service::start() {
   return success();
 }
 
+void read_service::stop() {
+  impl_->runner.stop();
+}
+
 void read_service::when_applied(storage::position p, std::chrono::milliseconds timeout,
                                 std::function<void(bool)> done) {
   impl_->runner.when_applied(p, timeout, std::move(done));

@@ -34,6 +34,9 @@ class read_service {
 
   // Loads the membership index and starts the catalog projection.
   result<void> start();
+  // Stops the catalog projection; queries still waiting for a position hear "not reached" now. Call it while
+  // the network that waits on them still runs.
+  void stop();
 
   using query_answer = std::variant<pb::QueryResult, pb::Error>;
   query_answer query(const pb::TokenGrant& grant, const pb::Query& q) const;

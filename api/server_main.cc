@@ -75,6 +75,8 @@ int serve(thidua::storage::event_log& log, thidua::api::server_config& config) {
     spdlog::info("signal {}: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
   });
   signals_ioc.run();
+  // Queries waiting for the read models are answered (READ_MODEL_BEHIND) while their connections still exist.
+  reads.stop();
   server.stop();
   return 0;
 }

@@ -387,6 +387,7 @@ class session : public std::enable_shared_from_this<session<Next>> {
   }
 
   void do_close() {
+    close_started_ = true;
     ws_.async_close(close_reason_, [self = shared_from_this()](beast::error_code) {});
   }
 
@@ -410,6 +411,9 @@ class session : public std::enable_shared_from_this<session<Next>> {
   }
 
   void enqueue(std::string bytes, bool text) {
+    // Once the close handshake has begun nothing more may be written (a late command reply is dropped; the
+    // command itself is durable and a retry with its command_id returns the result).
+    if (close_started_) return;
     queue_.push_back({std::move(bytes), text});
     if (queue_.size() == 1) do_write();
   }
@@ -448,6 +452,7 @@ class session : public std::enable_shared_from_this<session<Next>> {
   std::chrono::steady_clock::time_point refilled_;
   std::uint32_t limited_in_row_ = 0;
   bool closing_ = false;
+  bool close_started_ = false;
   websocket::close_reason close_reason_;
 };
 

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include "tests/api/api_support.h"
 #include "tests/domain/commands.h"
@@ -293,6 +294,29 @@ TEST(api_limits, a_subscriber_that_does_not_read_leaves_events_in_the_log_and_la
     from = page.result().next_position();
   }
   EXPECT_EQ(seen, expected) << "exactly what the log holds that Phú Thọ may read";
+}
+
+}  // namespace
+}  // namespace thidua::testing
+
+namespace thidua::testing {
+namespace {
+
+TEST(api_limits, a_query_still_waiting_for_the_read_models_is_answered_when_the_server_stops) {
+  temp_dir dir;
+  server_process server(dir.sub("data"));
+  ASSERT_GT(server.port(), 0) << server.output();
+  const auto tokens = demo_tokens(dir.sub("data"));
+  std::string answer;
+  std::thread waiting([&] {
+    answer = http_get(server.port(), "/v1/cycles?at_least_position=999999", tokens.at("MEMBER CA-SonLa"));
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const int status = server.terminate();
+  waiting.join();
+  EXPECT_NE(answer.find("HTTP/1.1 503"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("READ_MODEL_BEHIND"), std::string::npos) << answer;
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << server.output();
 }
 
 }  // namespace
