@@ -15,19 +15,6 @@ namespace {
 
 namespace wire = api::pb;
 
-wire::ClientFrame subscribe_frame(const std::string& id, std::uint64_t from) {
-  wire::ClientFrame f;
-  f.mutable_subscribe()->set_subscription_id(id);
-  f.mutable_subscribe()->set_from_position(from);
-  return f;
-}
-
-wire::ClientFrame ping_frame() {
-  wire::ClientFrame f;
-  f.mutable_ping();
-  return f;
-}
-
 // Reads subscription events until `count` have arrived (or a timeout); returns their positions.
 std::vector<std::uint64_t> collect_events(ws_client& c, std::size_t count) {
   std::vector<std::uint64_t> positions;

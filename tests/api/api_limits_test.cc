@@ -21,19 +21,6 @@ namespace {
 
 namespace wire = api::pb;
 
-wire::ClientFrame ping_frame() {
-  wire::ClientFrame f;
-  f.mutable_ping();
-  return f;
-}
-
-wire::ClientFrame subscribe_frame(const std::string& id, std::uint64_t from) {
-  wire::ClientFrame f;
-  f.mutable_subscribe()->set_subscription_id(id);
-  f.mutable_subscribe()->set_from_position(from);
-  return f;
-}
-
 // The demo tokens the server wrote: "role unit token person…" per line.
 std::map<std::string, std::string> demo_tokens(const std::string& data_dir) {
   std::map<std::string, std::string> out;

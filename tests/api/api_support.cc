@@ -246,4 +246,17 @@ api::pb::ClientFrame command_frame(const std::string& command_id, const google::
   return f;
 }
 
+api::pb::ClientFrame ping_frame() {
+  api::pb::ClientFrame f;
+  f.mutable_ping();
+  return f;
+}
+
+api::pb::ClientFrame subscribe_frame(const std::string& id, std::uint64_t from) {
+  api::pb::ClientFrame f;
+  f.mutable_subscribe()->set_subscription_id(id);
+  f.mutable_subscribe()->set_from_position(from);
+  return f;
+}
+
 }  // namespace thidua::testing

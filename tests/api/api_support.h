@@ -79,5 +79,8 @@ class ws_client {
 };
 
 api::pb::ClientFrame command_frame(const std::string& command_id, const google::protobuf::Message& command);
+api::pb::ClientFrame ping_frame();
+// A subscription to everything the token may read, from `from` (0 = from now).
+api::pb::ClientFrame subscribe_frame(const std::string& id, std::uint64_t from);
 
 }  // namespace thidua::testing
