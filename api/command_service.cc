@@ -65,9 +65,11 @@ command_service::~command_service() = default;
 
 std::optional<pb::TokenGrant> command_service::authenticate(std::string_view secret) {
   if (secret.empty() || secret.size() > 256) return std::nullopt;
-  auto state = impl_->tokens.load("tokens");
-  if (!state) return std::nullopt;
-  return state.value().state.authenticate(secret);
+  // On every connection and HTTP request: look the token up in the cached state, never copy all tokens.
+  auto grant =
+      impl_->tokens.read("tokens", [&](const auto& entry) { return entry.state.authenticate(secret); });
+  if (!grant) return std::nullopt;
+  return std::move(grant).value();
 }
 
 void command_service::execute(const pb::TokenGrant& grant, pb::SubmitCommand c, std::int64_t now_ms,

@@ -84,6 +84,16 @@ class command_pipeline {
     return future.get();
   }
 
+  // fn(const entry&) on the current durable state of a stream, without copying it when it is cached.
+  template <class Fn>
+  auto read(const std::string& stream, Fn&& fn)
+      -> result<decltype(fn(std::declval<const typename state_cache<state>::entry&>()))> {
+    if (auto hit = cache_.visit(stream, fn)) return std::move(*hit);
+    auto loaded = load(stream);
+    if (!loaded) return loaded.error();
+    return fn(loaded.value());
+  }
+
   // The current durable state of a stream and its version.
   result<typename state_cache<state>::entry> load(const std::string& stream) {
     if (auto cached = cache_.get(stream)) return *cached;
@@ -99,7 +109,7 @@ class command_pipeline {
                                                          std::to_string(ev->record.stream_version()) + " (" +
                                                          ev->record.event_type() + ") does not decode");
         }
-        e.state = D::evolve(e.state, *decoded);
+        e.state = D::evolve(std::move(e.state), *decoded);
         e.version = ev->record.stream_version();
       }
       if (page.value().size() < options_.replay_page) break;
@@ -207,7 +217,7 @@ class command_pipeline {
     if (appended) {
       const auto& a = appended.value();
       if (!a.duplicate) {
-        for (const auto& ev : new_events) next_state.state = D::evolve(next_state.state, ev);
+        for (const auto& ev : new_events) next_state.state = D::evolve(std::move(next_state.state), ev);
         next_state.version = a.version.value;
         cache_.put(stream, std::move(next_state));
       }

@@ -31,6 +31,18 @@ class state_cache {
     return it->second->second;
   }
 
+  // Calls fn(const entry&) under the cache's lock and returns what it returns, or nullopt on a miss: for a
+  // quick look that must not copy a large state. fn must not call back into the cache.
+  template <class Fn>
+  auto visit(const std::string& stream, Fn&& fn)
+      -> std::optional<decltype(fn(std::declval<const entry&>()))> {
+    std::lock_guard lk(mu_);
+    auto it = index_.find(stream);
+    if (it == index_.end()) return std::nullopt;
+    order_.splice(order_.begin(), order_, it->second);
+    return fn(it->second->second);
+  }
+
   void put(const std::string& stream, entry e) {
     std::lock_guard lk(mu_);
     if (auto it = index_.find(stream); it != index_.end()) {

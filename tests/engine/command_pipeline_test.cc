@@ -57,6 +57,23 @@ TEST_F(pipeline_test, decides_appends_and_folds_state) {
   EXPECT_EQ(events[1]->record.command_id(), "c2");
 }
 
+TEST_F(pipeline_test, read_sees_the_durable_state_whether_cached_or_replayed) {
+  ASSERT_OK(run("c1", {account::command::open_account, "a"}));
+  ASSERT_OK(run("c2", {account::command::deposit, "a", 70}));
+  auto cached =
+      pipeline_->read("account-a", [](const auto& e) { return std::make_pair(e.version, e.state.balance); });
+  ASSERT_OK(cached);
+  EXPECT_EQ(cached.value(), std::make_pair(std::uint64_t{2}, std::int64_t{70}));
+  // A fresh pipeline has nothing cached: read replays the stream from the log.
+  command_pipeline<account> fresh(*log_);
+  auto replayed = fresh.read("account-a", [](const auto& e) { return e.state.balance; });
+  ASSERT_OK(replayed);
+  EXPECT_EQ(replayed.value(), 70);
+  auto missing = fresh.read("account-nobody", [](const auto& e) { return e.version; });
+  ASSERT_OK(missing);
+  EXPECT_EQ(missing.value(), 0u) << "a stream with no events reads as the initial state at version 0";
+}
+
 TEST_F(pipeline_test, a_rejection_carries_the_deciders_code_field_and_both_languages_and_writes_nothing) {
   ASSERT_OK(run("c1", {account::command::open_account, "a"}));
   auto r = run("c2", {account::command::withdraw, "a", 5});
