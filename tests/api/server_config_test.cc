@@ -1,0 +1,73 @@
+// thidua-server's options: defaults, a config file, the command line winning, and clear errors.
+
+#include "api/server_config.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "tests/support/test_support.h"
+
+namespace thidua::testing {
+namespace {
+
+std::string parse(std::vector<std::string> args, api::server_config& c) {
+  bool help = false;
+  return api::parse_server_config(args, c, help);
+}
+
+TEST(server_config, every_option_has_a_default_and_help_lists_them_all) {
+  api::server_config c;
+  ASSERT_EQ(parse({}, c), "");
+  EXPECT_EQ(c.data_dir, "./data");
+  EXPECT_EQ(c.http.address, "127.0.0.1");
+  EXPECT_EQ(c.http.port, 8080);
+  EXPECT_TRUE(c.demo);
+  EXPECT_EQ(c.http.max_connections, 15000u);
+  EXPECT_EQ(c.http.frames_per_second, 200u);
+  const std::string usage = api::server_usage();
+  for (const char* o : {"--config", "--data-dir", "--listen", "--port", "--threads", "--no-demo",
+                        "--idle-timeout", "--max-connections", "--send-buffer", "--max-frames-per-second",
+                        "--max-subscriptions", "--heartbeat", "--tls-cert", "--tls-key", "--help"})
+    EXPECT_NE(usage.find(o), std::string::npos) << o;
+  bool help = false;
+  EXPECT_EQ(api::parse_server_config({"--help"}, c, help), "");
+  EXPECT_TRUE(help);
+}
+
+TEST(server_config, a_config_file_sets_options_and_the_command_line_wins) {
+  temp_dir dir;
+  const std::string file = dir.sub("server.conf");
+  std::ofstream(file) << "# production\n"
+                         "data-dir = /var/lib/thidua\n"
+                         "port = 8443\n"
+                         "  max-subscriptions = 4  \n"
+                         "demo = false\n";
+  api::server_config c;
+  ASSERT_EQ(parse({"--port", "9443", "--config", file}, c), "");
+  EXPECT_EQ(c.data_dir, "/var/lib/thidua");
+  EXPECT_EQ(c.http.port, 9443) << "the command line wins, wherever --config stands";
+  EXPECT_EQ(c.http.max_subscriptions, 4u);
+  EXPECT_FALSE(c.demo);
+}
+
+TEST(server_config, bad_options_are_refused_naming_the_option_or_the_file_and_line) {
+  temp_dir dir;
+  const std::string file = dir.sub("bad.conf");
+  std::ofstream(file) << "port = 8080\nmax-conections = 10\n";
+  api::server_config c;
+  const std::string in_file = parse({"--config", file}, c);
+  EXPECT_NE(in_file.find(file + ":2"), std::string::npos) << in_file;
+  EXPECT_NE(in_file.find("max-conections"), std::string::npos) << in_file;
+  EXPECT_NE(parse({"--config", dir.sub("missing.conf")}, c).find("cannot read"), std::string::npos);
+  EXPECT_NE(parse({"--port", "70000"}, c).find("port"), std::string::npos);
+  EXPECT_NE(parse({"--threads", "0"}, c).find("threads"), std::string::npos);
+  EXPECT_NE(parse({"--max-frames-per-second", "x"}, c).find("max-frames-per-second"), std::string::npos);
+  EXPECT_NE(parse({"--port"}, c).find("needs a value"), std::string::npos);
+  EXPECT_NE(parse({"--bogus", "1"}, c).find("unknown option"), std::string::npos);
+  EXPECT_NE(parse({"stray"}, c).find("unexpected argument"), std::string::npos);
+  EXPECT_NE(parse({"--tls-cert", "a.pem"}, c).find("--tls-key"), std::string::npos) << "TLS needs both files";
+}
+
+}  // namespace
+}  // namespace thidua::testing
