@@ -13,6 +13,7 @@
 #include "domain/registry_decider.h"
 #include "domain/views.h"
 #include "engine/projection_runner.h"
+#include "storage/record_codec.h"
 
 namespace thidua::api {
 namespace {
@@ -47,17 +48,6 @@ pb::Error internal(const error& e) {
 // Checks an optional cycle-key part ([A-Za-z0-9._-]); empty passes.
 bool key_part_ok(const std::string& s) {
   return s.empty() || valid_id(s, 64);
-}
-
-std::string hex(const storage::hash256& h) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  out.reserve(h.size() * 2);
-  for (auto b : h) {
-    out += digits[static_cast<std::uint8_t>(b) >> 4];
-    out += digits[static_cast<std::uint8_t>(b) & 15];
-  }
-  return out;
 }
 
 }  // namespace
@@ -166,7 +156,7 @@ pb::EventEnvelope read_service::envelope(const storage::stored_event& e) const {
   env.set_actor_person(r.actor().person());
   env.set_actor_role(r.actor().role());
   env.set_command_id(r.command_id());
-  env.set_hash(hex(e.hash));
+  env.set_hash(storage::codec::to_hex(e.hash));
   if (!domain::organizer_of_cycle_stream(r.stream_id()).empty()) {
     if (auto ev = domain::cycle_decider::decode(r.event_type(), r.payload())) *env.mutable_cycle() = *ev;
   } else if (domain::is_registry_stream(r.stream_id())) {
@@ -400,9 +390,19 @@ read_service::subscribe_answer read_service::subscribe(const pb::TokenGrant& gra
     const std::string& stream = e.record.stream_id();
     if (domain::organizer_of_cycle_stream(stream).empty())
       return number.empty() && unit.empty() && domain::may_read(reader, stream, {});
-    const std::string cluster = cluster_of_payload(e.record.payload());
+    // The hub asks every subscriber about the same event in turn, on one thread: find the event's cluster and
+    // members once per event, not once per subscriber.
+    thread_local const membership_index* memo_index = nullptr;
+    thread_local std::uint64_t memo_position = 0;
+    thread_local std::string cluster;
+    thread_local membership_index::unit_list units;
+    if (memo_index != members || memo_position != e.record.position() || !units) {
+      cluster = cluster_of_payload(e.record.payload());
+      units = members->members(stream, cluster);
+      memo_index = members;
+      memo_position = e.record.position();
+    }
     if (!number.empty() && cluster != number) return false;
-    const auto units = members->members(stream, cluster);
     if (!unit.empty() && std::find(units->begin(), units->end(), unit) == units->end()) return false;
     return domain::may_read(reader, stream, *units);
   };

@@ -7,9 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <thread>
 
 #include "tests/api/api_support.h"
@@ -20,21 +18,6 @@ namespace thidua::testing {
 namespace {
 
 namespace wire = api::pb;
-
-// The demo tokens the server wrote: "role unit token person…" per line.
-std::map<std::string, std::string> demo_tokens(const std::string& data_dir) {
-  std::map<std::string, std::string> out;
-  std::ifstream in(data_dir + "/demo-tokens.txt");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    std::istringstream words(line);
-    std::string role, unit, token;
-    words >> role >> unit >> token;
-    out[role + " " + unit] = token;
-  }
-  return out;
-}
 
 int connect_raw(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);

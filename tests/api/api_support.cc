@@ -14,6 +14,9 @@
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <fstream>
+#include <sstream>
+
 #include "api/token_registry.h"
 #include "domain/proto/cycle.pb.h"
 #include "domain/proto/registry.pb.h"
@@ -116,6 +119,21 @@ void revoke_token(const std::string& data_dir, const std::string& token_id) {
   c.mutable_revoke()->set_token_id(token_id);
   c.mutable_revoke()->set_reason("test");
   EXPECT_TRUE(tokens.execute({"revoke-" + token_id, {"test"}, c, 0, std::nullopt, {}, {}}));
+}
+
+std::map<std::string, std::string> demo_tokens(const std::string& data_dir) {
+  // One line per token: "role unit token person…"; '#' starts a comment.
+  std::map<std::string, std::string> out;
+  std::ifstream in(data_dir + "/demo-tokens.txt");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream words(line);
+    std::string role, unit, token;
+    words >> role >> unit >> token;
+    out[role + " " + unit] = token;
+  }
+  return out;
 }
 
 std::string http_exchange(int port, const std::string& request) {

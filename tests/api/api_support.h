@@ -10,6 +10,7 @@
 #include <boost/beast/websocket/stream.hpp>
 #include <chrono>
 #include <deque>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,6 +47,9 @@ struct token_spec {
 std::vector<std::string> issue_tokens(const std::string& data_dir, const std::vector<token_spec>& specs);
 // Revokes a token in the log at `data_dir` (the server must not be running).
 void revoke_token(const std::string& data_dir, const std::string& token_id);
+
+// The demo tokens a server wrote into its data dir, by "ROLE UNIT" (e.g. "MEMBER CA-SonLa").
+std::map<std::string, std::string> demo_tokens(const std::string& data_dir);
 
 // One HTTP exchange on a fresh connection; returns the whole response ("" if the connection failed).
 std::string http_exchange(int port, const std::string& request);

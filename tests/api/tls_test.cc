@@ -89,19 +89,7 @@ TEST(tls, https_and_wss_with_a_certificate_the_test_makes_and_plain_http_gets_no
   }
   // wss: authenticate with a demo token, ping.
   {
-    std::string token;
-    {
-      FILE* f = std::fopen((dir.sub("data") + "/demo-tokens.txt").c_str(), "r");
-      ASSERT_NE(f, nullptr);
-      char role[64], unit[64], secret[128];
-      char line[512];
-      while (std::fgets(line, sizeof line, f))
-        if (std::sscanf(line, "%63s %63s %127s", role, unit, secret) == 3 && role[0] != '#') {
-          token = secret;
-          break;
-        }
-      std::fclose(f);
-    }
+    const std::string token = demo_tokens(dir.sub("data")).at("ORGANIZER_OFFICE BCA-X03");
     websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws(ioc, ssl);
     beast::get_lowest_layer(ws).connect(at);
     ws.next_layer().handshake(asio::ssl::stream_base::client);
