@@ -2,6 +2,7 @@
 
 #include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/memtablerep.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
@@ -39,6 +40,15 @@ class stream_id_prefix final : public rocksdb::SliceTransform {
   bool InDomain(const rocksdb::Slice& key) const override {
     return std::memchr(key.data(), 0, key.size()) != nullptr;
   }
+};
+
+// The commands column family is only ever read by exact key: its memtable is a hash table keyed by the whole
+// command id, so recording a command costs a hash insert instead of a skiplist walk among random keys.
+class whole_key final : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "thidua.whole_key"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override { return key; }
+  bool InDomain(const rocksdb::Slice&) const override { return true; }
 };
 
 result<event_ptr> decode_value(std::string_view value, std::uint64_t expected_position) {
@@ -157,6 +167,9 @@ result<std::unique_ptr<event_log>> event_log::open(log_options options) {
   // Recover to the last consistent batch after a crash; a torn tail of the WAL is dropped.
   db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
   db_options.manual_wal_flush = false;
+  // The hash memtable of the commands column family takes inserts from one thread at a time; the log has a
+  // single writer anyway.
+  db_options.allow_concurrent_memtable_write = false;
 
   auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
@@ -172,9 +185,11 @@ result<std::unique_ptr<event_log>> event_log::open(log_options options) {
     if (n == "events") cf.write_buffer_size = 64 << 20;
     if (n == "streams") cf.memtable_insert_with_hint_prefix_extractor = std::make_shared<stream_id_prefix>();
     if (n == "commands") {
-      // Most command ids are new: a memtable bloom filter answers "not here" without walking the skiplist.
+      // Most command ids are new: a memtable bloom filter answers "not here" before the hash table is asked.
       cf.memtable_prefix_bloom_size_ratio = 0.05;
       cf.memtable_whole_key_filtering = true;
+      cf.prefix_extractor = std::make_shared<whole_key>();
+      cf.memtable_factory.reset(rocksdb::NewHashLinkListRepFactory(1 << 18));
     }
     descriptors.emplace_back(n, cf);
   }
