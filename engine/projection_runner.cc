@@ -1,5 +1,7 @@
 #include "engine/projection_runner.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <vector>
 
@@ -7,7 +9,12 @@ namespace thidua::engine {
 
 result<std::optional<std::string>> projection_context::get(const std::string& key) const {
   if (auto it = pending_.find(key); it != pending_.end()) return it->second;
-  return log_.projection_get(name_, key);
+  if (committed_) {
+    if (auto it = committed_->find(key); it != committed_->end()) return it->second;
+  }
+  auto stored = log_.projection_get(name_, key);
+  if (stored && committed_) committed_->emplace(key, stored.value());
+  return stored;
 }
 
 void projection_context::put(std::string key, std::string value) {
@@ -37,6 +44,10 @@ void projection_runner::start() {
     {
       std::lock_guard l(mu_);
       head_seen_ = std::max(head_seen_, batch.back()->pos().value);
+      recent_.insert(recent_.end(), batch.begin(), batch.end());
+      while (recent_.size() > options_.recent_events) recent_.pop_front();
+      // While the runner lets a burst gather, it needs waking only once a full batch is there.
+      if (gathering_ && head_seen_ - checkpoint_ < options_.batch_events) return;
     }
     wake_.notify_one();
   });
@@ -49,8 +60,15 @@ void projection_runner::start() {
   }
   head_seen_ = std::max(head_seen_, log_.head().value);
   stopping_ = false;
-  thread_ = std::thread([this] { loop(); });
-  expirer_ = std::thread([this] { expire_loop(); });
+  values_.clear();
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "projection");
+    loop();
+  });
+  expirer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "projection-wait");
+    expire_loop();
+  });
 }
 
 void projection_runner::stop() {
@@ -77,6 +95,7 @@ result<void> projection_runner::rebuild() {
   std::unique_lock lk(mu_);
   if (!thread_.joinable()) {
     auto reset = log_.reset_projection(projection_.name());
+    values_.clear();
     if (!reset) return reset.error();
     checkpoint_ = 0;
     return success();
@@ -103,6 +122,7 @@ void projection_runner::when_applied(storage::position p, std::chrono::milliseco
     if (!now && thread_.joinable() && !stopping_) {
       waiters_.emplace(p.value, waiter{std::chrono::steady_clock::now() + timeout, std::move(reached)});
       deadline_.notify_all();  // the expirer recomputes its nearest deadline
+      wake_.notify_one();      // someone waits: the runner stops gathering and commits
       return;
     }
   }
@@ -134,33 +154,58 @@ std::optional<error> projection_runner::failure() const {
   return failure_;
 }
 
+std::vector<storage::event_ptr> projection_runner::take_recent(std::uint64_t from) {
+  std::vector<storage::event_ptr> out;
+  std::lock_guard lk(mu_);
+  while (!recent_.empty() && recent_.front()->pos().value < from) recent_.pop_front();
+  // A notice can be missing (a listener added while a batch was being written): stop at the first gap.
+  while (!recent_.empty() && out.size() < options_.batch_events && recent_.front()->pos().value == from) {
+    out.push_back(std::move(recent_.front()));
+    recent_.pop_front();
+    ++from;
+  }
+  return out;
+}
+
 result<std::uint64_t> projection_runner::step(std::uint64_t from) {
-  projection_context ctx(log_, projection_.name());
+  if (values_.size() > options_.cached_values) values_.clear();
+  projection_context ctx(log_, projection_.name(), &values_);
   std::uint64_t last = from - 1;
   error failed;
   bool ok = true;
-  auto scanned = log_.scan({from}, {from + options_.batch_events - 1},
-                           [&](const storage::pb::EventRecord& record, const storage::hash256&) {
-                             if (auto r = projection_.apply(record, ctx); !r) {
-                               failed = r.error();
-                               ok = false;
-                               return false;
-                             }
-                             last = record.position();
-                             return true;
-                           });
-  if (!scanned) return scanned.error();
+  auto apply = [&](const storage::pb::EventRecord& record) {
+    if (auto r = projection_.apply(record, ctx); !r) {
+      failed = r.error();
+      ok = false;
+      return false;
+    }
+    last = record.position();
+    return true;
+  };
+  if (auto recent = take_recent(from); !recent.empty()) {
+    for (const auto& ev : recent)
+      if (!apply(ev->record)) break;
+  } else {
+    auto scanned = log_.scan(
+        {from}, {from + options_.batch_events - 1},
+        [&](const storage::pb::EventRecord& record, const storage::hash256&) { return apply(record); });
+    if (!scanned) return scanned.error();
+  }
   if (!ok) return failed;
   if (last < from) return last;
   storage::projection_batch batch;
   for (auto& [key, value] : ctx.pending_) {
     if (value) {
-      batch.put(key, std::move(*value));
+      batch.put(key, *value);
     } else {
       batch.erase(key);
     }
   }
-  if (auto r = log_.commit_projection(projection_.name(), batch, {last}); !r) return r.error();
+  if (auto r = log_.commit_projection(projection_.name(), batch, {last}); !r) {
+    values_.clear();
+    return r.error();
+  }
+  for (auto& [key, value] : ctx.pending_) values_.insert_or_assign(key, std::move(value));
   return last;
 }
 
@@ -179,10 +224,23 @@ void projection_runner::loop() {
         failure_.reset();
         if (!reset) failure_ = reset.error();
         checkpoint_ = 0;
+        values_.clear();
         rebuild_requested_ = false;
         head_seen_ = log_.head().value;
         applied_.notify_all();
         continue;
+      }
+      if (options_.gather_delay.count() > 0 && waiters_.empty() &&
+          head_seen_ - checkpoint_ < options_.batch_events) {
+        // Nobody waits for the read model: let a burst gather so it costs one commit, not one per batch.
+        gathering_ = true;
+        wake_.wait_for(lk, options_.gather_delay, [&] {
+          return stopping_ || rebuild_requested_ || !waiters_.empty() ||
+                 head_seen_ - checkpoint_ >= options_.batch_events;
+        });
+        gathering_ = false;
+        if (stopping_) break;
+        if (rebuild_requested_) continue;
       }
       from = checkpoint_ + 1;
     }

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -9,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -16,10 +18,15 @@
 
 namespace thidua::engine {
 
-// What a projection may read and write while it applies events: reads see the step's own writes first.
+// Committed values of a read model kept in memory by its runner (nullopt = known to be absent).
+using projection_values = std::unordered_map<std::string, std::optional<std::string>>;
+
+// What a projection may read and write while it applies events: reads see the step's own writes first, then
+// the committed values the runner keeps in memory, then the stored read model.
 class projection_context {
  public:
-  projection_context(const storage::event_log& log, std::string name) : log_(log), name_(std::move(name)) {}
+  projection_context(const storage::event_log& log, std::string name, projection_values* committed = nullptr)
+      : log_(log), name_(std::move(name)), committed_(committed) {}
   result<std::optional<std::string>> get(const std::string& key) const;
   void put(std::string key, std::string value);
   void erase(std::string key);
@@ -28,6 +35,7 @@ class projection_context {
   friend class projection_runner;
   const storage::event_log& log_;
   std::string name_;
+  projection_values* committed_;
   std::map<std::string, std::optional<std::string>> pending_;  // nullopt = erased
 };
 
@@ -44,6 +52,15 @@ class projection {
 struct runner_options {
   // Events applied per committed step (read-model writes and checkpoint in one batch). Default: 512.
   std::size_t batch_events = 512;
+  // Events kept from the log's commit notices, so a runner that keeps up applies them without reading the log
+  // again. Default: 4,096.
+  std::size_t recent_events = 4096;
+  // Read-model values kept in memory after they are committed (hot views are read again by the next event).
+  // Default: 10,000 keys; past it the memory is emptied.
+  std::size_t cached_values = 10'000;
+  // When nobody waits for the read model (when_applied), a step waits up to this long for more events, so a
+  // burst costs one commit instead of one per log batch. Default: 2 ms; 0 applies every batch at once.
+  std::chrono::milliseconds gather_delay{2};
 };
 
 // Runs one projection on its own thread: reads the log from the projection's checkpoint, applies events in
@@ -78,6 +95,8 @@ class projection_runner {
   void loop();
   void expire_loop();
   result<std::uint64_t> step(std::uint64_t from);
+  // The events from `from` on that the commit notices delivered, contiguous, at most one batch.
+  std::vector<storage::event_ptr> take_recent(std::uint64_t from);
 
   storage::event_log& log_;
   projection& projection_;
@@ -90,8 +109,11 @@ class projection_runner {
   std::uint64_t head_seen_ = 0;
   bool stopping_ = false;
   bool rebuild_requested_ = false;
+  bool gathering_ = false;  // the loop lets a burst gather before its next step
   std::optional<error> failure_;
   std::uint64_t listener_id_ = 0;
+  std::deque<storage::event_ptr> recent_;  // from the commit notices, in log order
+  projection_values values_;               // the runner thread's alone
   struct waiter {
     std::chrono::steady_clock::time_point deadline;
     std::function<void(bool)> reached;
