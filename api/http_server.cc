@@ -1,5 +1,7 @@
 #include "api/http_server.h"
 
+#include <pthread.h>
+
 #include "api/server_metrics.h"
 #include "api/services.h"
 #include "api/websocket_session.h"
@@ -7,10 +9,11 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -110,7 +113,7 @@ class session : public closable, public std::enable_shared_from_this<session<Str
       return start_websocket_session(std::move(stream_), parser_->release(), *options_.api,
                                      websocket_limits_of(options_), slot_);
     }
-    // The handler may answer later from another thread: the reply comes back onto this connection's strand.
+    // The handler may answer later from another thread: the reply comes back onto this connection's thread.
     beast::get_lowest_layer(stream_).expires_never();
     const bool keep_alive = req.keep_alive();
     handler_({std::string(req.method_string()), std::string(req.target()),
@@ -181,8 +184,12 @@ struct http_server::impl {
   std::atomic<std::size_t> open{0};  // first: connection slots die with the io_context below
   http_options options;
   handler handle;
-  asio::io_context ioc;
-  tcp::acceptor acceptor{ioc};
+  // One io_context per network thread, each run by that thread alone: a connection lives on one of them, so
+  // its handlers never run concurrently without a strand, and its executor fits in asio's small-object
+  // buffer (a strand's would be allocated on every copy).
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::size_t next_context = 0;
+  std::unique_ptr<tcp::acceptor> acceptor;
   std::vector<std::thread> threads;
   std::uint16_t port = 0;
   std::mutex mu;
@@ -191,7 +198,8 @@ struct http_server::impl {
   std::size_t sweep_at = 1024;
 
   void do_accept() {
-    acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    auto& target = *contexts[next_context++ % contexts.size()];
+    acceptor->async_accept(target, [this](beast::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted) return;
       if (!ec && open.load() >= options.max_connections) {
         if (options.api && options.api->metrics) ++options.api->metrics->connections_refused;
@@ -233,7 +241,8 @@ struct http_server::impl {
         spdlog::warn("accept: {}", ec.message());
         if (ec == asio::error::no_descriptors) {
           // Out of file descriptors: pause accepting briefly instead of spinning on the error.
-          auto t = std::make_shared<asio::steady_timer>(ioc, std::chrono::milliseconds(100));
+          auto t =
+              std::make_shared<asio::steady_timer>(acceptor->get_executor(), std::chrono::milliseconds(100));
           t->async_wait([this, t](beast::error_code) { do_accept(); });
           return;
         }
@@ -267,7 +276,10 @@ std::string http_server::start() {
   auto address = asio::ip::make_address(impl_->options.address, ec);
   if (ec) return "listen address " + impl_->options.address + ": " + ec.message();
   tcp::endpoint endpoint(address, impl_->options.port);
-  auto& a = impl_->acceptor;
+  for (int i = 0; i < std::max(1, impl_->options.threads); ++i)
+    impl_->contexts.push_back(std::make_unique<asio::io_context>(1));
+  impl_->acceptor = std::make_unique<tcp::acceptor>(*impl_->contexts[0]);
+  auto& a = *impl_->acceptor;
   a.open(endpoint.protocol(), ec);
   if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) a.bind(endpoint, ec);
@@ -277,30 +289,35 @@ std::string http_server::start() {
            ec.message();
   impl_->port = a.local_endpoint().port();
   impl_->do_accept();
-  for (int i = 0; i < std::max(1, impl_->options.threads); ++i)
-    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  for (auto& context : impl_->contexts)
+    impl_->threads.emplace_back([&ioc = *context] {
+      pthread_setname_np(pthread_self(), "network");
+      // Runs until stop(), also while it has no connection.
+      auto work = asio::make_work_guard(ioc);
+      ioc.run();
+    });
   return {};
 }
 
 void http_server::stop() {
   if (impl_->threads.empty()) return;
-  asio::post(impl_->ioc, [this] {
+  asio::post(impl_->acceptor->get_executor(), [this] {
     beast::error_code ec;
-    impl_->acceptor.close(ec);
+    impl_->acceptor->close(ec);
   });
   {
     std::lock_guard lk(impl_->mu);
     for (auto& w : impl_->sessions)
       if (auto s = w.lock()) s->close();
   }
-  // Connections close on their own strands; give them up to two seconds, then stop the loop regardless.
+  // Connections close on their own threads; give them up to two seconds, then stop the loops regardless.
   for (int i = 0; i < 200; ++i) {
     std::lock_guard lk(impl_->mu);
     std::erase_if(impl_->sessions, [](const auto& w) { return w.expired(); });
     if (impl_->sessions.empty()) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  impl_->ioc.stop();
+  for (auto& context : impl_->contexts) context->stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
 }

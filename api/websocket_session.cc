@@ -10,12 +10,12 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <chrono>
-#include <deque>
 #include <map>
 #include <optional>
 
 #include "api/api_error.h"
 #include "api/command_service.h"
+#include "api/frame_queue.h"
 #include "api/read_service.h"
 #include "api/server_metrics.h"
 
@@ -82,8 +82,8 @@ std::string event_frame(const std::string& subscription_id, const std::string& e
   return out;
 }
 
-// Owns itself via shared_from_this; everything runs on the stream's strand; one write in flight, a bounded
-// queue behind it. `Next` is the layer under the WebSocket: plain TCP or TLS over it.
+// Owns itself via shared_from_this; everything runs on the thread of the stream's io_context; one write in
+// flight, a bounded queue behind it. `Next` is the layer under the WebSocket: plain TCP or TLS over it.
 template <class Next>
 class session : public std::enable_shared_from_this<session<Next>> {
   using std::enable_shared_from_this<session<Next>>::shared_from_this;
@@ -228,9 +228,9 @@ class session : public std::enable_shared_from_this<session<Next>> {
     }
   }
 
-  // Runs `fn` on this connection's strand if the connection is still there.
+  // Runs `fn` on this connection's thread if the connection is still there.
   template <class Fn>
-  static void on_strand(const std::weak_ptr<session>& weak, Fn fn) {
+  static void on_own_thread(const std::weak_ptr<session>& weak, Fn fn) {
     if (auto self = weak.lock())
       asio::post(self->ws_.get_executor(), [self, fn = std::move(fn)]() mutable { fn(*self); });
   }
@@ -239,9 +239,9 @@ class session : public std::enable_shared_from_this<session<Next>> {
     api_.commands->execute(
         *grant_, std::move(command), now_ms(), [weak = weak_from_this(), id, text](pb::ServerFrame reply) {
           reply.set_request_id(id);
-          // Replies come from the log's completion thread: back onto the strand.
-          on_strand(weak,
-                    [reply = std::move(reply), text](session& s) mutable { s.send(std::move(reply), text); });
+          // Replies come from the log's completion thread: back onto the connection's thread.
+          on_own_thread(
+              weak, [reply = std::move(reply), text](session& s) mutable { s.send(std::move(reply), text); });
         });
   }
 
@@ -252,10 +252,10 @@ class session : public std::enable_shared_from_this<session<Next>> {
                   text);
     const std::uint64_t at_least = q.at_least_position();
     if (at_least == 0 || api_.reads->read_model_position().value >= at_least) return answer(id, q, text);
-    // Wait (bounded) for the read models, off this strand; the answer comes back onto it.
+    // Wait (bounded) for the read models, off this thread; the answer comes back onto it.
     api_.reads->when_applied({at_least}, max_read_wait,
                              [weak = weak_from_this(), id, q = std::move(q), text](bool reached) mutable {
-                               on_strand(weak, [id, q = std::move(q), text, reached](session& s) {
+                               on_own_thread(weak, [id, q = std::move(q), text, reached](session& s) {
                                  if (reached) return s.answer(id, q, text);
                                  s.send(error_frame(id, read_model_behind(q.at_least_position())), text);
                                });
@@ -294,7 +294,7 @@ class session : public std::enable_shared_from_this<session<Next>> {
           text);
     const std::string sid = s.subscription_id();
     auto a = api_.reads->subscribe(*grant_, s, [weak = weak_from_this(), sid] {
-      on_strand(weak, [sid](session& self) { self.pump(sid); });
+      on_own_thread(weak, [sid](session& self) { self.pump(sid); });
     });
     if (auto* e = std::get_if<pb::Error>(&a)) return send(error_frame(id, std::move(*e)), text);
     subs_[sid] = {std::get<std::shared_ptr<engine::subscription>>(a), text, false};
@@ -419,8 +419,8 @@ class session : public std::enable_shared_from_this<session<Next>> {
   }
 
   void do_write() {
-    ws_.text(queue_.front().second);
-    ws_.async_write(asio::buffer(queue_.front().first),
+    ws_.text(queue_.front().text);
+    ws_.async_write(asio::buffer(queue_.front().bytes),
                     beast::bind_front_handler(&session::on_write, shared_from_this()));
   }
 
@@ -446,7 +446,7 @@ class session : public std::enable_shared_from_this<session<Next>> {
   asio::steady_timer heartbeat_;
   bool heartbeat_text_ = true;
   std::optional<pb::TokenGrant> grant_;
-  std::deque<std::pair<std::string, bool>> queue_;
+  frame_queue queue_;
   std::map<std::string, subscription_entry> subs_;
   double tokens_;
   std::chrono::steady_clock::time_point refilled_;
