@@ -508,14 +508,27 @@ int run_api(const args& a) {
   auto guard = asio::make_work_guard(ioc);
   std::thread client_thread([&] { ioc.run(); });
 
-  // THIDUA_BENCH_ONLY=fanout skips the command phases (for profiling one phase).
-  const char* only = std::getenv("THIDUA_BENCH_ONLY");
-  const bool commands_too = !only || std::string(only) != "fanout";
+  // For profiling one phase: THIDUA_BENCH_ONLY=fanout skips the command phases, THIDUA_BENCH_ONLY=commands
+  // the fan-out and idle phases, THIDUA_BENCH_ONLY=commands16 all but the 16-client phase,
+  // THIDUA_BENCH_ONLY=idle all but the idle connections.
+  const std::string only = std::getenv("THIDUA_BENCH_ONLY") ? std::getenv("THIDUA_BENCH_ONLY") : "";
   std::vector<std::pair<int, command_figures>> commands;
-  for (int n : {1, 16, 64})
-    commands.emplace_back(n, commands_too
-                                 ? run_commands(ioc, server.port, server.pid, p, n, a.seconds, a.event_bytes)
+  for (int n : {1, 16, 64}) {
+    const bool run = only.empty() || only == "commands" || (only == "commands16" && n == 16);
+    commands.emplace_back(n, run ? run_commands(ioc, server.port, server.pid, p, n, a.seconds, a.event_bytes)
                                  : command_figures{});
+  }
+  if (only == "commands" || only == "commands16") {
+    guard.reset();
+    ioc.stop();
+    client_thread.join();
+    stop_server(server);
+    for (auto& [n, f] : commands)
+      std::printf("commands end to end, %d clients: %.0f/s (p50 %.2f ms, p99 %.2f ms), server CPU %.1f us\n",
+                  n, f.per_second, f.p50_ms, f.p99_ms, f.server_cpu_us);
+    std::printf("e2e16_vs_log16=%.2f\n", commands[1].second.per_second / log16);
+    return 0;
+  }
   // The baseline again after the network runs, so drift on a noisy machine hits both alike.
   {
     auto opened = storage::event_log::open(storage::log_options{.path = log_dir});
@@ -526,8 +539,9 @@ int run_api(const args& a) {
   }
   const int subscribers =
       std::getenv("THIDUA_BENCH_SUBSCRIBERS") ? std::atoi(std::getenv("THIDUA_BENCH_SUBSCRIBERS")) : 1000;
-  const fanout_figures fan =
-      run_fanout(ioc, server.port, p, subscribers, 100, std::max(3.0, a.seconds), a.event_bytes);
+  const fanout_figures fan = only == "idle" ? fanout_figures{}
+                                            : run_fanout(ioc, server.port, p, subscribers, 100,
+                                                         std::max(3.0, a.seconds), a.event_bytes);
 
   // Idle connections on a freshly started server, so the figure is theirs and not the earlier phases'.
   stop_server(server);

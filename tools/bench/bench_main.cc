@@ -52,6 +52,12 @@ int main(int argc, char** argv) {
     }
   }
   if (own_dir) a.dir = "/var/tmp/thidua-bench-" + std::to_string(::getpid());
+  // Each run starts from nothing: an earlier run's logs and tokens would change what is measured.
+  if (std::error_code ec;
+      !own_dir && std::filesystem::exists(a.dir, ec) && !std::filesystem::is_empty(a.dir, ec)) {
+    std::fprintf(stderr, "--dir %s is not empty; give an empty or new directory\n", a.dir.c_str());
+    return 2;
+  }
   int rc = 2;
   if (what == "log") {
     rc = thidua::bench::run_log(a);
