@@ -63,12 +63,12 @@ command_service::command_service(storage::event_log& log, server_metrics* metric
     : impl_(std::make_unique<impl>(log, metrics)) {}
 command_service::~command_service() = default;
 
-std::optional<pb::TokenGrant> command_service::authenticate(std::string_view secret) {
-  if (secret.empty() || secret.size() > 256) return std::nullopt;
+std::shared_ptr<const pb::TokenGrant> command_service::authenticate(std::string_view secret) {
+  if (secret.empty() || secret.size() > 256) return nullptr;
   // On every connection and HTTP request: look the token up in the cached state, never copy all tokens.
   auto grant =
       impl_->tokens.read("tokens", [&](const auto& entry) { return entry.state.authenticate(secret); });
-  if (!grant) return std::nullopt;
+  if (!grant) return nullptr;
   return std::move(grant).value();
 }
 

@@ -19,7 +19,7 @@ class command_service {
   explicit command_service(storage::event_log& log, class server_metrics* metrics = nullptr);
   ~command_service();
 
-  std::optional<pb::TokenGrant> authenticate(std::string_view secret);
+  std::shared_ptr<const pb::TokenGrant> authenticate(std::string_view secret);
   // Runs the command as the grant's actor; `done` gets the reply body (accepted or error), possibly on
   // another thread.
   void execute(const pb::TokenGrant& grant, pb::SubmitCommand command, std::int64_t now_ms,

@@ -266,7 +266,7 @@ http_server::handler make_http_routes(const services& api, const storage::event_
     params_reader params(std::move(target->params));
     auto routed = route(path, params);
     if (auto* r = std::get_if<http_reply>(&routed)) return respond(std::move(*r));
-    std::optional<pb::TokenGrant> grant;
+    std::shared_ptr<const pb::TokenGrant> grant;
     if (req.authorization.starts_with("Bearer "))
       grant = api.commands->authenticate(std::string_view(req.authorization).substr(7));
     if (!grant)
@@ -276,11 +276,10 @@ http_server::handler make_http_routes(const services& api, const storage::event_
     auto q = std::get<pb::Query>(std::move(routed));
     if (q.at_least_position() == 0 || api.reads->read_model_position().value >= q.at_least_position())
       return answer(api, *grant, q, respond);
-    api.reads->when_applied({q.at_least_position()}, max_read_wait,
-                            [&api, grant = *grant, q, respond](bool reached) {
-                              if (reached) return answer(api, grant, q, respond);
-                              respond(error_reply(read_model_behind(q.at_least_position())));
-                            });
+    api.reads->when_applied({q.at_least_position()}, max_read_wait, [&api, grant, q, respond](bool reached) {
+      if (reached) return answer(api, *grant, q, respond);
+      respond(error_reply(read_model_behind(q.at_least_position())));
+    });
   };
 }
 

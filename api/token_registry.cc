@@ -47,9 +47,9 @@ std::string new_token_secret() {
   return "thd_" + hex(bytes, sizeof bytes);
 }
 
-std::optional<pb::TokenGrant> token_state::authenticate(std::string_view secret) const {
+std::shared_ptr<const pb::TokenGrant> token_state::authenticate(std::string_view secret) const {
   auto id = id_by_hash.find(token_hash(secret));
-  if (id == id_by_hash.end() || revoked.count(id->second)) return std::nullopt;
+  if (id == id_by_hash.end() || revoked.count(id->second)) return nullptr;
   return by_id.at(id->second);
 }
 
@@ -99,7 +99,7 @@ std::variant<std::vector<pb::TokenEvent>, token_rejection> token_decider::decide
 
 token_state token_decider::evolve(state s, const event& e) {
   if (e.has_token_issued()) {
-    s.by_id[e.token_issued().token_id()] = e.token_issued();
+    s.by_id[e.token_issued().token_id()] = std::make_shared<const pb::TokenGrant>(e.token_issued());
     s.id_by_hash[e.token_issued().sha256()] = e.token_issued().token_id();
   } else if (e.has_token_revoked()) {
     s.revoked[e.token_revoked().token_id()] = e.token_revoked().reason();

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,12 +25,14 @@ struct token_operator {
 };
 
 struct token_state {
-  std::map<std::string, pb::TokenGrant> by_id;
+  // Grants are immutable once issued: connections of one token share its grant instead of copying it.
+  std::map<std::string, std::shared_ptr<const pb::TokenGrant>> by_id;
   std::map<std::string, std::string> id_by_hash;
   std::map<std::string, std::string> revoked;  // token id → reason
 
   // The grant a presented secret stands for, if it is issued and not revoked.
-  std::optional<pb::TokenGrant> authenticate(std::string_view secret) const;
+  // The grant of a live token, null for an unknown or revoked one.
+  std::shared_ptr<const pb::TokenGrant> authenticate(std::string_view secret) const;
 };
 
 struct token_decider {

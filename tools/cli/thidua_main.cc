@@ -128,8 +128,8 @@ int token_command(const std::string& sub, args& a, event_log& log) {
     std::printf("%-16s %-8s %-18s %-24s %s\n", "id", "status", "role", "unit", "person");
     for (const auto& [id, g] : state.value().state.by_id) {
       const bool revoked = state.value().state.revoked.count(id) > 0;
-      std::printf("%-16s %-8s %-18s %-24s %s\n", id.c_str(), revoked ? "revoked" : "active", g.role().c_str(),
-                  g.unit_id().c_str(), g.person_name().c_str());
+      std::printf("%-16s %-8s %-18s %-24s %s\n", id.c_str(), revoked ? "revoked" : "active",
+                  g->role().c_str(), g->unit_id().c_str(), g->person_name().c_str());
     }
     return 0;
   }
