@@ -110,7 +110,11 @@ result<void> projection_runner::rebuild() {
 
 bool projection_runner::wait_for(storage::position p, std::chrono::milliseconds timeout) {
   std::unique_lock lk(mu_);
-  return applied_.wait_for(lk, timeout, [&] { return checkpoint_ >= p.value; });
+  ++blocking_waiters_;
+  wake_.notify_one();  // someone waits: the runner stops gathering and commits
+  const bool reached = applied_.wait_for(lk, timeout, [&] { return checkpoint_ >= p.value; });
+  --blocking_waiters_;
+  return reached;
 }
 
 void projection_runner::when_applied(storage::position p, std::chrono::milliseconds timeout,
@@ -230,12 +234,12 @@ void projection_runner::loop() {
         applied_.notify_all();
         continue;
       }
-      if (options_.gather_delay.count() > 0 && waiters_.empty() &&
+      if (options_.gather_delay.count() > 0 && waiters_.empty() && blocking_waiters_ == 0 &&
           head_seen_ - checkpoint_ < options_.batch_events) {
         // Nobody waits for the read model: let a burst gather so it costs one commit, not one per batch.
         gathering_ = true;
         wake_.wait_for(lk, options_.gather_delay, [&] {
-          return stopping_ || rebuild_requested_ || !waiters_.empty() ||
+          return stopping_ || rebuild_requested_ || !waiters_.empty() || blocking_waiters_ > 0 ||
                  head_seen_ - checkpoint_ >= options_.batch_events;
         });
         gathering_ = false;

@@ -109,7 +109,8 @@ class projection_runner {
   std::uint64_t head_seen_ = 0;
   bool stopping_ = false;
   bool rebuild_requested_ = false;
-  bool gathering_ = false;  // the loop lets a burst gather before its next step
+  bool gathering_ = false;    // the loop lets a burst gather before its next step
+  int blocking_waiters_ = 0;  // callers inside wait_for
   std::optional<error> failure_;
   std::uint64_t listener_id_ = 0;
   std::deque<storage::event_ptr> recent_;  // from the commit notices, in log order

@@ -88,6 +88,12 @@ TEST(api_limits,
   ASSERT_TRUE(r && r->has_error());
   EXPECT_EQ(r->error().code(), "MISSING_FIELD");
   EXPECT_TRUE(c.request(ping_frame()).has_pong()) << "the connection stays after every refusal";
+  // A valid message far larger than one read of the server (it reads a message in 512-byte pieces).
+  c.send_text(R"({"request_id":"14",)" + std::string(20'000, ' ') + R"("ping":{}})");
+  auto big = c.receive();
+  ASSERT_TRUE(big.has_value());
+  EXPECT_TRUE(big->has_pong()) << big->DebugString();
+  EXPECT_EQ(big->request_id(), "14");
   const int status = server.terminate();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << server.output();
 }

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <future>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -115,6 +116,20 @@ TEST_F(runner_test, live_events_from_commit_notices_and_cached_values_give_the_r
   rebuild.start();
   ASSERT_TRUE(rebuild.wait_for(log_->head(), std::chrono::seconds(10)));
   EXPECT_EQ(read_model(*log_, "stream_counts_fresh"), live);
+}
+
+TEST_F(runner_test, a_waiter_ends_the_gathering_of_a_burst_at_once) {
+  // With an hour to gather, only a waiter can make the runner commit before the deadlines below.
+  stream_counts p;
+  projection_runner runner(*log_, p, runner_options{.gather_delay = std::chrono::hours(1)});
+  runner.start();
+  append_many(3);
+  EXPECT_TRUE(runner.wait_for(log_->head(), std::chrono::seconds(5)));
+  append_many(3);
+  std::promise<bool> reached;
+  runner.when_applied(log_->head(), std::chrono::seconds(5), [&](bool r) { reached.set_value(r); });
+  EXPECT_TRUE(reached.get_future().get());
+  EXPECT_EQ(read_model(*log_, "stream_counts")["last"], "6");
 }
 
 TEST_F(runner_test, rebuild_while_running_gives_the_same_read_model) {
