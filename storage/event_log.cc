@@ -441,7 +441,10 @@ result<void> event_log::commit_projection(std::string_view name, projection_batc
   if (!s.ok()) return status_error(s, "building a projection batch");
   // Read models are derived: they need not be synced, only consistent with their checkpoint, which one batch
   // guarantees; the WAL's order keeps them behind the events they were built from.
-  s = impl_->db->Write(rocksdb::WriteOptions(), &wb);
+  {
+    std::lock_guard write_lock(impl_->write_mu);
+    s = impl_->db->Write(rocksdb::WriteOptions(), &wb);
+  }
   if (!s.ok()) return status_error(s, "writing a projection");
   batch.clear();
   return success();
@@ -495,6 +498,7 @@ result<void> event_log::reset_projection(std::string_view name) {
   if (s.ok()) {
     rocksdb::WriteOptions wo;
     wo.sync = true;
+    std::lock_guard write_lock(impl_->write_mu);
     s = impl_->db->Write(wo, &wb);
   }
   if (!s.ok()) return status_error(s, "resetting a projection");

@@ -239,7 +239,11 @@ void event_log::impl::writer_loop() {
       wb.Clear();
       build_batch(items, batch, wb);
       if (wb.Count() > 0) {
-        rocksdb::Status s = db->Write(wo, &wb);
+        rocksdb::Status s;
+        {
+          std::lock_guard write_lock(write_mu);
+          s = db->Write(wo, &wb);
+        }
         stat_batches.fetch_add(1, std::memory_order_relaxed);
         if (!s.ok()) {
           poisoned.store(true);
