@@ -47,7 +47,7 @@ void projection_runner::start() {
       recent_.insert(recent_.end(), batch.begin(), batch.end());
       while (recent_.size() > options_.recent_events) recent_.pop_front();
       // While the runner lets a burst gather, it needs waking only once a full batch is there.
-      if (gathering_ && head_seen_ - checkpoint_ < options_.batch_events) return;
+      if (gathering_ && unapplied() < options_.batch_events) return;
     }
     wake_.notify_one();
   });
@@ -158,6 +158,11 @@ std::optional<error> projection_runner::failure() const {
   return failure_;
 }
 
+std::uint64_t projection_runner::unapplied() const {
+  // A step may read past the last notice (the log is durable before its listeners hear of it).
+  return head_seen_ > checkpoint_ ? head_seen_ - checkpoint_ : 0;
+}
+
 std::vector<storage::event_ptr> projection_runner::take_recent(std::uint64_t from) {
   std::vector<storage::event_ptr> out;
   std::lock_guard lk(mu_);
@@ -235,12 +240,12 @@ void projection_runner::loop() {
         continue;
       }
       if (options_.gather_delay.count() > 0 && waiters_.empty() && blocking_waiters_ == 0 &&
-          head_seen_ - checkpoint_ < options_.batch_events) {
+          unapplied() < options_.batch_events) {
         // Nobody waits for the read model: let a burst gather so it costs one commit, not one per batch.
         gathering_ = true;
         wake_.wait_for(lk, options_.gather_delay, [&] {
           return stopping_ || rebuild_requested_ || !waiters_.empty() || blocking_waiters_ > 0 ||
-                 head_seen_ - checkpoint_ >= options_.batch_events;
+                 unapplied() >= options_.batch_events;
         });
         gathering_ = false;
         if (stopping_) break;

@@ -95,6 +95,8 @@ class projection_runner {
   void loop();
   void expire_loop();
   result<std::uint64_t> step(std::uint64_t from);
+  // Events the notices announced that are not applied yet; call with mu_ held.
+  std::uint64_t unapplied() const;
   // The events from `from` on that the commit notices delivered, contiguous, at most one batch.
   std::vector<storage::event_ptr> take_recent(std::uint64_t from);
 
