@@ -217,6 +217,12 @@ std::string log_metrics(const storage::event_log& log) {
                 static_cast<double>(st.batches));
   append_metric(out, "thidua_log_syncs_total", "counter", "WAL syncs since start.",
                 static_cast<double>(st.syncs));
+  std::vector<double> bounds;
+  for (auto us : storage::log_stats::latency_bounds_us) bounds.push_back(static_cast<double>(us) / 1e6);
+  append_histogram(out, "thidua_log_append_latency_seconds",
+                   "From an append's arrival at the log to its durable acknowledgement (queue, write, sync).",
+                   bounds, std::vector<std::uint64_t>(st.latency_buckets.begin(), st.latency_buckets.end()),
+                   static_cast<double>(st.latency_sum_us) / 1e6);
   return out;
 }
 

@@ -11,6 +11,27 @@ void append_metric(std::string& out, const char* name, const char* type, const c
          number + "\n";
 }
 
+void append_histogram(std::string& out, const char* name, const char* help,
+                      const std::vector<double>& bounds_seconds, const std::vector<std::uint64_t>& counts,
+                      double sum_seconds) {
+  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " histogram\n";
+  std::uint64_t cumulative = 0;
+  char le[32];
+  for (std::size_t b = 0; b < counts.size(); ++b) {
+    cumulative += counts[b];
+    if (b < bounds_seconds.size()) {
+      std::snprintf(le, sizeof le, "%g", bounds_seconds[b]);
+    } else {
+      std::snprintf(le, sizeof le, "+Inf");
+    }
+    out += std::string(name) + "_bucket{le=\"" + le + "\"} " + std::to_string(cumulative) + "\n";
+  }
+  char sum[64];
+  std::snprintf(sum, sizeof sum, "%.6f", sum_seconds);
+  out += std::string(name) + "_sum " + sum + "\n";
+  out += std::string(name) + "_count " + std::to_string(cumulative) + "\n";
+}
+
 void server_metrics::command_done(command_outcome outcome, double latency_ms) {
   commands_[static_cast<std::size_t>(outcome)].fetch_add(1, std::memory_order_relaxed);
   std::size_t b = 0;
@@ -40,25 +61,12 @@ std::string server_metrics::render() const {
     out += std::string("thidua_commands_total{result=\"") + names[i] + "\"} " +
            std::to_string(commands_[i].load()) + "\n";
 
-  out +=
-      "# HELP thidua_command_latency_seconds From a command's arrival to its durable reply.\n"
-      "# TYPE thidua_command_latency_seconds histogram\n";
-  std::uint64_t cumulative = 0;
-  char le[32];
-  for (std::size_t b = 0; b < latency_buckets_.size(); ++b) {
-    cumulative += latency_buckets_[b].load();
-    if (b < latency_bounds_ms.size()) {
-      std::snprintf(le, sizeof le, "%g", latency_bounds_ms[b] / 1000);
-    } else {
-      std::snprintf(le, sizeof le, "+Inf");
-    }
-    out += std::string("thidua_command_latency_seconds_bucket{le=\"") + le + "\"} " +
-           std::to_string(cumulative) + "\n";
-  }
-  char sum[64];
-  std::snprintf(sum, sizeof sum, "%.6f", static_cast<double>(latency_sum_us_.load()) / 1e6);
-  out += std::string("thidua_command_latency_seconds_sum ") + sum + "\n";
-  out += "thidua_command_latency_seconds_count " + std::to_string(cumulative) + "\n";
+  std::vector<double> bounds;
+  for (double ms : latency_bounds_ms) bounds.push_back(ms / 1000);
+  std::vector<std::uint64_t> counts;
+  for (const auto& c : latency_buckets_) counts.push_back(c.load());
+  append_histogram(out, "thidua_command_latency_seconds", "From a command's arrival to its durable reply.",
+                   bounds, counts, static_cast<double>(latency_sum_us_.load()) / 1e6);
   return out;
 }
 

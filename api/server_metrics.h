@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace thidua::api {
 
@@ -33,5 +34,9 @@ class server_metrics {
 
 // Appends one metric in the Prometheus text format (with its HELP and TYPE lines).
 void append_metric(std::string& out, const char* name, const char* type, const char* help, double value);
+// Appends a histogram: `counts[i]` observations at most `bounds_seconds[i]`, the last count above them all.
+void append_histogram(std::string& out, const char* name, const char* help,
+                      const std::vector<double>& bounds_seconds, const std::vector<std::uint64_t>& counts,
+                      double sum_seconds);
 
 }  // namespace thidua::api

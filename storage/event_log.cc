@@ -151,8 +151,15 @@ const log_options& event_log::options() const {
 }
 
 log_stats event_log::stats() const {
-  return {impl_->stat_appends.load(), impl_->stat_events.load(), impl_->stat_batches.load(),
-          impl_->stat_syncs.load()};
+  log_stats s;
+  s.appends = impl_->stat_appends.load();
+  s.events = impl_->stat_events.load();
+  s.batches = impl_->stat_batches.load();
+  s.syncs = impl_->stat_syncs.load();
+  for (std::size_t b = 0; b < s.latency_buckets.size(); ++b)
+    s.latency_buckets[b] = impl_->stat_latency[b].load();
+  s.latency_sum_us = impl_->stat_latency_sum_us.load();
+  return s;
 }
 
 result<std::unique_ptr<event_log>> event_log::open(log_options options) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -62,10 +63,16 @@ struct verify_report {
 
 // Counters since open, for metrics and benchmarks.
 struct log_stats {
+  // Upper bounds of the append latency histogram, in microseconds; the last bucket is everything above.
+  static constexpr std::array<std::uint64_t, 11> latency_bounds_us{
+      100, 250, 500, 1'000, 2'500, 5'000, 10'000, 25'000, 100'000, 1'000'000, 5'000'000};
   std::uint64_t appends = 0;  // appends completed (including refused ones)
   std::uint64_t events = 0;   // events written
   std::uint64_t batches = 0;  // WriteBatches written by the writer
   std::uint64_t syncs = 0;    // WAL syncs
+  // Appends by latency, from append_async to the callback (queueing, writing and the sync that covers it).
+  std::array<std::uint64_t, latency_bounds_us.size() + 1> latency_buckets{};
+  std::uint64_t latency_sum_us = 0;
 };
 
 // Read-model writes of one projection step; committed with the projection's checkpoint in one batch.

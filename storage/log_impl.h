@@ -43,6 +43,8 @@ struct event_log::impl {
   std::atomic<std::uint64_t> durable_head{0};
   std::atomic<bool> poisoned{false};
   std::atomic<std::uint64_t> stat_appends{0}, stat_events{0}, stat_batches{0}, stat_syncs{0};
+  std::array<std::atomic<std::uint64_t>, log_stats::latency_bounds_us.size() + 1> stat_latency{};
+  std::atomic<std::uint64_t> stat_latency_sum_us{0};
 
   // Appends waiting for the writer.
   struct pending {
@@ -52,6 +54,7 @@ struct event_log::impl {
     std::vector<std::string> bodies;
     append_callback done;
     std::optional<result<append_result>> outcome;
+    std::chrono::steady_clock::time_point queued_at;
   };
   // One mutex guards the queue, the hand-over to the sync thread and the flags below.
   std::mutex mu;

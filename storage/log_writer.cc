@@ -356,8 +356,16 @@ void event_log::impl::complete_loop() {
         std::lock_guard lk(listeners_mu);
         for (auto& [id, fn] : listeners) fn(decoded);
       }
+      const auto now = std::chrono::steady_clock::now();
       for (auto& p : b.items) {
         stat_appends.fetch_add(1, std::memory_order_relaxed);
+        const auto us = static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::microseconds>(now - p.queued_at).count());
+        std::size_t bucket = 0;
+        while (bucket < log_stats::latency_bounds_us.size() && us > log_stats::latency_bounds_us[bucket])
+          ++bucket;
+        stat_latency[bucket].fetch_add(1, std::memory_order_relaxed);
+        stat_latency_sum_us.fetch_add(us, std::memory_order_relaxed);
         p.done(std::move(*p.outcome));
       }
     }
@@ -372,7 +380,8 @@ void event_log::append_async(append_request request, append_callback done) {
   {
     std::unique_lock lk(impl_->mu);
     if (!impl_->stopping) {
-      impl_->queue.push_back({std::move(request), std::move(bodies), std::move(done), std::nullopt});
+      impl_->queue.push_back({std::move(request), std::move(bodies), std::move(done), std::nullopt,
+                              std::chrono::steady_clock::now()});
       const bool wake = impl_->writer_waiting;
       lk.unlock();
       if (wake) impl_->queue_cv.notify_one();

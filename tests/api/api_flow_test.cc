@@ -197,6 +197,10 @@ TEST_F(api_flow,
   auto metrics = http_get(server.port(), "/metrics");
   EXPECT_NE(metrics.find("thidua_commands_total{result=\"accepted\"}"), std::string::npos);
   EXPECT_NE(metrics.find("thidua_command_latency_seconds_bucket{le=\"+Inf\"}"), std::string::npos);
+  EXPECT_NE(metrics.find("# TYPE thidua_log_append_latency_seconds histogram"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("thidua_log_append_latency_seconds_bucket{le=\"0.0001\"}"), std::string::npos);
+  EXPECT_EQ(metrics.find("thidua_log_append_latency_seconds_count 0\n"), std::string::npos)
+      << "the cycle's appends are counted";
   EXPECT_NE(metrics.find("thidua_subscriptions 9"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("thidua_websocket_connections"), std::string::npos);
 

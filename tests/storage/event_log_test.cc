@@ -43,6 +43,19 @@ TEST_F(event_log_test, append_assigns_consecutive_positions_and_versions) {
   EXPECT_EQ(v.value, 3u);
 }
 
+TEST_F(event_log_test, stats_count_every_append_once_in_the_latency_histogram) {
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(log_->append(make_append("s", "c" + std::to_string(i))));
+  ASSERT_FALSE(
+      log_->append(make_append("s", "c9", 1, expected_version::no_stream())));  // refused: counted too
+  const auto st = log_->stats();
+  EXPECT_EQ(st.appends, 6u);
+  EXPECT_EQ(st.events, 5u);
+  std::uint64_t counted = 0;
+  for (auto c : st.latency_buckets) counted += c;
+  EXPECT_EQ(counted, 6u);
+  EXPECT_GT(st.latency_sum_us, 0u) << "a synced append takes more than a microsecond";
+}
+
 TEST_F(event_log_test, refuses_wrong_expected_version_and_names_the_actual_one) {
   ASSERT_OK(log_->append(make_append("s", "c1", 2, expected_version::no_stream())));
   auto r = log_->append(make_append("s", "c2", 1, expected_version::exact({1})));
