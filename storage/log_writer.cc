@@ -377,11 +377,12 @@ void event_log::append_async(append_request request, append_callback done) {
   if (auto e = check_append(request, impl_->options)) return done(std::move(*e));
   if (impl_->poisoned.load()) return done(make_error(errc::log_poisoned));
   std::vector<std::string> bodies = serialize_bodies(request);
+  const auto queued_at = std::chrono::steady_clock::now();
   {
     std::unique_lock lk(impl_->mu);
     if (!impl_->stopping) {
-      impl_->queue.push_back({std::move(request), std::move(bodies), std::move(done), std::nullopt,
-                              std::chrono::steady_clock::now()});
+      impl_->queue.push_back(
+          {std::move(request), std::move(bodies), std::move(done), std::nullopt, queued_at});
       const bool wake = impl_->writer_waiting;
       lk.unlock();
       if (wake) impl_->queue_cv.notify_one();

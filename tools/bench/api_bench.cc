@@ -485,6 +485,15 @@ fanout_figures run_fanout(asio::io_context& ioc, int port, const prepared& p, in
 
 int run_api(const args& a) {
   namespace fs = std::filesystem;
+  // For profiling one phase: THIDUA_BENCH_ONLY=fanout skips the command phases, THIDUA_BENCH_ONLY=commands
+  // the fan-out and idle phases, THIDUA_BENCH_ONLY=commands16 all but the 16-client phase,
+  // THIDUA_BENCH_ONLY=idle all but the idle connections.
+  const std::string only = std::getenv("THIDUA_BENCH_ONLY") ? std::getenv("THIDUA_BENCH_ONLY") : "";
+  if (!only.empty() && only != "commands" && only != "commands16" && only != "fanout" && only != "idle") {
+    std::fprintf(stderr, "THIDUA_BENCH_ONLY=%s: expected commands, commands16, fanout or idle\n",
+                 only.c_str());
+    return 2;
+  }
   fs::create_directories(a.dir);
   const std::string server_dir = a.dir + "/server";
   const std::string log_dir = a.dir + "/log";
@@ -508,10 +517,6 @@ int run_api(const args& a) {
   auto guard = asio::make_work_guard(ioc);
   std::thread client_thread([&] { ioc.run(); });
 
-  // For profiling one phase: THIDUA_BENCH_ONLY=fanout skips the command phases, THIDUA_BENCH_ONLY=commands
-  // the fan-out and idle phases, THIDUA_BENCH_ONLY=commands16 all but the 16-client phase,
-  // THIDUA_BENCH_ONLY=idle all but the idle connections.
-  const std::string only = std::getenv("THIDUA_BENCH_ONLY") ? std::getenv("THIDUA_BENCH_ONLY") : "";
   std::vector<std::pair<int, command_figures>> commands;
   for (int n : {1, 16, 64}) {
     const bool run = only.empty() || only == "commands" || (only == "commands16" && n == 16);
