@@ -45,7 +45,7 @@ class read_service {
   void when_applied(storage::position p, std::chrono::milliseconds timeout, std::function<void(bool)> done);
 
   using subscribe_answer = std::variant<std::shared_ptr<engine::subscription>, pb::Error>;
-  // `ready` is called (from the log's completion thread) when a subscription that found nothing has news.
+  // `ready` is called (from the log's thread) when a subscription that found nothing has news.
   subscribe_answer subscribe(const pb::TokenGrant& grant, const pb::Subscribe& s,
                              std::function<void()> ready);
 

@@ -1,5 +1,5 @@
 #pragma once
-// The server's own counters, for GET /metrics. Lock-free: bumped from network and completion threads.
+// The server's own counters, for GET /metrics. Lock-free: bumped from network threads and the log's thread.
 
 #include <array>
 #include <atomic>

@@ -247,7 +247,7 @@ class session : public std::enable_shared_from_this<session<Next>> {
     api_.commands->execute(
         *grant_, std::move(command), now_ms(), [weak = weak_from_this(), id, text](pb::ServerFrame reply) {
           reply.set_request_id(id);
-          // Replies come from the log's completion thread: back onto the connection's thread.
+          // Replies come from the log's thread: back onto the connection's thread.
           on_own_thread(
               weak, [reply = std::move(reply), text](session& s) mutable { s.send(std::move(reply), text); });
         });

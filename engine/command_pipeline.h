@@ -50,7 +50,7 @@ struct pipeline_options {
 // The command pipeline: load (cache or replay) → decide → append with the loaded version → on a version
 // conflict decide again on the new state, a bounded number of times. Idempotent by command id.
 // Commands on one stream run one at a time in arrival order; commands on different streams run side by side.
-// Concurrency: execute_async may be called from any thread; `done` runs on the log's completion thread (or
+// Concurrency: execute_async may be called from any thread; `done` runs on the log's thread (or
 // inline for an early refusal) and must be quick. Lifecycle: destroy the pipeline only after every command
 // has called back.
 template <decider D>

@@ -30,7 +30,7 @@ struct hub_options {
 };
 
 // One subscriber's view: history from its start position, then live events, in order, with no gap and no
-// duplicate. The consumer pulls with poll(); on_ready tells it (from the log's completion thread) that there
+// duplicate. The consumer pulls with poll(); on_ready tells it (from the log's thread) that there
 // is something to pull after poll() had found nothing. Concurrency: poll() from one consumer thread at a
 // time; everything else is internally locked.
 class subscription {

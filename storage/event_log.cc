@@ -2,7 +2,6 @@
 
 #include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
-#include <rocksdb/memtablerep.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
@@ -42,15 +41,6 @@ class stream_id_prefix final : public rocksdb::SliceTransform {
   }
 };
 
-// The commands column family is only ever read by exact key: its memtable is a hash table keyed by the whole
-// command id, so recording a command costs a hash insert instead of a skiplist walk among random keys.
-class whole_key final : public rocksdb::SliceTransform {
- public:
-  const char* Name() const override { return "thidua.whole_key"; }
-  rocksdb::Slice Transform(const rocksdb::Slice& key) const override { return key; }
-  bool InDomain(const rocksdb::Slice&) const override { return true; }
-};
-
 result<event_ptr> decode_value(std::string_view value, std::uint64_t expected_position) {
   auto f = codec::parse_frame(value);
   auto ev = std::make_shared<stored_event>();
@@ -82,8 +72,12 @@ result<void> event_log::impl::load_tail() {
   std::string v;
   rocksdb::Status s = db->Get(ro, meta, slice(keys::meta_schema_version), &v);
   if (s.IsNotFound()) {
-    s = db->Put(rocksdb::WriteOptions(), meta, slice(keys::meta_schema_version),
-                keys::u64_be(keys::schema_version));
+    rocksdb::WriteBatch fresh;
+    fresh.Put(meta, slice(keys::meta_schema_version), keys::u64_be(keys::schema_version));
+    fresh.Put(meta, slice(keys::meta_indexed_through), keys::u64_be(0));
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    s = db->Write(wo, &fresh);
     if (!s.ok()) return status_error(s, "writing the schema version");
   } else if (!s.ok()) {
     return status_error(s, "reading the schema version");
@@ -114,9 +108,74 @@ result<void> event_log::impl::load_tail() {
     return make_error(errc::tampered, "the chain head names position " + std::to_string(recorded) +
                                           " but the last record is at " + std::to_string(last));
   }
+
+  // The index is written after its records (see log_writer.cc), so it may end short of them; a data dir from
+  // before it had its own batch has no mark at all and is indexed again from the start, which rewrites the
+  // same entries.
+  s = db->Get(ro, meta, slice(keys::meta_indexed_through), &v);
+  if (!s.ok() && !s.IsNotFound()) return status_error(s, "reading the index mark");
+  const std::uint64_t indexed = s.ok() ? keys::get_u64_be(v) : 0;
+  if (s.ok() && v.size() != 8) return make_error(errc::corruption, "the index mark is not 8 bytes");
+  if (indexed > last) {
+    return make_error(errc::tampered, "the index reaches position " + std::to_string(indexed) +
+                                          " but the last record is at " + std::to_string(last));
+  }
+  if (indexed < last || s.IsNotFound()) {
+    if (auto r = rebuild_index(indexed, last); !r) return r;
+  }
   next_position = last + 1;
   durable_head.store(last);
   return success();
+}
+
+result<void> event_log::impl::rebuild_index(std::uint64_t from, std::uint64_t to) {
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  rocksdb::WriteBatch wb;
+  // One append's events are consecutive and share its command id; its outcome is written when it ends.
+  pb::AppendOutcome run;
+  std::string run_command;
+  std::uint64_t written_through = from;
+  const auto end_run = [&] {
+    if (run_command.empty()) return;
+    wb.Put(commands, run_command, run.SerializeAsString());
+    written_through = run.last_position();
+    run_command.clear();
+  };
+  const auto write = [&]() -> result<void> {
+    wb.Put(meta, slice(keys::meta_indexed_through), keys::u64_be(written_through));
+    rocksdb::Status st = db->Write(wo, &wb);
+    if (!st.ok()) return status_error(st, "rebuilding the stream index");
+    wb.Clear();
+    return success();
+  };
+  pb::EventRecord record;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), events));
+  for (it->Seek(keys::event_key(from + 1)); it->Valid(); it->Next()) {
+    const std::uint64_t pos = keys::get_u64_be(it->key().ToStringView());
+    if (pos > to) break;
+    auto f = codec::parse_frame(it->value().ToStringView());
+    if (!f || !record.ParseFromArray(f->record.data(), static_cast<int>(f->record.size())))
+      return make_error(errc::corruption, "position " + std::to_string(pos) + " does not decode; run verify");
+    if (record.command_id() != run_command || record.stream_id() != run.stream_id()) {
+      end_run();
+      if (wb.Count() >= 4096) {
+        if (auto r = write(); !r) return r;
+      }
+      run_command = record.command_id();
+      run.Clear();
+      run.set_stream_id(record.stream_id());
+      run.set_first_position(pos);
+      run.set_recorded_at_ms(record.recorded_at_ms());
+    }
+    run.set_last_position(pos);
+    run.set_stream_version(record.stream_version());
+    wb.Put(streams, keys::stream_key(record.stream_id(), record.stream_version()), keys::u64_be(pos));
+  }
+  if (!it->status().ok()) return status_error(it->status(), "rebuilding the stream index");
+  end_run();
+  written_through = to;
+  return write();
 }
 
 result<std::uint64_t> event_log::impl::stored_version(std::string_view stream, std::uint64_t at_most) const {
@@ -174,8 +233,8 @@ result<std::unique_ptr<event_log>> event_log::open(log_options options) {
   // Recover to the last consistent batch after a crash; a torn tail of the WAL is dropped.
   db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
   db_options.manual_wal_flush = false;
-  // The hash memtable of the commands column family takes inserts from one thread at a time; the log has a
-  // single writer anyway.
+  // The stream index's per-stream insert hints are only used by non-concurrent memtable writes; every write
+  // is serialized by `write_mu` anyway.
   db_options.allow_concurrent_memtable_write = false;
 
   auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
@@ -192,11 +251,11 @@ result<std::unique_ptr<event_log>> event_log::open(log_options options) {
     if (n == "events") cf.write_buffer_size = 64 << 20;
     if (n == "streams") cf.memtable_insert_with_hint_prefix_extractor = std::make_shared<stream_id_prefix>();
     if (n == "commands") {
-      // Most command ids are new: a memtable bloom filter answers "not here" before the hash table is asked.
+      // Most command ids are new: a memtable bloom filter answers "not here" before the skiplist is asked.
+      // (A hash memtable made inserts cheaper, but its flush sorts every entry into a new skiplist, which
+      // cost the background thread more than it saved; the inserts are off the append's path anyway.)
       cf.memtable_prefix_bloom_size_ratio = 0.05;
       cf.memtable_whole_key_filtering = true;
-      cf.prefix_extractor = std::make_shared<whole_key>();
-      cf.memtable_factory.reset(rocksdb::NewHashLinkListRepFactory(1 << 18));
     }
     descriptors.emplace_back(n, cf);
   }

@@ -95,19 +95,20 @@ class projection_batch {
 
 // The append-only, hash-chained event log on RocksDB.
 //
-// Operation: appends go through one writer thread that owns the tail (positions, versions, the hash chain)
-// and writes everything queued as one WriteBatch. A sync thread syncs the WAL once for all batches written
-// before the sync began (group commit) and advances the durable head; a completion thread then hands the
-// batch to listeners and completes its appends, in log order. The three overlap: while one sync runs, the
-// writer writes the next batch and the completion thread acknowledges the previous one. Reads never see an
-// event before it is durable. Concurrency: every public member may be called from any thread. append
-// callbacks and commit listeners run on the completion thread, in log order: they must be quick and must not
-// wait for another append. Limits: see log_options. A failed write or sync poisons the log: every later
-// append fails with log_poisoned until the process reopens the log.
+// Operation: one log thread owns the tail (positions, versions, the hash chain). It takes everything queued,
+// writes the records as one WriteBatch, syncs the WAL once for all of them (group commit), advances the
+// durable head, and then hands the batch to listeners and completes its appends, in log order; whatever was
+// queued meanwhile (including what those callbacks appended again) forms the next batch. While the sync runs,
+// an index thread writes the batch's stream index and command ids (derived from the records; open rebuilds
+// them if a crash came in between) and decodes the records for the listeners. Reads never see an event before
+// it is durable and indexed. Concurrency: every public member may be called from any thread. append
+// callbacks and commit listeners run on the log thread, in log order: they must be quick and must not wait
+// for another append. Limits: see log_options. A failed write or sync poisons the log: every later append
+// fails with log_poisoned until the process reopens the log.
 class event_log {
  public:
   using append_callback = std::function<void(result<append_result>)>;
-  // Called with each durable batch of new events, in order, on the completion thread.
+  // Called with each durable batch of new events, in order, on the log thread.
   using commit_listener = std::function<void(const std::vector<event_ptr>&)>;
 
   static result<std::unique_ptr<event_log>> open(log_options options);
@@ -116,8 +117,7 @@ class event_log {
   event_log(const event_log&) = delete;
   event_log& operator=(const event_log&) = delete;
 
-  // Validates, then queues the append; `done` runs once, on the completion thread, or inline on a validation
-  // error.
+  // Validates, then queues the append; `done` runs once, on the log thread, or inline on a validation error.
   void append_async(append_request request, append_callback done);
   // Blocking form of append_async.
   result<append_result> append(append_request request);

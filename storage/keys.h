@@ -63,6 +63,8 @@ inline std::string projection_key(std::string_view name, std::string_view key) {
 // meta keys
 inline constexpr std::string_view meta_schema_version = "schema_version";
 inline constexpr std::string_view meta_chain_head = "chain_head";
+// u64 BE: the stream index and command ids are complete through this position.
+inline constexpr std::string_view meta_indexed_through = "indexed_through";
 inline constexpr std::uint32_t schema_version = 1;
 
 }  // namespace thidua::storage::keys

@@ -1,6 +1,6 @@
 #pragma once
-// Private to storage/: the state behind event_log. The writer, sync and completion threads are in
-// log_writer.cc, everything else in event_log.cc.
+// Private to storage/: the state behind event_log. The log and index threads are in log_writer.cc,
+// everything else in event_log.cc.
 
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
@@ -46,27 +46,23 @@ struct event_log::impl {
   std::array<std::atomic<std::uint64_t>, log_stats::latency_bounds_us.size() + 1> stat_latency{};
   std::atomic<std::uint64_t> stat_latency_sum_us{0};
 
-  // Appends waiting for the writer.
+  // Appends waiting for the log thread.
   struct pending {
     append_request request;
     // Each event's record without position, version and prev_hash, serialized on the appender's thread so the
-    // writer only prepends those three fields (protobuf reads fields in any order) and hashes.
+    // log thread only prepends those three fields (protobuf reads fields in any order) and hashes.
     std::vector<std::string> bodies;
     append_callback done;
     std::optional<result<append_result>> outcome;
     std::chrono::steady_clock::time_point queued_at;
   };
-  // One mutex guards the queue, the hand-over to the sync thread and the flags below.
-  std::mutex mu;
-  std::condition_variable queue_cv;  // the writer waits here for appends
-  std::condition_variable sync_cv;   // the sync thread waits here for written batches
+  std::mutex mu;  // guards the queue and the flags below
+  std::condition_variable queue_cv;
   std::vector<pending> queue;
   bool stopping = false;
-  bool writer_done = false;
-  bool writer_waiting = false;  // only then do appenders pay for a wake-up
-  bool sync_waiting = false;
+  bool log_waiting = false;  // only then do appenders pay for a wake-up
 
-  // The tail, owned by the writer thread alone.
+  // The tail, owned by the log thread alone.
   std::uint64_t next_position = 1;
   hash256 last_hash = genesis_hash;
   std::unordered_map<std::string, std::uint64_t> versions;
@@ -74,21 +70,31 @@ struct event_log::impl {
   std::vector<rocksdb::PinnableSlice> command_values;
   std::vector<rocksdb::Status> command_status;
 
-  // Batches written (not yet synced), handed from the writer to the sync thread in order.
+  // One batch of appends on its way through the log thread.
   struct written_batch {
     std::vector<pending> items;
     std::vector<std::string> values;  // the stored values, kept only when a listener is registered
+    std::vector<event_ptr> decoded;   // the same, decoded for the listeners by the index thread
     std::uint64_t last_position = 0;  // 0 when the batch wrote nothing
   };
-  std::deque<written_batch> to_sync;
-  // Synced (or failed) batches, handed from the sync thread to the completion thread in order.
-  std::deque<written_batch> to_complete;
-  std::condition_variable complete_cv;
-  bool sync_done = false;
-  bool completer_waiting = false;
+
+  // The index thread writes a batch's stream index and command ids while the log thread syncs the batch's
+  // records (and decodes the records for the listeners). Guarded by `index_mu`.
+  struct index_job {
+    rocksdb::WriteBatch* index = nullptr;
+    written_batch* batch = nullptr;
+    bool done = false;
+    rocksdb::Status status;
+  };
+  std::mutex index_mu;
+  std::condition_variable index_cv;
+  index_job* index_pending = nullptr;
+  bool index_stopping = false;
+  bool index_waiting = false;  // the index thread waits for a job
+  bool log_waits_for_index = false;
 
   // Every write to RocksDB after open takes this, so RocksDB never merges another thread's batch into the
-  // writer's group: the order is the same (RocksDB writes one group at a time anyway), and ThreadSanitizer
+  // log's group: the order is the same (RocksDB writes one group at a time anyway), and ThreadSanitizer
   // can see it (RocksDB's own write-group hand-off is invisible to it in the uninstrumented library).
   std::mutex write_mu;
 
@@ -97,18 +103,26 @@ struct event_log::impl {
   std::uint64_t next_listener_id = 1;
   std::atomic<bool> has_listeners{false};
 
-  std::thread writer_thread;
-  std::thread sync_thread;
-  std::thread complete_thread;
+  std::thread log_thread;
+  std::thread index_thread;
 
   ~impl();
   result<void> load_tail();
   void start_threads();
   void stop_threads();
-  void writer_loop();
-  void sync_loop();
-  void complete_loop();
-  void build_batch(std::vector<pending>& items, written_batch& out, rocksdb::WriteBatch& wb);
+  void log_loop();
+  void index_loop();
+  // Writes, syncs and indexes one batch; fills in every item's outcome.
+  void write_batch(written_batch& batch, rocksdb::WriteBatch& records, rocksdb::WriteBatch& index);
+  // Hands the batch to the listeners and its appends to their callbacks, in log order.
+  void complete(written_batch& batch);
+  // Fills `records` with the batch's events and chain head, `index` with their stream-index entries, command
+  // ids and the new `meta_indexed_through`.
+  void build_batch(std::vector<pending>& items, written_batch& out, rocksdb::WriteBatch& records,
+                   rocksdb::WriteBatch& index);
+  // Writes the stream index and command ids of records in (from, to]: after a crash between a batch's records
+  // and its index, and once for a data dir written before the index had its own batch.
+  result<void> rebuild_index(std::uint64_t from, std::uint64_t to);
   result<std::uint64_t> writer_version(const std::string& stream);
   result<std::uint64_t> stored_version(std::string_view stream, std::uint64_t at_most_position) const;
   result<event_ptr> read_event(std::uint64_t pos) const;

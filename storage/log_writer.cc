@@ -1,6 +1,9 @@
-// The append pipeline, three threads in a row: the writer owns the tail and writes everything queued as one
-// WriteBatch; the sync thread makes the WAL durable once for all batches written before its sync began; the
-// completion thread runs listeners and callbacks in log order, so the next sync never waits for them.
+// The append path. One log thread owns the tail, like a single RocksDB writer with sync=true: it takes
+// everything queued, writes the records as one WriteBatch, syncs the WAL once for all of them, and runs the
+// listeners and callbacks in log order; what those callbacks append again is queued by then and goes into the
+// next batch whole. While the sync runs, the index thread writes the batch's stream index and command ids
+// (derived from the records: open rebuilds them after a crash in between) and decodes the records for the
+// listeners, so neither sits in series with the sync.
 
 #include <pthread.h>
 #include <rocksdb/options.h>
@@ -71,20 +74,31 @@ append_result to_result(const pb::AppendOutcome& o, bool duplicate) {
   return r;
 }
 
+// Decodes the values a batch wrote, once for all listeners. These bytes were built a moment ago: if they do
+// not decode, memory is corrupt and no listener may be handed an event that differs from the one on disk.
+std::vector<event_ptr> decode_values(const std::vector<std::string>& values) {
+  std::vector<event_ptr> decoded;
+  decoded.reserve(values.size());
+  for (const auto& v : values) {
+    auto f = codec::parse_frame(v);
+    auto ev = std::make_shared<stored_event>();
+    if (!f || !ev->record.ParseFromArray(f->record.data(), static_cast<int>(f->record.size()))) std::abort();
+    ev->hash = f->hash;
+    decoded.push_back(std::move(ev));
+  }
+  return decoded;
+}
+
 }  // namespace
 
 void event_log::impl::start_threads() {
-  writer_thread = std::thread([this] {
+  log_thread = std::thread([this] {
     pthread_setname_np(pthread_self(), "log-writer");
-    writer_loop();
+    log_loop();
   });
-  sync_thread = std::thread([this] {
-    pthread_setname_np(pthread_self(), "log-sync");
-    sync_loop();
-  });
-  complete_thread = std::thread([this] {
-    pthread_setname_np(pthread_self(), "log-complete");
-    complete_loop();
+  index_thread = std::thread([this] {
+    pthread_setname_np(pthread_self(), "log-index");
+    index_loop();
   });
 }
 
@@ -94,14 +108,19 @@ void event_log::impl::stop_threads() {
     stopping = true;
   }
   queue_cv.notify_all();
-  if (writer_thread.joinable()) writer_thread.join();
-  if (sync_thread.joinable()) sync_thread.join();
-  if (complete_thread.joinable()) complete_thread.join();
+  if (log_thread.joinable()) log_thread.join();
+  {
+    std::lock_guard lk(index_mu);
+    index_stopping = true;
+  }
+  index_cv.notify_all();
+  if (index_thread.joinable()) index_thread.join();
 }
 
 result<std::uint64_t> event_log::impl::writer_version(const std::string& stream) {
   if (auto it = versions.find(stream); it != versions.end()) return it->second;
-  // The writer sees its own unsynced writes: nobody else writes the tail.
+  // The log thread sees its own unsynced writes, and every earlier batch's index is written before the
+  // next batch is built.
   auto v = stored_version(stream, UINT64_MAX);
   if (!v) return v;
   if (versions.size() >= options.stream_version_cache) versions.clear();
@@ -109,7 +128,8 @@ result<std::uint64_t> event_log::impl::writer_version(const std::string& stream)
   return v;
 }
 
-void event_log::impl::build_batch(std::vector<pending>& items, written_batch& out, rocksdb::WriteBatch& wb) {
+void event_log::impl::build_batch(std::vector<pending>& items, written_batch& out,
+                                  rocksdb::WriteBatch& records, rocksdb::WriteBatch& index) {
   const bool keep_events = has_listeners.load(std::memory_order_acquire);
   std::unordered_map<std::string_view, const append_result*> in_batch;
   pb::AppendOutcome outcome;
@@ -181,10 +201,10 @@ void event_log::impl::build_batch(std::vector<pending>& items, written_batch& ou
       std::copy(h.begin(), h.end(), value.begin() + 1);
 
       keys::put_u64_be(position_key, next_position);
-      wb.Put(events, rocksdb::Slice(position_key, 8), value);
+      records.Put(events, rocksdb::Slice(position_key, 8), value);
       stream_key = keys::stream_key(r.stream_id, version);
       keys::put_u64_be(position_value, next_position);
-      wb.Put(streams, stream_key, rocksdb::Slice(position_value, 8));
+      index.Put(streams, stream_key, rocksdb::Slice(position_value, 8));
       if (keep_events) out.values.push_back(std::move(value));
       last_hash = h;
       out.last_position = next_position;
@@ -199,7 +219,7 @@ void event_log::impl::build_batch(std::vector<pending>& items, written_batch& ou
     outcome.set_stream_version(version);
     outcome.set_recorded_at_ms(r.recorded_at_ms);
     outcome.SerializeToString(&outcome_bytes);
-    wb.Put(commands, r.command_id, outcome_bytes);
+    index.Put(commands, r.command_id, outcome_bytes);
     p.outcome.emplace(to_result(outcome, false));
     in_batch.emplace(r.command_id, &p.outcome->value());
   }
@@ -211,23 +231,112 @@ void event_log::impl::build_batch(std::vector<pending>& items, written_batch& ou
     pb::ChainHead head;
     head.set_position(out.last_position);
     head.set_hash(last_hash.data(), last_hash.size());
-    wb.Put(meta, keys::meta_chain_head, head.SerializeAsString());
+    records.Put(meta, keys::meta_chain_head, head.SerializeAsString());
+    char through[8];
+    keys::put_u64_be(through, out.last_position);
+    index.Put(meta, keys::meta_indexed_through, rocksdb::Slice(through, 8));
   }
 }
 
-void event_log::impl::writer_loop() {
-  std::vector<pending> items;
-  rocksdb::WriteBatch wb;
+void event_log::impl::write_batch(written_batch& batch, rocksdb::WriteBatch& records,
+                                  rocksdb::WriteBatch& index) {
+  const auto fail = [&](const rocksdb::Status& s, std::string_view what) {
+    // Like LevelDB: after a failed write or sync nothing written since the last good sync can be trusted.
+    poisoned.store(true);
+    error e = status_error(s, what);
+    e.code = errc::log_poisoned;
+    for (auto& p : batch.items)
+      if (p.outcome->has_value()) p.outcome.emplace(e);
+    batch.values.clear();
+    batch.last_position = 0;
+  };
   rocksdb::WriteOptions wo;
-  // The sync thread makes these durable (SyncWAL) before anything is acknowledged or readable.
-  wo.sync = false;
+  if (options.durability_mode == durability::buffered) {
+    // Nothing to overlap: build_batch put the index into `records`, acknowledged once written.
+    rocksdb::Status s;
+    {
+      std::lock_guard write_lock(write_mu);
+      s = db->Write(wo, &records);
+    }
+    stat_batches.fetch_add(1, std::memory_order_relaxed);
+    if (!s.ok()) return fail(s, "writing to the log");
+    batch.decoded = decode_values(batch.values);
+    return;
+  }
+
+  // Written without sync, then synced with SyncWAL: a synced Write would hold RocksDB's write group through
+  // the sync, and the index thread's write would wait for it.
+  rocksdb::Status s;
+  {
+    std::lock_guard write_lock(write_mu);
+    s = db->Write(wo, &records);
+  }
+  stat_batches.fetch_add(1, std::memory_order_relaxed);
+  if (!s.ok()) return fail(s, "writing to the log");
+
+  index_job job{.index = &index, .batch = &batch, .done = false, .status = {}};
+  bool wake = false;
+  {
+    std::lock_guard lk(index_mu);
+    index_pending = &job;
+    wake = index_waiting;
+  }
+  if (wake) index_cv.notify_one();
+
+  s = db->SyncWAL();
+  stat_syncs.fetch_add(1, std::memory_order_relaxed);
+  {
+    std::unique_lock lk(index_mu);
+    log_waits_for_index = true;
+    index_cv.wait(lk, [&] { return job.done; });
+    log_waits_for_index = false;
+  }
+  if (!s.ok()) return fail(s, "syncing the WAL; the append is not durable");
+  // The index is derived from durable records, so losing it costs nothing but a rebuild on open; but
+  // nothing past it may be acknowledged, and the next batch cannot be checked against it.
+  if (!job.status.ok()) return fail(job.status, "writing the stream index; the append is not acknowledged");
+}
+
+void event_log::impl::index_loop() {
+  for (;;) {
+    index_job* job = nullptr;
+    {
+      std::unique_lock lk(index_mu);
+      index_waiting = true;
+      index_cv.wait(lk, [&] { return index_pending != nullptr || index_stopping; });
+      index_waiting = false;
+      if (index_pending == nullptr) break;
+      job = index_pending;
+      index_pending = nullptr;
+    }
+    rocksdb::Status s;
+    {
+      std::lock_guard write_lock(write_mu);
+      s = db->Write(rocksdb::WriteOptions(), job->index);
+    }
+    job->batch->decoded = decode_values(job->batch->values);
+    bool wake = false;
+    {
+      std::lock_guard lk(index_mu);
+      job->status = s;
+      job->done = true;
+      wake = log_waits_for_index;
+    }
+    if (wake) index_cv.notify_all();
+  }
+}
+
+void event_log::impl::log_loop() {
+  std::vector<pending> items;
+  rocksdb::WriteBatch records;
+  rocksdb::WriteBatch index;
   for (;;) {
     {
       std::unique_lock lk(mu);
       while (queue.empty() && !stopping) {
-        writer_waiting = true;
+        log_waiting = true;
         queue_cv.wait(lk);
-        writer_waiting = false;
+        log_waiting = false;
       }
       if (queue.empty()) break;
       items.swap(queue);
@@ -235,141 +344,41 @@ void event_log::impl::writer_loop() {
     written_batch batch;
     if (poisoned.load()) {
       for (auto& p : items) p.outcome.emplace(make_error(errc::log_poisoned));
+      batch.items = std::move(items);
     } else {
-      wb.Clear();
-      build_batch(items, batch, wb);
-      if (wb.Count() > 0) {
-        rocksdb::Status s;
-        {
-          std::lock_guard write_lock(write_mu);
-          s = db->Write(wo, &wb);
-        }
-        stat_batches.fetch_add(1, std::memory_order_relaxed);
-        if (!s.ok()) {
-          poisoned.store(true);
-          batch.values.clear();
-          batch.last_position = 0;
-          error e = status_error(s, "writing to the log");
-          e.code = errc::log_poisoned;
-          for (auto& p : items) p.outcome.emplace(e);
-        }
-      }
-    }
-    batch.items = std::move(items);
-    items = {};
-    bool wake = false;
-    {
-      std::lock_guard lk(mu);
-      to_sync.push_back(std::move(batch));
-      wake = sync_waiting;
-    }
-    if (wake) sync_cv.notify_one();
-  }
-  {
-    std::lock_guard lk(mu);
-    writer_done = true;
-  }
-  sync_cv.notify_one();
-}
-
-void event_log::impl::sync_loop() {
-  std::deque<written_batch> work;
-  for (;;) {
-    {
-      std::unique_lock lk(mu);
-      sync_waiting = true;
-      sync_cv.wait(lk, [&] { return !to_sync.empty() || writer_done; });
-      if (to_sync.empty()) break;
-      sync_waiting = false;
-      work.swap(to_sync);
-    }
-    bool wrote = false;
-    for (auto& b : work) wrote |= b.last_position != 0;
-    bool synced = true;
-    if (wrote && options.durability_mode == durability::sync) {
-      rocksdb::Status s = db->SyncWAL();
-      stat_syncs.fetch_add(1, std::memory_order_relaxed);
-      if (!s.ok()) {
-        // Like LevelDB: after a failed sync nothing written since the last good sync can be trusted.
-        poisoned.store(true);
-        synced = false;
-      }
-    }
-    for (auto& b : work) {
-      if (synced && b.last_position != 0) {
+      records.Clear();
+      index.Clear();
+      const bool buffered = options.durability_mode == durability::buffered;
+      build_batch(items, batch, records, buffered ? records : index);
+      batch.items = std::move(items);
+      if (records.Count() > 0) write_batch(batch, records, index);
+      if (batch.last_position != 0) {
         const std::uint64_t before = durable_head.load(std::memory_order_relaxed);
-        stat_events.fetch_add(b.last_position - before, std::memory_order_relaxed);
-        durable_head.store(b.last_position, std::memory_order_release);
-      }
-      if (!synced) {
-        b.values.clear();
-        for (auto& p : b.items)
-          if (p.outcome->has_value())
-            p.outcome.emplace(
-                make_error(errc::log_poisoned, "the WAL sync failed; the append is not durable"));
+        stat_events.fetch_add(batch.last_position - before, std::memory_order_relaxed);
+        durable_head.store(batch.last_position, std::memory_order_release);
       }
     }
-    // Completions run on their own thread, so the next sync starts at once with whatever was written
-    // meanwhile: the writer's next batch overlaps this batch's callbacks and the sync after it.
-    bool wake = false;
-    {
-      std::lock_guard lk(mu);
-      for (auto& b : work) to_complete.push_back(std::move(b));
-      wake = completer_waiting;
-    }
-    if (wake) complete_cv.notify_one();
-    work.clear();
+    items = {};
+    complete(batch);
   }
-  {
-    std::lock_guard lk(mu);
-    sync_done = true;
-  }
-  complete_cv.notify_one();
 }
 
-void event_log::impl::complete_loop() {
-  std::deque<written_batch> work;
-  for (;;) {
-    {
-      std::unique_lock lk(mu);
-      completer_waiting = true;
-      complete_cv.wait(lk, [&] { return !to_complete.empty() || sync_done; });
-      completer_waiting = false;
-      if (to_complete.empty()) break;
-      work.swap(to_complete);
-    }
-    for (auto& b : work) {
-      if (!b.values.empty()) {
-        // Decoded here, off the writer's path, once for all listeners.
-        std::vector<event_ptr> decoded;
-        decoded.reserve(b.values.size());
-        for (const auto& v : b.values) {
-          auto f = codec::parse_frame(v);
-          auto ev = std::make_shared<stored_event>();
-          // These bytes were built by the writer a moment ago: if they do not decode, memory is corrupt and
-          // no listener may be handed an event that differs from the one on disk.
-          if (!f || !ev->record.ParseFromArray(f->record.data(), static_cast<int>(f->record.size())))
-            std::abort();
-          ev->hash = f->hash;
-          decoded.push_back(std::move(ev));
-        }
-        std::lock_guard lk(listeners_mu);
-        for (auto& [id, fn] : listeners) fn(decoded);
-      }
-      const auto now = std::chrono::steady_clock::now();
-      for (auto& p : b.items) {
-        stat_appends.fetch_add(1, std::memory_order_relaxed);
-        const auto us = static_cast<std::uint64_t>(
-            std::chrono::duration_cast<std::chrono::microseconds>(now - p.queued_at).count());
-        std::size_t bucket = 0;
-        while (bucket < log_stats::latency_bounds_us.size() && us > log_stats::latency_bounds_us[bucket])
-          ++bucket;
-        stat_latency[bucket].fetch_add(1, std::memory_order_relaxed);
-        stat_latency_sum_us.fetch_add(us, std::memory_order_relaxed);
-        p.done(std::move(*p.outcome));
-      }
-    }
-    work.clear();
+void event_log::impl::complete(written_batch& batch) {
+  if (!batch.decoded.empty()) {
+    std::lock_guard lk(listeners_mu);
+    for (auto& [id, fn] : listeners) fn(batch.decoded);
+  }
+  const auto now = std::chrono::steady_clock::now();
+  for (auto& p : batch.items) {
+    stat_appends.fetch_add(1, std::memory_order_relaxed);
+    const auto us = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(now - p.queued_at).count());
+    std::size_t bucket = 0;
+    while (bucket < log_stats::latency_bounds_us.size() && us > log_stats::latency_bounds_us[bucket])
+      ++bucket;
+    stat_latency[bucket].fetch_add(1, std::memory_order_relaxed);
+    stat_latency_sum_us.fetch_add(us, std::memory_order_relaxed);
+    p.done(std::move(*p.outcome));
   }
 }
 
@@ -383,7 +392,7 @@ void event_log::append_async(append_request request, append_callback done) {
     if (!impl_->stopping) {
       impl_->queue.push_back(
           {std::move(request), std::move(bodies), std::move(done), std::nullopt, queued_at});
-      const bool wake = impl_->writer_waiting;
+      const bool wake = impl_->log_waiting;
       lk.unlock();
       if (wake) impl_->queue_cv.notify_one();
       return;

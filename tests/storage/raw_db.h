@@ -27,6 +27,8 @@ class raw_db {
   bool ok() const { return status_.ok(); }
   rocksdb::DB* db() { return db_.get(); }
   rocksdb::ColumnFamilyHandle* events() { return handles_[1]; }
+  rocksdb::ColumnFamilyHandle* streams() { return handles_[2]; }
+  rocksdb::ColumnFamilyHandle* commands() { return handles_[3]; }
   rocksdb::ColumnFamilyHandle* meta() { return handles_[7]; }
 
  private:

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -204,8 +205,17 @@ int run_log(const args& a) {
     return 1;
   }
   auto log = std::move(opened).value();
+  // For profiling one phase: THIDUA_BENCH_ONLY=append64 runs only 64 in flight and its baseline.
+  const char* only_env = std::getenv("THIDUA_BENCH_ONLY");
+  const std::string only = only_env ? only_env : "";
+  if (!only.empty() && only != "append64") {
+    std::fprintf(stderr, "THIDUA_BENCH_ONLY: unknown phase '%s' (known: append64)\n", only.c_str());
+    return 2;
+  }
+  std::vector<int> in_flight_counts = {1, 16, 64};
+  if (only == "append64") in_flight_counts = {64};
   std::uint64_t raw_key = 0;
-  for (int n : {1, 16, 64}) {
+  for (int n : in_flight_counts) {
     // Interleave the baseline and the log so drift on a noisy machine hits both alike.
     const double raw_cpu_before = cpu_seconds();
     const std::uint64_t raw_key_before = raw_key;
@@ -223,6 +233,12 @@ int run_log(const args& a) {
                 cpu * 1e6 / events);
     const double raw2 = raw_sync_batches(raw_path, n, a.event_bytes, a.seconds / 2, raw_key);
     figures.push_back({"append, " + std::to_string(n) + " in flight (sync)", ours, (raw + raw2) / 2});
+  }
+  if (!only.empty()) {
+    for (auto& f : figures)
+      std::printf("%-34s %14.0f %14.0f %8.2f\n", f.name.c_str(), f.per_second, f.baseline,
+                  f.per_second / f.baseline);
+    return 0;
   }
   std::uint64_t stored_bytes = 0;
   {
