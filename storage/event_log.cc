@@ -74,7 +74,8 @@ result<void> event_log::impl::load_tail() {
   if (s.IsNotFound()) {
     rocksdb::WriteBatch fresh;
     fresh.Put(meta, slice(keys::meta_schema_version), keys::u64_be(keys::schema_version));
-    fresh.Put(meta, slice(keys::meta_indexed_through), keys::u64_be(0));
+    fresh.Put(streams, slice(keys::index_mark), keys::u64_be(0));
+    fresh.Put(commands, slice(keys::index_mark), keys::u64_be(0));
     rocksdb::WriteOptions wo;
     wo.sync = true;
     s = db->Write(wo, &fresh);
@@ -109,18 +110,28 @@ result<void> event_log::impl::load_tail() {
                                           " but the last record is at " + std::to_string(last));
   }
 
-  // The index is written after its records (see log_writer.cc), so it may end short of them; a data dir from
-  // before it had its own batch has no mark at all and is indexed again from the start, which rewrites the
-  // same entries.
-  s = db->Get(ro, meta, slice(keys::meta_indexed_through), &v);
-  if (!s.ok() && !s.IsNotFound()) return status_error(s, "reading the index mark");
-  const std::uint64_t indexed = s.ok() ? keys::get_u64_be(v) : 0;
-  if (s.ok() && v.size() != 8) return make_error(errc::corruption, "the index mark is not 8 bytes");
-  if (indexed > last) {
-    return make_error(errc::tampered, "the index reaches position " + std::to_string(indexed) +
-                                          " but the last record is at " + std::to_string(last));
+  // The index is written without the WAL beside its records' sync (see log_writer.cc): after a crash each
+  // index column family holds what it had flushed, up to its own mark. A data dir from before the marks has
+  // none and is indexed again from the start, which rewrites the same entries.
+  std::uint64_t indexed = last;
+  bool unmarked = false;
+  for (auto* cf : {streams, commands}) {
+    s = db->Get(ro, cf, slice(keys::index_mark), &v);
+    if (s.IsNotFound()) {
+      unmarked = true;
+      indexed = 0;
+      continue;
+    }
+    if (!s.ok()) return status_error(s, "reading the index mark");
+    if (v.size() != 8) return make_error(errc::corruption, "the index mark is not 8 bytes");
+    const std::uint64_t mark = keys::get_u64_be(v);
+    if (mark > last) {
+      return make_error(errc::tampered, "the index reaches position " + std::to_string(mark) +
+                                            " but the last record is at " + std::to_string(last));
+    }
+    indexed = std::min(indexed, mark);
   }
-  if (indexed < last || s.IsNotFound()) {
+  if (indexed < last || unmarked) {
     if (auto r = rebuild_index(indexed, last); !r) return r;
   }
   next_position = last + 1;
@@ -143,7 +154,8 @@ result<void> event_log::impl::rebuild_index(std::uint64_t from, std::uint64_t to
     run_command.clear();
   };
   const auto write = [&]() -> result<void> {
-    wb.Put(meta, slice(keys::meta_indexed_through), keys::u64_be(written_through));
+    wb.Put(streams, slice(keys::index_mark), keys::u64_be(written_through));
+    wb.Put(commands, slice(keys::index_mark), keys::u64_be(written_through));
     rocksdb::Status st = db->Write(wo, &wb);
     if (!st.ok()) return status_error(st, "rebuilding the stream index");
     wb.Clear();
@@ -249,6 +261,9 @@ result<std::unique_ptr<event_log>> event_log::open(log_options options) {
     }
     cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     if (n == "events") cf.write_buffer_size = 64 << 20;
+    // The index is written without the WAL: after a crash, open re-indexes what these memtables held (at most
+    // ~200,000 events' worth each).
+    if (n == "streams" || n == "commands") cf.write_buffer_size = 16 << 20;
     if (n == "streams") cf.memtable_insert_with_hint_prefix_extractor = std::make_shared<stream_id_prefix>();
     if (n == "commands") {
       // Most command ids are new: a memtable bloom filter answers "not here" before the skiplist is asked.

@@ -63,8 +63,9 @@ inline std::string projection_key(std::string_view name, std::string_view key) {
 // meta keys
 inline constexpr std::string_view meta_schema_version = "schema_version";
 inline constexpr std::string_view meta_chain_head = "chain_head";
-// u64 BE: the stream index and command ids are complete through this position.
-inline constexpr std::string_view meta_indexed_through = "indexed_through";
+// In `streams` and in `commands` (each its own): u64 BE, that column family is complete through this
+// position. It starts with 0x00, which no stream id and no command id can.
+inline constexpr std::string_view index_mark{"\0indexed_through", 16};
 inline constexpr std::uint32_t schema_version = 1;
 
 }  // namespace thidua::storage::keys

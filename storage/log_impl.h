@@ -117,11 +117,11 @@ struct event_log::impl {
   // Hands the batch to the listeners and its appends to their callbacks, in log order.
   void complete(written_batch& batch);
   // Fills `records` with the batch's events and chain head, `index` with their stream-index entries, command
-  // ids and the new `meta_indexed_through`.
+  // ids and the new index marks.
   void build_batch(std::vector<pending>& items, written_batch& out, rocksdb::WriteBatch& records,
                    rocksdb::WriteBatch& index);
-  // Writes the stream index and command ids of records in (from, to]: after a crash between a batch's records
-  // and its index, and once for a data dir written before the index had its own batch.
+  // Writes the stream index and command ids of records in (from, to] (synced, with the marks): after a crash
+  // lost index entries that had not been flushed, and once for a data dir written before the marks existed.
   result<void> rebuild_index(std::uint64_t from, std::uint64_t to);
   result<std::uint64_t> writer_version(const std::string& stream);
   result<std::uint64_t> stored_version(std::string_view stream, std::uint64_t at_most_position) const;

@@ -53,15 +53,17 @@ std::optional<error> check_append(const append_request& r, const log_options& o)
                 "events: more than " + std::to_string(o.max_events_per_append) + " events in one append");
   for (std::size_t i = 0; i < r.events.size(); ++i) {
     const auto& e = r.events[i];
-    const std::string where = "events[" + std::to_string(i) + "]";
+    // Named only when something is wrong: this runs for every event of every append.
+    const auto where = [i] { return "events[" + std::to_string(i) + "]"; };
     if (e.type.empty() || e.type.size() > o.max_event_type_bytes)
       return fail(errc::invalid_event_type,
-                  where + ".type: 1 to " + std::to_string(o.max_event_type_bytes) + " bytes");
+                  where() + ".type: 1 to " + std::to_string(o.max_event_type_bytes) + " bytes");
     for (char c : e.type)
-      if (!stream_char(c)) return fail(errc::invalid_event_type, where + ".type: only A-Z a-z 0-9 . _ : / -");
+      if (!stream_char(c))
+        return fail(errc::invalid_event_type, where() + ".type: only A-Z a-z 0-9 . _ : / -");
     if (e.payload.size() > o.max_event_bytes)
       return fail(errc::event_too_large,
-                  where + ".payload: larger than " + std::to_string(o.max_event_bytes) + " bytes");
+                  where() + ".payload: larger than " + std::to_string(o.max_event_bytes) + " bytes");
   }
   return std::nullopt;
 }

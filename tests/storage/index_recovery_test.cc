@@ -55,10 +55,12 @@ class index_recovery_test : public ::testing::Test {
       for (std::uint64_t v = a.result.version.value - events + 1; v <= a.result.version.value; ++v)
         ASSERT_TRUE(raw.db()->Delete({}, raw.streams(), keys::stream_key(a.result.stream_id, v)).ok());
     }
-    if (mark) {
-      ASSERT_TRUE(raw.db()->Put({}, raw.meta(), keys::meta_indexed_through, keys::u64_be(*mark)).ok());
-    } else {
-      ASSERT_TRUE(raw.db()->Delete({}, raw.meta(), keys::meta_indexed_through).ok());
+    for (auto* cf : {raw.streams(), raw.commands()}) {
+      if (mark) {
+        ASSERT_TRUE(raw.db()->Put({}, cf, keys::index_mark, keys::u64_be(*mark)).ok());
+      } else {
+        ASSERT_TRUE(raw.db()->Delete({}, cf, keys::index_mark).ok());
+      }
     }
   }
   void expect_index_complete(event_log& log) {
@@ -123,11 +125,27 @@ TEST_F(index_recovery_test, the_index_survives_reopening_after_its_rebuild) {
   expect_index_complete(*log);
 }
 
+TEST_F(index_recovery_test, the_lower_of_the_two_marks_decides_where_indexing_starts_again) {
+  // As after a crash where `commands` had flushed further than `streams`.
+  lose_index_from(20, appends_[19].result.last.value);
+  {
+    raw_db raw(dir_.sub("db"));
+    ASSERT_TRUE(raw.ok());
+    ASSERT_TRUE(
+        raw.db()
+            ->Put({}, raw.commands(), keys::index_mark, keys::u64_be(appends_.back().result.last.value))
+            .ok());
+  }
+  auto log = open();
+  ASSERT_TRUE(log);
+  expect_index_complete(*log);
+}
+
 TEST_F(index_recovery_test, an_index_mark_beyond_the_last_record_is_refused_as_tampering) {
   {
     raw_db raw(dir_.sub("db"));
     ASSERT_TRUE(raw.ok());
-    ASSERT_TRUE(raw.db()->Put({}, raw.meta(), keys::meta_indexed_through, keys::u64_be(10'000)).ok());
+    ASSERT_TRUE(raw.db()->Put({}, raw.commands(), keys::index_mark, keys::u64_be(10'000)).ok());
   }
   auto r = event_log::open(log_options{.path = dir_.sub("db")});
   ASSERT_FALSE(r);
