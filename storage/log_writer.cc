@@ -13,53 +13,18 @@
 
 #include "storage/keys.h"
 #include "storage/log_impl.h"
+#include "storage/record_body.h"
 #include "storage/record_codec.h"
 #include "storage/validate.h"
 
 namespace thidua::storage {
 namespace {
 
-char* put_varint(char* p, std::uint64_t v) {
-  while (v >= 0x80) {
-    *p++ = static_cast<char>((v & 0x7f) | 0x80);
-    v >>= 7;
-  }
-  *p++ = static_cast<char>(v);
-  return p;
-}
-
-// The fields only the writer knows, in protobuf wire format: position (1), stream_version (3), prev_hash
-// (11).
-std::size_t encode_tail_fields(char* out, std::uint64_t position, std::uint64_t version,
-                               const hash256& prev) {
-  char* p = out;
-  *p++ = 0x08;  // field 1, varint
-  p = put_varint(p, position);
-  *p++ = 0x18;  // field 3, varint
-  p = put_varint(p, version);
-  *p++ = 0x5a;  // field 11, length-delimited
-  *p++ = 32;
-  std::memcpy(p, prev.data(), prev.size());
-  return static_cast<std::size_t>(p + prev.size() - out);
-}
-
-// Serializes what the appender knows of each event, on the appender's thread.
-std::vector<std::string> serialize_bodies(append_request& r) {
-  thread_local pb::EventRecord body;
+// Encodes what the appender knows of each event, on the appender's thread.
+std::vector<std::string> serialize_bodies(const append_request& r) {
   std::vector<std::string> out;
   out.reserve(r.events.size());
-  for (auto& ev : r.events) {
-    body.Clear();
-    body.set_stream_id(r.stream_id);
-    body.set_event_type(ev.type);
-    body.set_recorded_at_ms(r.recorded_at_ms);
-    *body.mutable_actor() = r.actor;
-    body.set_command_id(r.command_id);
-    body.set_correlation_id(r.correlation_id);
-    body.set_causation_id(r.causation_id);
-    body.set_payload(std::move(ev.payload));
-    out.push_back(body.SerializeAsString());
-  }
+  for (const auto& ev : r.events) out.push_back(codec::encode_body(r, ev));
   return out;
 }
 
@@ -191,7 +156,7 @@ void event_log::impl::build_batch(std::vector<pending>& items, written_batch& ou
       ++version;
       // value = frame ‖ [position][stream_version][prev_hash] ‖ body
       char header[64];
-      const std::size_t header_size = encode_tail_fields(header, next_position, version, last_hash);
+      const std::size_t header_size = codec::encode_tail_fields(header, next_position, version, last_hash);
       value.resize(codec::frame_header + header_size + body.size());
       char* record = value.data() + codec::frame_header;
       std::memcpy(record, header, header_size);
@@ -393,6 +358,8 @@ void event_log::append_async(append_request request, append_callback done) {
   if (auto e = check_append(request, impl_->options)) return done(std::move(*e));
   if (impl_->poisoned.load()) return done(make_error(errc::log_poisoned));
   std::vector<std::string> bodies = serialize_bodies(request);
+  // The bodies hold the payloads now; the request need not keep a second copy until it completes.
+  for (auto& ev : request.events) std::string().swap(ev.payload);
   const auto queued_at = std::chrono::steady_clock::now();
   {
     std::unique_lock lk(impl_->mu);

@@ -1,0 +1,22 @@
+#pragma once
+// Private to storage/: the bytes of an EventRecord, written by hand in protobuf's wire format
+// (docs/storage.md). The appender's thread writes the fields it knows (the body); the log thread prepends the
+// three only it knows. Same bytes as protobuf's own serializer gives (tests/storage/record_body_test.cc),
+// without building a message and copying every field into it first.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "storage/event_log.h"
+
+namespace thidua::storage::codec {
+
+// Fields 2, 4–10 of the EventRecord of `event` in `r`.
+std::string encode_body(const append_request& r, const proposed_event& event);
+
+// Fields 1 (position), 3 (stream_version) and 11 (prev_hash) into `out`, which has room for 64 bytes; returns
+// how many were written.
+std::size_t encode_tail_fields(char* out, std::uint64_t position, std::uint64_t version, const hash256& prev);
+
+}  // namespace thidua::storage::codec
