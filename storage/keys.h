@@ -35,13 +35,16 @@ inline std::string event_key(std::uint64_t position) {
 
 // streams: stream id, 0x00, version (u64 BE). Stream ids never hold 0x00, so one stream's keys are
 // contiguous.
-inline std::string stream_key(std::string_view stream, std::uint64_t version) {
-  std::string k;
-  k.reserve(stream.size() + 9);
-  k.append(stream);
+inline void stream_key_into(std::string& k, std::string_view stream, std::uint64_t version) {
+  k.assign(stream);
   k.push_back('\0');
   k.resize(k.size() + 8);
   put_u64_be(k.data() + stream.size() + 1, version);
+}
+inline std::string stream_key(std::string_view stream, std::uint64_t version) {
+  std::string k;
+  k.reserve(stream.size() + 9);
+  stream_key_into(k, stream, version);
   return k;
 }
 inline std::string stream_prefix(std::string_view stream) {

@@ -98,7 +98,6 @@ void event_log::impl::build_batch(std::vector<pending>& items, written_batch& ou
   const bool keep_events = has_listeners.load(std::memory_order_acquire);
   std::unordered_map<std::string_view, const append_result*> in_batch;
   pb::AppendOutcome outcome;
-  std::string value;
   std::string outcome_bytes;
   char position_key[8];
   std::string stream_key;
@@ -154,23 +153,28 @@ void event_log::impl::build_batch(std::vector<pending>& items, written_batch& ou
     std::uint64_t version = current.value();
     for (auto& body : p.bodies) {
       ++version;
-      // value = frame ‖ [position][stream_version][prev_hash] ‖ body
+      // value = frame ‖ [position][stream_version][prev_hash] ‖ body, handed to RocksDB in three pieces: the
+      // body is copied once, into the batch.
       char header[64];
       const std::size_t header_size = codec::encode_tail_fields(header, next_position, version, last_hash);
-      value.resize(codec::frame_header + header_size + body.size());
-      char* record = value.data() + codec::frame_header;
-      std::memcpy(record, header, header_size);
-      std::memcpy(record + header_size, body.data(), body.size());
-      const hash256 h = codec::chain_hash(last_hash, std::string_view(record, header_size + body.size()));
-      value[0] = static_cast<char>(codec::frame_version);
-      std::copy(h.begin(), h.end(), value.begin() + 1);
-
+      const std::string_view head(header, header_size);
+      const hash256 h = codec::chain_hash(last_hash, head, body);
+      char frame[codec::frame_header];
+      frame[0] = static_cast<char>(codec::frame_version);
+      std::memcpy(frame + 1, h.data(), h.size());
+      const rocksdb::Slice value_parts[] = {{frame, sizeof frame}, {head.data(), head.size()}, body};
       keys::put_u64_be(position_key, next_position);
-      records.Put(events, rocksdb::Slice(position_key, 8), value);
-      stream_key = keys::stream_key(r.stream_id, version);
+      const rocksdb::Slice key(position_key, 8);
+      records.Put(events, rocksdb::SliceParts(&key, 1), rocksdb::SliceParts(value_parts, 3));
+      if (keep_events) {
+        std::string value;
+        value.reserve(sizeof frame + head.size() + body.size());
+        value.append(frame, sizeof frame).append(head).append(body);
+        out.values.push_back(std::move(value));
+      }
+      keys::stream_key_into(stream_key, r.stream_id, version);
       keys::put_u64_be(position_value, next_position);
       index.Put(streams, stream_key, rocksdb::Slice(position_value, 8));
-      if (keep_events) out.values.push_back(std::move(value));
       last_hash = h;
       out.last_position = next_position;
       ++next_position;

@@ -19,19 +19,24 @@ struct md_context {
 
 }  // namespace
 
-hash256 chain_hash(const hash256& prev, std::string_view bytes) {
+hash256 chain_hash(const hash256& prev, std::string_view head, std::string_view tail) {
   // Fetching the algorithm once per thread keeps OpenSSL 3's provider lookup off the hot path.
   thread_local md_context c;
   hash256 out{};
   unsigned int len = 0;
   if (c.md == nullptr || c.ctx == nullptr || EVP_DigestInit_ex(c.ctx, c.md, nullptr) != 1 ||
       EVP_DigestUpdate(c.ctx, prev.data(), prev.size()) != 1 ||
-      EVP_DigestUpdate(c.ctx, bytes.data(), bytes.size()) != 1 ||
+      EVP_DigestUpdate(c.ctx, head.data(), head.size()) != 1 ||
+      (!tail.empty() && EVP_DigestUpdate(c.ctx, tail.data(), tail.size()) != 1) ||
       EVP_DigestFinal_ex(c.ctx, out.data(), &len) != 1) {
     // Without a hash function the chain cannot be kept; no record may be written without one.
     std::abort();
   }
   return out;
+}
+
+hash256 chain_hash(const hash256& prev, std::string_view bytes) {
+  return chain_hash(prev, bytes, {});
 }
 
 std::optional<frame> parse_frame(std::string_view value) {

@@ -17,6 +17,8 @@ inline constexpr std::size_t frame_header = 1 + 32;
 
 // SHA-256(prev ‖ bytes). Uses OpenSSL's EVP interface with a per-thread context.
 hash256 chain_hash(const hash256& prev, std::string_view bytes);
+// The same over a record given in two pieces (record = head ‖ tail), so the writer need not join them first.
+hash256 chain_hash(const hash256& prev, std::string_view head, std::string_view tail);
 
 struct frame {
   hash256 hash{};
