@@ -176,13 +176,14 @@ std::vector<storage::event_ptr> projection_runner::take_recent(std::uint64_t fro
   return out;
 }
 
-result<std::uint64_t> projection_runner::step(std::uint64_t from) {
+projection_runner::step_outcome projection_runner::step(std::uint64_t from, std::uint64_t to) {
   if (values_.size() > options_.cached_values) values_.clear();
   projection_context ctx(log_, projection_.name(), &values_);
   std::uint64_t last = from - 1;
   error failed;
   bool ok = true;
   auto apply = [&](const storage::pb::EventRecord& record) {
+    if (record.position() > to) return false;
     if (auto r = projection_.apply(record, ctx); !r) {
       failed = r.error();
       ok = false;
@@ -196,12 +197,19 @@ result<std::uint64_t> projection_runner::step(std::uint64_t from) {
       if (!apply(ev->record)) break;
   } else {
     auto scanned = log_.scan(
-        {from}, {from + options_.batch_events - 1},
+        {from}, {std::min(to, from + options_.batch_events - 1)},
         [&](const storage::pb::EventRecord& record, const storage::hash256&) { return apply(record); });
-    if (!scanned) return scanned.error();
+    if (!scanned) return {from - 1, scanned.error()};
   }
-  if (!ok) return failed;
-  if (last < from) return last;
+  if (!ok) {
+    // The failed event may have written part of its changes: apply the good events before it again, on
+    // their own, so the read model stops exactly before the bad event.
+    if (last < from) return {from - 1, failed};
+    auto good = step(from, last);
+    if (!good.failure) good.failure = failed;
+    return good;
+  }
+  if (last < from) return {last, std::nullopt};
   storage::projection_batch batch;
   for (auto& [key, value] : ctx.pending_) {
     if (value) {
@@ -212,10 +220,10 @@ result<std::uint64_t> projection_runner::step(std::uint64_t from) {
   }
   if (auto r = log_.commit_projection(projection_.name(), batch, {last}); !r) {
     values_.clear();
-    return r.error();
+    return {from - 1, r.error()};
   }
   for (auto& [key, value] : ctx.pending_) values_.insert_or_assign(key, std::move(value));
-  return last;
+  return {last, std::nullopt};
 }
 
 void projection_runner::loop() {
@@ -255,12 +263,12 @@ void projection_runner::loop() {
     }
     auto r = step(from);
     std::unique_lock lk(mu_);
-    if (!r) {
-      // A projection that cannot apply an event stops where it is rather than skip it; failure() says why.
-      failure_ = r.error();
-    } else if (r.value() >= from) {
-      checkpoint_ = r.value();
-    } else {
+    if (r.last >= from) checkpoint_ = r.last;
+    if (r.failure) {
+      // A projection that cannot apply an event stops right before it rather than skip it; failure() says
+      // why.
+      failure_ = r.failure;
+    } else if (r.last < from) {
       // Nothing to apply after all: wait for the next batch rather than spin.
       head_seen_ = checkpoint_;
     }

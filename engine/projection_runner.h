@@ -94,7 +94,13 @@ class projection_runner {
  private:
   void loop();
   void expire_loop();
-  result<std::uint64_t> step(std::uint64_t from);
+  // Applies and commits events from `from` on (at most up to `to`). Returns the last position committed
+  // (from - 1 when none) and, if an event could not be applied, why: the events before it are committed.
+  struct step_outcome {
+    std::uint64_t last = 0;
+    std::optional<error> failure;
+  };
+  step_outcome step(std::uint64_t from, std::uint64_t to = UINT64_MAX);
   // Events the notices announced that are not applied yet; call with mu_ held.
   std::uint64_t unapplied() const;
   // The events from `from` on that the commit notices delivered, contiguous, at most one batch.

@@ -149,11 +149,30 @@ class failing final : public projection {
  public:
   std::string name() const override { return "failing"; }
   result<void> apply(const storage::pb::EventRecord& e, projection_context& ctx) override {
-    if (e.position() == 5) return make_error(errc::undecodable_event, "position 5 is bad");
+    if (e.position() == 5) {
+      // Half of its changes written before it fails: none of them may reach the read model.
+      ctx.put("half", "written");
+      return make_error(errc::undecodable_event, "position 5 is bad");
+    }
     ctx.put("last", std::to_string(e.position()));
     return success();
   }
 };
+
+TEST_F(runner_test, a_failing_event_in_the_middle_of_a_step_leaves_the_events_before_it_applied) {
+  append_many(10);  // before start: one step would take all ten
+  failing p;
+  projection_runner runner(*log_, p, runner_options{.batch_events = 10});
+  runner.start();
+  ASSERT_TRUE(runner.wait_for({4}, std::chrono::seconds(10)));
+  EXPECT_FALSE(runner.wait_for({5}, std::chrono::milliseconds(100)));
+  runner.stop();
+  auto model = read_model(*log_, "failing");
+  EXPECT_EQ(model["last"], "4");
+  EXPECT_EQ(model.count("half"), 0u);
+  ASSERT_TRUE(runner.failure().has_value());
+  EXPECT_EQ(runner.checkpoint().value, 4u);
+}
 
 TEST_F(runner_test, a_failing_projection_stops_before_the_bad_event_and_says_why) {
   failing p;
