@@ -255,6 +255,17 @@ TEST_F(event_log_test, buffered_mode_acknowledges_without_sync_and_keeps_order) 
   auto log = std::move(r).value();
   for (int i = 0; i < 10; ++i) ASSERT_OK(log->append(make_append("s", "b" + std::to_string(i))));
   EXPECT_EQ(log->head().value, 10u);
+  // The index goes into the records' batch in this mode: readable at once, and a repeat is still a repeat.
+  ASSIGN_OR_FAIL(events, log->read_stream("s", {1}, 100));
+  EXPECT_EQ(events.size(), 10u);
+  ASSIGN_OR_FAIL(repeat, log->append(make_append("s", "b3")));
+  EXPECT_TRUE(repeat.duplicate);
+  EXPECT_EQ(repeat.last.value, 4u);
+  log.reset();
+  auto reopened = event_log::open(log_options{.path = dir_.sub("buffered")});
+  ASSERT_TRUE(reopened);
+  ASSIGN_OR_FAIL(head, reopened.value()->stream_head("s"));
+  EXPECT_EQ(head.value, 10u);
 }
 
 }  // namespace
