@@ -19,9 +19,6 @@
 namespace thidua::storage {
 namespace {
 
-constexpr const char* column_families[] = {"default",     "events",      "streams", "commands",
-                                           "projections", "checkpoints", "timers",  "meta"};
-
 rocksdb::Slice slice(std::string_view s) {
   return {s.data(), s.size()};
 }
@@ -251,11 +248,11 @@ result<std::unique_ptr<event_log>> event_log::open(log_options options) {
 
   auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (const char* name : column_families) {
+  for (std::string_view name : keys::column_families) {
     rocksdb::ColumnFamilyOptions cf;
     rocksdb::BlockBasedTableOptions table;
     table.block_cache = cache;
-    std::string n = name;
+    const std::string n(name);
     if (n == "streams" || n == "commands" || n == "projections") {
       table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
     }

@@ -1,6 +1,7 @@
 #pragma once
 // Private to storage/: the on-disk key layout (docs/storage.md).
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -27,6 +28,10 @@ inline std::string u64_be(std::uint64_t v) {
   put_u64_be(s.data(), v);
   return s;
 }
+
+// The column families, in the order the log opens them (its handles and the tools' follow it).
+inline constexpr std::array<std::string_view, 8> column_families = {
+    "default", "events", "streams", "commands", "projections", "checkpoints", "timers", "meta"};
 
 // events: position (u64 BE)
 inline std::string event_key(std::uint64_t position) {

@@ -7,15 +7,16 @@
 #include <string>
 #include <vector>
 
+#include "storage/keys.h"
+
 namespace thidua::testing {
 
 class raw_db {
  public:
   explicit raw_db(const std::string& path) {
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const char* n :
-         {"default", "events", "streams", "commands", "projections", "checkpoints", "timers", "meta"})
-      cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    for (std::string_view n : storage::keys::column_families)
+      cfs.emplace_back(std::string(n), rocksdb::ColumnFamilyOptions());
     rocksdb::DB* db = nullptr;
     status_ = rocksdb::DB::Open(rocksdb::Options(), path, cfs, &handles_, &db);
     db_.reset(db);

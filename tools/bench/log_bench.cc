@@ -134,9 +134,8 @@ namespace {
 
 std::vector<rocksdb::ColumnFamilyDescriptor> log_column_families() {
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-  for (const char* n :
-       {"default", "events", "streams", "commands", "projections", "checkpoints", "timers", "meta"})
-    cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+  for (std::string_view n : storage::keys::column_families)
+    cfs.emplace_back(std::string(n), rocksdb::ColumnFamilyOptions());
   return cfs;
 }
 
