@@ -224,6 +224,11 @@ log_stats event_log::stats() const {
   s.events = impl_->stat_events.load();
   s.batches = impl_->stat_batches.load();
   s.syncs = impl_->stat_syncs.load();
+  if (impl_->wal_pool) {
+    const auto w = impl_->wal_pool->stats();
+    s.wal_files_on_spares = w.used;
+    s.wal_files_without_spare = w.missed;
+  }
   for (std::size_t b = 0; b < s.latency_buckets.size(); ++b)
     s.latency_buckets[b] = impl_->stat_latency[b].load();
   s.latency_sum_us = impl_->stat_latency_sum_us.load();
@@ -277,6 +282,10 @@ result<std::unique_ptr<event_log>> event_log::open(log_options options) {
   } else if (std::error_code ec;
              !std::filesystem::exists(std::filesystem::path(options.path) / "CURRENT", ec)) {
     return make_error(errc::not_found, "no event log in " + options.path);
+  }
+  if (options.wal_spare_bytes > 0 && options.durability_mode == durability::sync) {
+    im->wal_pool = std::make_unique<wal_file_pool>(options.path, options.wal_spare_bytes);
+    db_options.env = im->wal_pool->env();
   }
   rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors, &im->handles, &raw);
   if (!s.ok()) return status_error(s, "opening the log at " + options.path);

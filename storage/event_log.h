@@ -70,6 +70,9 @@ struct log_stats {
   std::uint64_t events = 0;   // events written
   std::uint64_t batches = 0;  // WriteBatches written by the writer
   std::uint64_t syncs = 0;    // WAL syncs
+  // WAL files since open written over a zeroed spare, and created while none was ready (storage/wal_files.h).
+  std::uint64_t wal_files_on_spares = 0;
+  std::uint64_t wal_files_without_spare = 0;
   // Appends by latency, from append_async to the callback (queueing, writing and the sync that covers it).
   std::array<std::uint64_t, latency_bounds_us.size() + 1> latency_buckets{};
   std::uint64_t latency_sum_us = 0;

@@ -20,6 +20,7 @@
 
 #include "storage/event_log.h"
 #include "storage/record_codec.h"
+#include "storage/wal_files.h"
 
 namespace thidua::storage {
 
@@ -28,6 +29,8 @@ error status_error(const rocksdb::Status& s, std::string_view what);
 struct event_log::impl {
   log_options options;
 
+  // Zeroed WAL files for RocksDB (sync durability only); declared before `db` so it outlives it.
+  std::unique_ptr<wal_file_pool> wal_pool;
   // RocksDB. Column family handles are owned here and released before the database closes.
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;

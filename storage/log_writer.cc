@@ -245,6 +245,7 @@ void event_log::impl::write_batch(written_batch& batch, rocksdb::WriteBatch& rec
   }
   stat_batches.fetch_add(1, std::memory_order_relaxed);
   if (!s.ok()) return fail(s, "writing to the log");
+  if (wal_pool) wal_pool->wrote(records.GetDataSize());
 
   index_job job{.index = &index, .batch = &batch, .done = false, .status = {}};
   bool wake = false;

@@ -21,7 +21,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: crash_child DATA_DIR ROUND\n");
     return 2;
   }
-  auto opened = storage::event_log::open(storage::log_options{.path = argv[1]});
+  // Small WAL spares (storage/wal_files.h) so that kills also land in WALs written over zeroed files.
+  auto opened = storage::event_log::open(storage::log_options{.path = argv[1], .wal_spare_bytes = 1 << 20});
   if (!opened) {
     std::fprintf(stderr, "open: %s\n", opened.error().message.c_str());
     return 1;

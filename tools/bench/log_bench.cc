@@ -262,6 +262,12 @@ int run_log(const args& a) {
                   f.per_second / f.baseline);
     return 0;
   }
+  {
+    const auto st = log->stats();
+    std::printf("  WAL files written over a zeroed spare: %llu, without one: %llu\n",
+                static_cast<unsigned long long>(st.wal_files_on_spares),
+                static_cast<unsigned long long>(st.wal_files_without_spare));
+  }
   std::uint64_t stored_bytes = 0;
   {
     auto last = log->read_all({0}, 1, storage::direction::backward);
