@@ -18,6 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "storage/command_id_set.h"
 #include "storage/event_log.h"
 #include "storage/record_codec.h"
 #include "storage/wal_files.h"
@@ -69,6 +70,7 @@ struct event_log::impl {
   std::uint64_t next_position = 1;
   hash256 last_hash = genesis_hash;
   std::unordered_map<std::string, std::uint64_t> versions;
+  command_id_set batch_commands;
   std::vector<rocksdb::Slice> command_keys;
   std::vector<rocksdb::PinnableSlice> command_values;
   std::vector<rocksdb::Status> command_status;
@@ -126,7 +128,8 @@ struct event_log::impl {
   // Writes the stream index and command ids of records in (from, to] (synced, with the marks): after a crash
   // lost index entries that had not been flushed, and once for a data dir written before the marks existed.
   result<void> rebuild_index(std::uint64_t from, std::uint64_t to);
-  result<std::uint64_t> writer_version(const std::string& stream);
+  // The stream's version as the log thread knows it, cached; the pointer is valid until the next call.
+  result<std::uint64_t*> writer_version(const std::string& stream);
   result<std::uint64_t> stored_version(std::string_view stream, std::uint64_t at_most_position) const;
   result<event_ptr> read_event(std::uint64_t pos) const;
   // Forward over durable records in [from, to]; `visit` returns false to stop, nullopt when the record does

@@ -28,14 +28,14 @@ std::vector<std::string> serialize_bodies(const append_request& r) {
   return out;
 }
 
-append_result to_result(const pb::AppendOutcome& o, bool duplicate) {
+append_result to_result(const pb::AppendOutcome& o) {
   append_result r;
   r.stream_id = o.stream_id();
   r.first = {o.first_position()};
   r.last = {o.last_position()};
   r.version = {o.stream_version()};
   r.recorded_at_ms = o.recorded_at_ms();
-  r.duplicate = duplicate;
+  r.duplicate = true;
   return r;
 }
 
@@ -82,21 +82,21 @@ void event_log::impl::stop_threads() {
   if (index_thread.joinable()) index_thread.join();
 }
 
-result<std::uint64_t> event_log::impl::writer_version(const std::string& stream) {
-  if (auto it = versions.find(stream); it != versions.end()) return it->second;
+result<std::uint64_t*> event_log::impl::writer_version(const std::string& stream) {
+  if (auto it = versions.find(stream); it != versions.end()) return &it->second;
   // The log thread sees its own unsynced writes, and every earlier batch's index is written before the
   // next batch is built.
   auto v = stored_version(stream, UINT64_MAX);
-  if (!v) return v;
+  if (!v) return v.error();
   if (versions.size() >= options.stream_version_cache) versions.clear();
-  versions.emplace(stream, v.value());
-  return v;
+  return &versions.emplace(stream, v.value()).first->second;
 }
 
 void event_log::impl::build_batch(std::vector<pending>& items, written_batch& out,
                                   rocksdb::WriteBatch& records, rocksdb::WriteBatch& index) {
   const bool keep_events = has_listeners.load(std::memory_order_acquire);
-  std::unordered_map<std::string_view, const append_result*> in_batch;
+  // Command ids accepted so far in this batch: a repeat inside the batch answers with the first's result.
+  batch_commands.reset(items.size());
   pb::AppendOutcome outcome;
   std::string outcome_bytes;
   char position_key[8];
@@ -116,8 +116,8 @@ void event_log::impl::build_batch(std::vector<pending>& items, written_batch& ou
   for (std::size_t i = 0; i < n; ++i) {
     auto& p = items[i];
     auto& r = p.request;
-    if (auto it = in_batch.find(r.command_id); it != in_batch.end()) {
-      append_result dup = *it->second;
+    if (const auto* first = batch_commands.find(r.command_id)) {
+      append_result dup = items[*first].outcome->value();
       dup.duplicate = true;
       p.outcome.emplace(std::move(dup));
       continue;
@@ -127,7 +127,7 @@ void event_log::impl::build_batch(std::vector<pending>& items, written_batch& ou
       if (!outcome.ParseFromArray(command_values[i].data(), static_cast<int>(command_values[i].size()))) {
         p.outcome.emplace(make_error(errc::corruption, "command_id: the stored outcome does not parse"));
       } else {
-        p.outcome.emplace(to_result(outcome, true));
+        p.outcome.emplace(to_result(outcome));
       }
       continue;
     }
@@ -140,17 +140,18 @@ void event_log::impl::build_batch(std::vector<pending>& items, written_batch& ou
       p.outcome.emplace(current.error());
       continue;
     }
-    if (!r.expected.accepts({current.value()})) {
+    std::uint64_t& known_version = *current.value();
+    if (!r.expected.accepts({known_version})) {
       error e = make_error(errc::wrong_expected_version, "stream " + r.stream_id + " is at version " +
-                                                             std::to_string(current.value()) + ", expected " +
+                                                             std::to_string(known_version) + ", expected " +
                                                              std::to_string(r.expected.value()));
-      e.actual_version = current.value();
+      e.actual_version = known_version;
       p.outcome.emplace(std::move(e));
       continue;
     }
 
     const std::uint64_t first = next_position;
-    std::uint64_t version = current.value();
+    std::uint64_t version = known_version;
     for (auto& body : p.bodies) {
       ++version;
       // value = frame ‖ [position][stream_version][prev_hash] ‖ body, handed to RocksDB in three pieces: the
@@ -179,18 +180,18 @@ void event_log::impl::build_batch(std::vector<pending>& items, written_batch& ou
       out.last_position = next_position;
       ++next_position;
     }
-    versions[r.stream_id] = version;
+    known_version = version;
 
-    outcome.Clear();
-    outcome.set_stream_id(r.stream_id);
-    outcome.set_first_position(first);
-    outcome.set_last_position(next_position - 1);
-    outcome.set_stream_version(version);
-    outcome.set_recorded_at_ms(r.recorded_at_ms);
-    outcome.SerializeToString(&outcome_bytes);
+    codec::encode_outcome(outcome_bytes, r.stream_id, first, next_position - 1, version, r.recorded_at_ms);
     index.Put(commands, r.command_id, outcome_bytes);
-    p.outcome.emplace(to_result(outcome, false));
-    in_batch.emplace(r.command_id, &p.outcome->value());
+    append_result done;
+    done.stream_id = r.stream_id;
+    done.first = {first};
+    done.last = {next_position - 1};
+    done.version = {version};
+    done.recorded_at_ms = r.recorded_at_ms;
+    p.outcome.emplace(std::move(done));
+    batch_commands.insert(r.command_id, i);
   }
 
   // Release what MultiGet pinned (memtables, blocks) now, not when the next batch comes.
@@ -335,8 +336,10 @@ void event_log::impl::log_loop() {
         durable_head.store(batch.last_position, std::memory_order_release);
       }
     }
-    items = {};
     complete(batch);
+    // The vector goes back with its capacity: the queue it is swapped with next fills without growing.
+    items = std::move(batch.items);
+    items.clear();
   }
 }
 

@@ -93,4 +93,21 @@ std::size_t encode_tail_fields(char* out, std::uint64_t position, std::uint64_t 
   return static_cast<std::size_t>(p + prev.size() - out);
 }
 
+void encode_outcome(std::string& out, std::string_view stream_id, std::uint64_t first, std::uint64_t last,
+                    std::uint64_t version, std::int64_t recorded_at_ms) {
+  const auto recorded_at = static_cast<std::uint64_t>(recorded_at_ms);
+  const auto scalar_size = [](std::uint64_t v) { return v != 0 ? 1 + varint_size(v) : 0; };
+  out.resize(bytes_field_size(stream_id) + scalar_size(first) + scalar_size(last) + scalar_size(version) +
+             scalar_size(recorded_at));
+  char* p = put_bytes_field(out.data(), 1, stream_id);
+  int field = 2;
+  for (std::uint64_t v : {first, last, version, recorded_at}) {
+    if (v != 0) {
+      *p++ = put_tag(field, wire_varint);
+      p = put_varint(p, v);
+    }
+    ++field;
+  }
+}
+
 }  // namespace thidua::storage::codec

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "storage/event_log.h"
 
@@ -18,5 +19,9 @@ std::string encode_body(const append_request& r, const proposed_event& event);
 // Fields 1 (position), 3 (stream_version) and 11 (prev_hash) into `out`, which has room for 64 bytes; returns
 // how many were written.
 std::size_t encode_tail_fields(char* out, std::uint64_t position, std::uint64_t version, const hash256& prev);
+
+// An AppendOutcome (what `commands` keeps per command id) into `out`, replacing its contents.
+void encode_outcome(std::string& out, std::string_view stream_id, std::uint64_t first, std::uint64_t last,
+                    std::uint64_t version, std::int64_t recorded_at_ms);
 
 }  // namespace thidua::storage::codec

@@ -74,5 +74,26 @@ TEST(record_body, tail_fields_parse_back_with_the_body) {
   EXPECT_EQ(parsed.payload(), "payload");
 }
 
+TEST(record_body, an_outcome_equals_protobuf_including_zero_and_negative_fields) {
+  struct example {
+    std::string stream;
+    std::uint64_t first, last, version;
+    std::int64_t at;
+  };
+  for (const auto& e :
+       {example{"cycle:cum-2:2023", 1, 3, 3, 1'700'000'000'123}, example{"s", 300, 300, 129, 0},
+        example{"", 0, 0, 0, 0}, example{std::string(200, 'x'), UINT64_MAX, UINT64_MAX, 1, -1}}) {
+    pb::AppendOutcome o;
+    o.set_stream_id(e.stream);
+    o.set_first_position(e.first);
+    o.set_last_position(e.last);
+    o.set_stream_version(e.version);
+    o.set_recorded_at_ms(e.at);
+    std::string ours = "left over from a previous outcome";
+    codec::encode_outcome(ours, e.stream, e.first, e.last, e.version, e.at);
+    EXPECT_EQ(ours, o.SerializeAsString()) << e.stream.substr(0, 20) << " " << e.first;
+  }
+}
+
 }  // namespace
 }  // namespace thidua::storage
