@@ -83,11 +83,14 @@ struct event_log::impl {
     std::uint64_t last_position = 0;  // 0 when the batch wrote nothing
   };
 
-  // The index thread writes a batch's stream index and command ids while the log thread syncs the batch's
-  // records (and decodes the records for the listeners). Guarded by `index_mu`.
+  // The index thread builds a batch's stream index and command ids while the log thread writes the batch's
+  // records, writes them while the log thread syncs the records, and decodes the records for the listeners.
+  // Guarded by `index_mu`.
   struct index_job {
+    enum records_state { pending, written, failed };
     rocksdb::WriteBatch* index = nullptr;
     written_batch* batch = nullptr;
+    records_state records = pending;
     bool done = false;
     rocksdb::Status status;
   };
@@ -97,6 +100,7 @@ struct event_log::impl {
   bool index_stopping = false;
   bool index_waiting = false;  // the index thread waits for a job
   bool log_waits_for_index = false;
+  bool index_waits_for_records = false;
 
   // Every write to RocksDB after open takes this, so RocksDB never merges another thread's batch into the
   // log's group: the order is the same (RocksDB writes one group at a time anyway), and ThreadSanitizer
@@ -121,10 +125,11 @@ struct event_log::impl {
   void write_batch(written_batch& batch, rocksdb::WriteBatch& records, rocksdb::WriteBatch& index);
   // Hands the batch to the listeners and its appends to their callbacks, in log order.
   void complete(written_batch& batch);
-  // Fills `records` with the batch's events and chain head, `index` with their stream-index entries, command
-  // ids and the new index marks.
-  void build_batch(std::vector<pending>& items, written_batch& out, rocksdb::WriteBatch& records,
-                   rocksdb::WriteBatch& index);
+  // Decides each append of the batch (repeat? expected version?) and fills `records` with the events of the
+  // accepted ones and the chain head.
+  void build_batch(std::vector<pending>& items, written_batch& out, rocksdb::WriteBatch& records);
+  // Adds the stream-index entries, command ids and index marks of what `batch` wrote to `index`.
+  void build_index(const written_batch& batch, rocksdb::WriteBatch& index) const;
   // Writes the stream index and command ids of records in (from, to] (synced, with the marks): after a crash
   // lost index entries that had not been flushed, and once for a data dir written before the marks existed.
   result<void> rebuild_index(std::uint64_t from, std::uint64_t to);

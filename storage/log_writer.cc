@@ -1,9 +1,9 @@
 // The append path. One log thread owns the tail, like a single RocksDB writer with sync=true: it takes
 // everything queued, writes the records as one WriteBatch, syncs the WAL once for all of them, and runs the
 // listeners and callbacks in log order; what those callbacks append again is queued by then and goes into the
-// next batch whole. While the sync runs, the index thread writes the batch's stream index and command ids
-// (derived from the records: open rebuilds them after a crash in between) and decodes the records for the
-// listeners, so neither sits in series with the sync.
+// next batch whole. The index thread builds the batch's stream index and command ids while the records are
+// written, and writes them while the sync runs (they are derived from the records: open rebuilds them after a
+// crash in between), then decodes the records for the listeners, so none of it sits in series with the sync.
 
 #include <pthread.h>
 #include <rocksdb/options.h>
@@ -93,15 +93,12 @@ result<std::uint64_t*> event_log::impl::writer_version(const std::string& stream
 }
 
 void event_log::impl::build_batch(std::vector<pending>& items, written_batch& out,
-                                  rocksdb::WriteBatch& records, rocksdb::WriteBatch& index) {
+                                  rocksdb::WriteBatch& records) {
   const bool keep_events = has_listeners.load(std::memory_order_acquire);
   // Command ids accepted so far in this batch: a repeat inside the batch answers with the first's result.
   batch_commands.reset(items.size());
   pb::AppendOutcome outcome;
-  std::string outcome_bytes;
   char position_key[8];
-  std::string stream_key;
-  char position_value[8];
   rocksdb::ReadOptions ro;
 
   // One MultiGet for the whole batch: a repeat of an earlier command id writes nothing.
@@ -173,17 +170,12 @@ void event_log::impl::build_batch(std::vector<pending>& items, written_batch& ou
         value.append(frame, sizeof frame).append(head).append(body);
         out.values.push_back(std::move(value));
       }
-      keys::stream_key_into(stream_key, r.stream_id, version);
-      keys::put_u64_be(position_value, next_position);
-      index.Put(streams, stream_key, rocksdb::Slice(position_value, 8));
       last_hash = h;
       out.last_position = next_position;
       ++next_position;
     }
     known_version = version;
 
-    codec::encode_outcome(outcome_bytes, r.stream_id, first, next_position - 1, version, r.recorded_at_ms);
-    index.Put(commands, r.command_id, outcome_bytes);
     append_result done;
     done.stream_id = r.stream_id;
     done.first = {first};
@@ -202,8 +194,31 @@ void event_log::impl::build_batch(std::vector<pending>& items, written_batch& ou
     head.set_position(out.last_position);
     head.set_hash(last_hash.data(), last_hash.size());
     records.Put(meta, keys::meta_chain_head, head.SerializeAsString());
+  }
+}
+
+void event_log::impl::build_index(const written_batch& batch, rocksdb::WriteBatch& index) const {
+  std::string stream_key;
+  std::string outcome_bytes;
+  char position_value[8];
+  for (const auto& p : batch.items) {
+    // Only what this batch wrote: refusals and repeats have nothing to index.
+    if (!p.outcome->has_value() || p.outcome->value().duplicate) continue;
+    const append_result& a = p.outcome->value();
+    // An append's events are consecutive in the log and in their stream.
+    const std::uint64_t first_version = a.version.value - (a.last.value - a.first.value);
+    for (std::uint64_t pos = a.first.value; pos <= a.last.value; ++pos) {
+      keys::stream_key_into(stream_key, a.stream_id, first_version + (pos - a.first.value));
+      keys::put_u64_be(position_value, pos);
+      index.Put(streams, stream_key, rocksdb::Slice(position_value, 8));
+    }
+    codec::encode_outcome(outcome_bytes, a.stream_id, a.first.value, a.last.value, a.version.value,
+                          a.recorded_at_ms);
+    index.Put(commands, p.request.command_id, outcome_bytes);
+  }
+  if (batch.last_position != 0) {
     char through[8];
-    keys::put_u64_be(through, out.last_position);
+    keys::put_u64_be(through, batch.last_position);
     // Each index column family carries its own mark: they are written without the WAL, and RocksDB flushes
     // each column family on its own, so after a crash each holds a prefix of its writes up to its own mark.
     index.Put(streams, keys::index_mark, rocksdb::Slice(through, 8));
@@ -225,7 +240,8 @@ void event_log::impl::write_batch(written_batch& batch, rocksdb::WriteBatch& rec
   };
   rocksdb::WriteOptions wo;
   if (options.durability_mode == durability::buffered) {
-    // Nothing to overlap: build_batch put the index into `records`, acknowledged once written.
+    // Nothing to overlap: the index goes into the records' batch, acknowledged once written.
+    build_index(batch, records);
     rocksdb::Status s;
     {
       std::lock_guard write_lock(write_mu);
@@ -237,6 +253,19 @@ void event_log::impl::write_batch(written_batch& batch, rocksdb::WriteBatch& rec
     return;
   }
 
+  // The index thread is woken now, so that it wakes and builds the index batch while the records are being
+  // written; it writes the index only once they are (the index may lag the records, never lead them).
+  index_job job;
+  job.index = &index;
+  job.batch = &batch;
+  bool wake = false;
+  {
+    std::lock_guard lk(index_mu);
+    index_pending = &job;
+    wake = index_waiting;
+  }
+  if (wake) index_cv.notify_all();
+
   // Written without sync, then synced with SyncWAL: a synced Write would hold RocksDB's write group through
   // the sync, and the index thread's write would wait for it.
   rocksdb::Status s;
@@ -245,26 +274,25 @@ void event_log::impl::write_batch(written_batch& batch, rocksdb::WriteBatch& rec
     s = db->Write(wo, &records);
   }
   stat_batches.fetch_add(1, std::memory_order_relaxed);
-  if (!s.ok()) return fail(s, "writing to the log");
-  if (wal_pool) wal_pool->wrote(records.GetDataSize());
-
-  index_job job{.index = &index, .batch = &batch, .done = false, .status = {}};
-  bool wake = false;
   {
     std::lock_guard lk(index_mu);
-    index_pending = &job;
-    wake = index_waiting;
+    job.records = s.ok() ? index_job::written : index_job::failed;
+    wake = index_waits_for_records;
   }
-  if (wake) index_cv.notify_one();
-
-  s = db->SyncWAL();
-  stat_syncs.fetch_add(1, std::memory_order_relaxed);
+  if (wake) index_cv.notify_all();
+  if (s.ok()) {
+    if (wal_pool) wal_pool->wrote(records.GetDataSize());
+    s = db->SyncWAL();
+    stat_syncs.fetch_add(1, std::memory_order_relaxed);
+  }
   {
+    // Also after a failed write: the index thread reads the batch until it is done.
     std::unique_lock lk(index_mu);
     log_waits_for_index = true;
     index_cv.wait(lk, [&] { return job.done; });
     log_waits_for_index = false;
   }
+  if (job.records == index_job::failed) return fail(s, "writing to the log");
   if (!s.ok()) return fail(s, "syncing the WAL; the append is not durable");
   // The index is derived from durable records, so losing it costs nothing but a rebuild on open; but
   // nothing past it may be acknowledged, and the next batch cannot be checked against it.
@@ -283,16 +311,28 @@ void event_log::impl::index_loop() {
       job = index_pending;
       index_pending = nullptr;
     }
-    rocksdb::Status s;
+    job->index->Clear();
+    build_index(*job->batch, *job->index);
+    bool records_written = false;
     {
+      std::unique_lock lk(index_mu);
+      index_waits_for_records = true;
+      index_cv.wait(lk, [&] { return job->records != index_job::pending; });
+      index_waits_for_records = false;
+      records_written = job->records == index_job::written;
+    }
+    rocksdb::Status s;
+    if (records_written) {
       // Without the WAL: the index is rebuilt from the records after a crash (load_tail), and a WAL append
       // beside the running fdatasync of the same file slows that sync down.
       rocksdb::WriteOptions wo;
       wo.disableWAL = true;
-      std::lock_guard write_lock(write_mu);
-      s = db->Write(wo, job->index);
+      {
+        std::lock_guard write_lock(write_mu);
+        s = db->Write(wo, job->index);
+      }
+      job->batch->decoded = decode_values(job->batch->values);
     }
-    job->batch->decoded = decode_values(job->batch->values);
     bool wake = false;
     {
       std::lock_guard lk(index_mu);
@@ -325,9 +365,7 @@ void event_log::impl::log_loop() {
       batch.items = std::move(items);
     } else {
       records.Clear();
-      index.Clear();
-      const bool buffered = options.durability_mode == durability::buffered;
-      build_batch(items, batch, records, buffered ? records : index);
+      build_batch(items, batch, records);
       batch.items = std::move(items);
       if (records.Count() > 0) write_batch(batch, records, index);
       if (batch.last_position != 0) {
