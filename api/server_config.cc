@@ -41,6 +41,8 @@ std::string apply(const std::string& key, const std::string& value, server_confi
     ok = parse_number<std::uint16_t>(value, 0, 65535, c.http.port);
   } else if (key == "threads") {
     ok = parse_number(value, 1, 64, c.http.threads);
+  } else if (key == "wal-spare-mib") {
+    ok = parse_number<std::uint32_t>(value, 0, 4096, c.wal_spare_mib);
   } else if (key == "demo") {
     ok = parse_bool(value, c.demo);
   } else if (key == "idle-timeout") {
@@ -98,6 +100,8 @@ std::string server_usage() {
          "  --config FILE               read options from FILE first (`key = value` lines, names as below\n"
          "                              without \"--\", # comments); the command line wins\n"
          "  --data-dir DIR              where the event log lives (default: ./data; created if missing)\n"
+         "  --wal-spare-mib N           zeroed file each WAL of a busy log is written over, so its syncs\n"
+         "                              write only data; 0 = off (default: 72)\n"
          "  --listen ADDR               address to bind (default: 127.0.0.1)\n"
          "  --port N                    port to bind, 0 = any free port (default: 8080)\n"
          "  --threads N                 network threads (default: 2)\n"

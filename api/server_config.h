@@ -2,6 +2,7 @@
 // thidua-server's configuration: every option has a default, may be set in a config file (`key = value`
 // lines, the option names without "--") and on the command line, which wins.
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,8 @@ namespace thidua::api {
 struct server_config {
   std::string data_dir = "./data";
   bool demo = true;
+  // Size of the zeroed spare each WAL is written over (docs/storage.md); 0 turns spares off.
+  std::uint32_t wal_spare_mib = 72;
   http_options http;
 };
 

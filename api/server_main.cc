@@ -96,7 +96,9 @@ int main(int argc, char** argv) {
   }
   raise_open_file_limit();
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
-  auto opened = thidua::storage::event_log::open(thidua::storage::log_options{.path = config.data_dir});
+  thidua::storage::log_options log_options{.path = config.data_dir};
+  log_options.wal_spare_bytes = std::uint64_t{config.wal_spare_mib} << 20;
+  auto opened = thidua::storage::event_log::open(log_options);
   if (!opened) {
     spdlog::critical("cannot open the event log in {}: {}", config.data_dir, opened.error().message);
     return 1;

@@ -25,10 +25,12 @@ TEST(server_config, every_option_has_a_default_and_help_lists_them_all) {
   EXPECT_TRUE(c.demo);
   EXPECT_EQ(c.http.max_connections, 15000u);
   EXPECT_EQ(c.http.frames_per_second, 200u);
+  EXPECT_EQ(c.wal_spare_mib, 72u);
   const std::string usage = api::server_usage();
-  for (const char* o : {"--config", "--data-dir", "--listen", "--port", "--threads", "--no-demo",
-                        "--idle-timeout", "--max-connections", "--send-buffer", "--max-frames-per-second",
-                        "--max-subscriptions", "--heartbeat", "--tls-cert", "--tls-key", "--help"})
+  for (const char* o :
+       {"--config", "--data-dir", "--wal-spare-mib", "--listen", "--port", "--threads", "--no-demo",
+        "--idle-timeout", "--max-connections", "--send-buffer", "--max-frames-per-second",
+        "--max-subscriptions", "--heartbeat", "--tls-cert", "--tls-key", "--help"})
     EXPECT_NE(usage.find(o), std::string::npos) << o;
   bool help = false;
   EXPECT_EQ(api::parse_server_config({"--help"}, c, help), "");
@@ -62,6 +64,9 @@ TEST(server_config, bad_options_are_refused_naming_the_option_or_the_file_and_li
   EXPECT_NE(parse({"--config", dir.sub("missing.conf")}, c).find("cannot read"), std::string::npos);
   EXPECT_NE(parse({"--port", "70000"}, c).find("port"), std::string::npos);
   EXPECT_NE(parse({"--threads", "0"}, c).find("threads"), std::string::npos);
+  EXPECT_NE(parse({"--wal-spare-mib", "5000"}, c).find("wal-spare-mib"), std::string::npos);
+  EXPECT_EQ(parse({"--wal-spare-mib", "0"}, c), "");
+  EXPECT_EQ(c.wal_spare_mib, 0u);
   EXPECT_NE(parse({"--max-frames-per-second", "x"}, c).find("max-frames-per-second"), std::string::npos);
   EXPECT_NE(parse({"--port"}, c).find("needs a value"), std::string::npos);
   EXPECT_NE(parse({"--bogus", "1"}, c).find("unknown option"), std::string::npos);

@@ -171,7 +171,9 @@ int main(int argc, char** argv) {
   }
   // Tokens may be issued before the server ever ran: only `token create` may start an empty log.
   const bool may_create = is_token && std::string(argv[2]) == "create";
-  auto opened = event_log::open(log_options{.path = a.data_dir, .create_if_missing = may_create});
+  // No WAL spares: a short-lived tool would take the server's spare and start zeroing the next for nothing.
+  auto opened =
+      event_log::open(log_options{.path = a.data_dir, .create_if_missing = may_create, .wal_spare_bytes = 0});
   if (!opened) return fail(opened.error());
   auto log = std::move(opened).value();
   if (is_token) return token_command(argv[2], a, *log);
