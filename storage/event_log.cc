@@ -1,6 +1,8 @@
 #include "storage/event_log.h"
 
 #include <rocksdb/cache.h>
+#include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
@@ -283,9 +285,13 @@ result<std::unique_ptr<event_log>> event_log::open(log_options options) {
              !std::filesystem::exists(std::filesystem::path(options.path) / "CURRENT", ec)) {
     return make_error(errc::not_found, "no event log in " + options.path);
   }
+  const auto base_fs = options.file_system ? options.file_system : rocksdb::FileSystem::Default();
   if (options.wal_spare_bytes > 0 && options.durability_mode == durability::sync) {
-    im->wal_pool = std::make_unique<wal_file_pool>(options.path, options.wal_spare_bytes);
+    im->wal_pool = std::make_unique<wal_file_pool>(options.path, options.wal_spare_bytes, base_fs);
     db_options.env = im->wal_pool->env();
+  } else if (options.file_system) {
+    im->env = rocksdb::NewCompositeEnv(base_fs);
+    db_options.env = im->env.get();
   }
   rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors, &im->handles, &raw);
   if (!s.ok()) return status_error(s, "opening the log at " + options.path);

@@ -32,6 +32,7 @@ struct event_log::impl {
 
   // Zeroed WAL files for RocksDB (sync durability only); declared before `db` so it outlives it.
   std::unique_ptr<wal_file_pool> wal_pool;
+  std::unique_ptr<rocksdb::Env> env;  // for `options.file_system` without spares; outlives `db` too
   // RocksDB. Column family handles are owned here and released before the database closes.
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;

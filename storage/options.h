@@ -2,9 +2,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "storage/types.h"
+
+namespace rocksdb {
+class FileSystem;
+}
 
 namespace thidua::storage {
 
@@ -32,6 +37,10 @@ struct log_options {
   // RocksDB grow its WALs as usual. One spare is kept in `<path>/wal-spares/` once the log writes a
   // WAL's eighth of it. Default: 72 MiB (a WAL ends when the 64 MiB events memtable fills).
   std::uint64_t wal_spare_bytes = 72 << 20;
+  // The file system RocksDB works on. Default (null): the operating system's. Tests pass one that fails on
+  // purpose (a write, a sync) to show what the log does then. WALs written over a spare bypass it for their
+  // writes and syncs: tests of failing WAL writes turn spares off.
+  std::shared_ptr<rocksdb::FileSystem> file_system = nullptr;
 };
 
 }  // namespace thidua::storage

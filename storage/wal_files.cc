@@ -286,13 +286,14 @@ class spare_file_system final : public rocksdb::FileSystemWrapper {
 
 }  // namespace
 
-wal_file_pool::wal_file_pool(std::string data_dir, std::uint64_t file_bytes)
+wal_file_pool::wal_file_pool(std::string data_dir, std::uint64_t file_bytes,
+                             std::shared_ptr<rocksdb::FileSystem> base)
     : state_(std::make_shared<state>()) {
   state_->dir = fs::path(data_dir) / "wal-spares";
   state_->file_bytes = file_bytes;
   state_->prepare_after = file_bytes / 8;
   state_->adopt_existing();
-  auto fs = std::make_shared<spare_file_system>(rocksdb::FileSystem::Default(), state_.get());
+  auto fs = std::make_shared<spare_file_system>(base, state_.get());
   state_->env = rocksdb::NewCompositeEnv(fs);
   state_->thread = std::thread([s = state_.get()] {
     pthread_setname_np(pthread_self(), "log-wal-spares");
