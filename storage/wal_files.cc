@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <rocksdb/env.h>
 #include <rocksdb/file_system.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -171,8 +172,18 @@ struct wal_file_pool::state {
            (current_on_spare || since_switch.load(std::memory_order_relaxed) >= prepare_after);
   }
 
+  // A spare is a convenience: it must never take the space the log itself needs. Only with four spares' worth
+  // free (288 MiB at the default size) is one made.
+  bool room_for_spare() const {
+    struct statvfs st {};
+    if (::statvfs(dir.c_str(), &st) != 0) return false;
+    const auto available = static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
+    return available / 4 >= file_bytes;
+  }
+
   // Writes zeros for a whole spare and syncs it (data, size and directory) before it is offered.
   bool prepare_one() {
+    if (!room_for_spare()) return false;
     fs::path tmp, final_name;
     {
       std::lock_guard lk(mu);
