@@ -96,7 +96,8 @@ class command_pipeline {
 
   // The current durable state of a stream and its version.
   result<typename state_cache<state>::entry> load(const std::string& stream) {
-    if (auto cached = cache_.get(stream)) return *cached;
+    // Moved out: the cache handed over its own copy, a second one would cost as much again.
+    if (auto cached = cache_.get(stream)) return std::move(*cached);
     typename state_cache<state>::entry e{0, D::initial()};
     storage::stream_version next{1};
     for (;;) {
