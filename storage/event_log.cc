@@ -259,6 +259,9 @@ result<std::unique_ptr<event_log>> event_log::open(log_options options) {
     rocksdb::ColumnFamilyOptions cf;
     rocksdb::BlockBasedTableOptions table;
     table.block_cache = cache;
+    // Debian's librocksdb is built portable: its CRC32C is the table-driven one (~1.1 GB/s here), which every
+    // flush and compaction paid per block. XXH3 is fast without special instructions; readers take either.
+    table.checksum = rocksdb::kXXH3;
     const std::string n(name);
     if (n == "streams" || n == "commands" || n == "projections") {
       table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
@@ -266,8 +269,9 @@ result<std::unique_ptr<event_log>> event_log::open(log_options options) {
     cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     if (n == "events") cf.write_buffer_size = 64 << 20;
     // The index is written without the WAL: after a crash, open re-indexes what these memtables held (at most
-    // ~200,000 events' worth each).
-    if (n == "streams" || n == "commands") cf.write_buffer_size = 16 << 20;
+    // ~600,000 events' worth, ~2 s). At 16 MiB they filled several times per 64 MiB events memtable,
+    // and each memtable switch starts a WAL: more WALs, each a spare to zero, and more flushes.
+    if (n == "streams" || n == "commands") cf.write_buffer_size = 32 << 20;
     if (n == "streams") cf.memtable_insert_with_hint_prefix_extractor = std::make_shared<stream_id_prefix>();
     if (n == "commands") {
       // Most command ids are new: a memtable bloom filter answers "not here" before the skiplist is asked.
