@@ -291,7 +291,9 @@ result<std::unique_ptr<event_log>> event_log::open(log_options options) {
   }
   const auto base_fs = options.file_system ? options.file_system : rocksdb::FileSystem::Default();
   if (options.wal_spare_bytes > 0 && options.durability_mode == durability::sync) {
-    im->wal_pool = std::make_unique<wal_file_pool>(options.path, options.wal_spare_bytes, base_fs);
+    const std::uint64_t min_free = options.wal_spare_min_free_bytes != 0 ? options.wal_spare_min_free_bytes
+                                                                         : 4 * options.wal_spare_bytes;
+    im->wal_pool = std::make_unique<wal_file_pool>(options.path, options.wal_spare_bytes, min_free, base_fs);
     db_options.env = im->wal_pool->env();
   } else if (options.file_system) {
     im->env = rocksdb::NewCompositeEnv(base_fs);

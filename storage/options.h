@@ -37,6 +37,9 @@ struct log_options {
   // RocksDB grow its WALs as usual. One spare is kept in `<path>/wal-spares/` once the log writes a
   // WAL's eighth of it. Default: 72 MiB (a WAL ends when the 64 MiB events memtable fills).
   std::uint64_t wal_spare_bytes = 72 << 20;
+  // A spare is made only while the data dir's file system has this much free, so it never takes the space the
+  // log needs. Default (0): four spares' worth (288 MiB at the default size).
+  std::uint64_t wal_spare_min_free_bytes = 0;
   // The file system RocksDB works on. Default (null): the operating system's. Tests pass one that fails on
   // purpose (a write, a sync) to show what the log does then. WALs written over a spare bypass it for their
   // writes and syncs: tests of failing WAL writes turn spares off.

@@ -131,6 +131,7 @@ struct wal_file_pool::state {
   fs::path dir;
   std::uint64_t file_bytes = 0;
   std::uint64_t prepare_after = 0;
+  std::uint64_t min_free_bytes = 0;
 
   std::mutex mu;
   std::condition_variable cv;
@@ -172,13 +173,12 @@ struct wal_file_pool::state {
            (current_on_spare || since_switch.load(std::memory_order_relaxed) >= prepare_after);
   }
 
-  // A spare is a convenience: it must never take the space the log itself needs. Only with four spares' worth
-  // free (288 MiB at the default size) is one made.
+  // A spare is a convenience: it must never take the space the log itself needs.
   bool room_for_spare() const {
     struct statvfs st {};
     if (::statvfs(dir.c_str(), &st) != 0) return false;
     const auto available = static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
-    return available / 4 >= file_bytes;
+    return available >= min_free_bytes;
   }
 
   // Writes zeros for a whole spare and syncs it (data, size and directory) before it is offered.
@@ -297,12 +297,13 @@ class spare_file_system final : public rocksdb::FileSystemWrapper {
 
 }  // namespace
 
-wal_file_pool::wal_file_pool(std::string data_dir, std::uint64_t file_bytes,
+wal_file_pool::wal_file_pool(std::string data_dir, std::uint64_t file_bytes, std::uint64_t min_free_bytes,
                              std::shared_ptr<rocksdb::FileSystem> base)
     : state_(std::make_shared<state>()) {
   state_->dir = fs::path(data_dir) / "wal-spares";
   state_->file_bytes = file_bytes;
   state_->prepare_after = file_bytes / 8;
+  state_->min_free_bytes = min_free_bytes;
   state_->adopt_existing();
   auto fs = std::make_shared<spare_file_system>(base, state_.get());
   state_->env = rocksdb::NewCompositeEnv(fs);

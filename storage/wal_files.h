@@ -32,7 +32,9 @@ class wal_file_pool {
   // `file_bytes` is the size of each spare. A spare is prepared once the current WAL has taken
   // `file_bytes / 8` (a log that writes little never pays for one), and at once when the current WAL was
   // itself written over a spare (the log is busy: the next one should be ready before it is needed).
-  wal_file_pool(std::string data_dir, std::uint64_t file_bytes, std::shared_ptr<rocksdb::FileSystem> base);
+  // A spare is made only while the file system has `min_free_bytes` available.
+  wal_file_pool(std::string data_dir, std::uint64_t file_bytes, std::uint64_t min_free_bytes,
+                std::shared_ptr<rocksdb::FileSystem> base);
   ~wal_file_pool();
   wal_file_pool(const wal_file_pool&) = delete;
   wal_file_pool& operator=(const wal_file_pool&) = delete;

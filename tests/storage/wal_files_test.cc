@@ -254,6 +254,22 @@ TEST(wal_files, a_backup_of_a_log_on_a_spare_takes_no_spare_and_restores_whole) 
   expect_whole(*restored, log->head().value);
 }
 
+TEST(wal_files, no_spare_is_made_without_the_free_space_it_must_leave) {
+  testing::temp_dir dir;
+  const std::string path = dir.sub("db");
+  log_options o = with_spares(path);
+  o.wal_spare_min_free_bytes = std::uint64_t{1} << 62;  // more than any disk has
+  {
+    ASSIGN_OR_FAIL(log, event_log::open(o));
+    append_bytes(*log, "busy", spare_bytes / 4);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    EXPECT_TRUE(ready_spares(path).empty()) << "a spare must not take the log's space";
+    EXPECT_TRUE(fs::is_empty(fs::path(path) / "wal-spares")) << "nothing half-made either";
+  }
+  // With room, the same log makes one.
+  prepare_dir_with_spare(path);
+}
+
 TEST(wal_files, none_when_turned_off_or_not_syncing) {
   testing::temp_dir dir;
   {

@@ -79,7 +79,9 @@ double raw_sync_batches(const std::string& path, std::size_t batch, std::size_t 
 double raw_sync_batches_on_spares(const std::string& path, std::size_t batch, std::size_t value_bytes,
                                   double seconds) {
   std::filesystem::create_directories(path);
-  storage::wal_file_pool pool(path, storage::log_options{}.wal_spare_bytes, rocksdb::FileSystem::Default());
+  const storage::log_options defaults;
+  storage::wal_file_pool pool(path, defaults.wal_spare_bytes, 4 * defaults.wal_spare_bytes,
+                              rocksdb::FileSystem::Default());
   auto db = open_raw(path, pool.env());
   rocksdb::WriteOptions wo;
   wo.sync = true;
