@@ -24,6 +24,18 @@ log_options failing(const std::string& path, const std::shared_ptr<testing::fail
   return o;
 }
 
+void append_three(event_log& log) {
+  for (int i = 0; i < 3; ++i) ASSERT_OK(log.append(testing::make_append("s", "ok-" + std::to_string(i))));
+}
+
+// The disk may be fine again, but what the failed write or sync left is unknown: refused until reopened.
+void expect_refused_until_reopened(event_log& log) {
+  auto later = log.append(testing::make_append("s", "later"));
+  ASSERT_FALSE(later);
+  EXPECT_EQ(later.error().code, errc::log_poisoned);
+  EXPECT_EQ(log.head().value, 3u) << "readers never see what was not made durable";
+}
+
 void expect_whole_chain(event_log& log) {
   auto report = log.verify({1}, {UINT64_MAX});
   ASSERT_TRUE(report);
@@ -36,7 +48,7 @@ TEST(write_failure, a_failed_wal_write_poisons_the_log_until_it_is_reopened) {
   auto fs = std::make_shared<testing::failing_wal_fs>();
   {
     ASSIGN_OR_FAIL(log, event_log::open(failing(dir.sub("db"), fs)));
-    for (int i = 0; i < 3; ++i) ASSERT_OK(log->append(testing::make_append("s", "ok-" + std::to_string(i))));
+    ASSERT_NO_FATAL_FAILURE(append_three(*log));
     fs->fail_writes = true;
     auto refused = log->append(testing::make_append("s", "lost", 2));
     ASSERT_FALSE(refused);
@@ -45,11 +57,7 @@ TEST(write_failure, a_failed_wal_write_poisons_the_log_until_it_is_reopened) {
         << refused.error().message;
     EXPECT_GT(fs->failures.load(), 0);
     fs->fail_writes = false;
-    // The disk is fine again, but what the failed write left is unknown: refused until reopened.
-    auto later = log->append(testing::make_append("s", "later"));
-    ASSERT_FALSE(later);
-    EXPECT_EQ(later.error().code, errc::log_poisoned);
-    EXPECT_EQ(log->head().value, 3u);
+    ASSERT_NO_FATAL_FAILURE(expect_refused_until_reopened(*log));
   }
   ASSIGN_OR_FAIL(log, event_log::open(log_options{.path = dir.sub("db")}));
   EXPECT_EQ(log->head().value, 3u) << "nothing of the failed write may appear";
@@ -68,17 +76,14 @@ TEST(write_failure, after_a_failed_sync_the_refused_append_is_there_whole_or_not
   auto fs = std::make_shared<testing::failing_wal_fs>();
   {
     ASSIGN_OR_FAIL(log, event_log::open(failing(dir.sub("db"), fs)));
-    for (int i = 0; i < 3; ++i) ASSERT_OK(log->append(testing::make_append("s", "ok-" + std::to_string(i))));
+    ASSERT_NO_FATAL_FAILURE(append_three(*log));
     fs->fail_syncs = true;
     auto refused = log->append(testing::make_append("s", "unsure", 2));
     ASSERT_FALSE(refused);
     EXPECT_EQ(refused.error().code, errc::log_poisoned);
     EXPECT_NE(refused.error().message.find("not durable"), std::string::npos) << refused.error().message;
     fs->fail_syncs = false;
-    EXPECT_EQ(log->head().value, 3u) << "readers never see what was not made durable";
-    auto later = log->append(testing::make_append("s", "later"));
-    ASSERT_FALSE(later);
-    EXPECT_EQ(later.error().code, errc::log_poisoned);
+    ASSERT_NO_FATAL_FAILURE(expect_refused_until_reopened(*log));
   }
   ASSIGN_OR_FAIL(log, event_log::open(log_options{.path = dir.sub("db")}));
   const auto head = log->head().value;

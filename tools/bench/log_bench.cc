@@ -54,23 +54,32 @@ std::unique_ptr<rocksdb::DB> open_raw(const std::string& path, rocksdb::Env* env
   return std::unique_ptr<rocksdb::DB>(db);
 }
 
-// Raw RocksDB: one thread, synced WriteBatches of `batch` puts, back to back.
-double raw_sync_batches(const std::string& path, std::size_t batch, std::size_t value_bytes, double seconds,
-                        std::uint64_t& key) {
-  auto db = open_raw(path);
+// Raw RocksDB: one thread, synced WriteBatches of `batch` puts, back to back, until `done` says so;
+// `wrote` hears of each batch. Returns puts per second.
+template <class Done, class Wrote>
+double write_raw_batches(rocksdb::DB& db, std::size_t batch, std::size_t value_bytes, std::uint64_t& key,
+                         Done&& done, Wrote&& wrote) {
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  std::string value(value_bytes, 'v');
+  const std::string value(value_bytes, 'v');
   rocksdb::WriteBatch wb;
   std::uint64_t written = 0;
-  auto start = clock_type::now();
-  while (seconds_since(start) < seconds) {
+  const auto start = clock_type::now();
+  while (!done(seconds_since(start))) {
     wb.Clear();
     for (std::size_t i = 0; i < batch; ++i) wb.Put(storage::keys::event_key(++key), value);
-    if (!db->Write(wo, &wb).ok()) std::exit(1);
+    if (!db.Write(wo, &wb).ok()) std::exit(1);
+    wrote(wb.GetDataSize());
     written += batch;
   }
   return written / seconds_since(start);
+}
+
+double raw_sync_batches(const std::string& path, std::size_t batch, std::size_t value_bytes, double seconds,
+                        std::uint64_t& key) {
+  auto db = open_raw(path);
+  return write_raw_batches(
+      *db, batch, value_bytes, key, [&](double elapsed) { return elapsed >= seconds; }, [](std::size_t) {});
 }
 
 // The same with RocksDB's WALs written over zeroed spares, as the log writes its own (storage/wal_files.h):
@@ -83,26 +92,13 @@ double raw_sync_batches_on_spares(const std::string& path, std::size_t batch, st
   storage::wal_file_pool pool(path, defaults.wal_spare_bytes, 4 * defaults.wal_spare_bytes,
                               rocksdb::FileSystem::Default());
   auto db = open_raw(path, pool.env());
-  rocksdb::WriteOptions wo;
-  wo.sync = true;
-  const std::string value(value_bytes, 'v');
-  rocksdb::WriteBatch wb;
   std::uint64_t key = 0;
-  const auto write_one = [&] {
-    wb.Clear();
-    for (std::size_t i = 0; i < batch; ++i) wb.Put(storage::keys::event_key(++key), value);
-    if (!db->Write(wo, &wb).ok()) std::exit(1);
-    pool.wrote(wb.GetDataSize());
-  };
-  const auto warm_up = clock_type::now();
-  while (pool.stats().used == 0 && seconds_since(warm_up) < 10) write_one();
-  std::uint64_t written = 0;
-  const auto start = clock_type::now();
-  while (seconds_since(start) < seconds) {
-    write_one();
-    written += batch;
-  }
-  const double rate = written / seconds_since(start);
+  const auto wrote = [&](std::size_t bytes) { pool.wrote(bytes); };
+  write_raw_batches(
+      *db, batch, value_bytes, key, [&](double elapsed) { return pool.stats().used > 0 || elapsed >= 10; },
+      wrote);
+  const double rate = write_raw_batches(
+      *db, batch, value_bytes, key, [&](double elapsed) { return elapsed >= seconds; }, wrote);
   db.reset();
   return pool.stats().used > 0 ? rate : 0;
 }
