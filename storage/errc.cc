@@ -38,6 +38,10 @@ class category final : public std::error_category {
         return "invalid argument";
       case errc::tampered:
         return "the hash chain is broken";
+      case errc::command_id_reused:
+        return "the command id was already used for a different command";
+      case errc::chain_broken:
+        return "an earlier append this one depends on was not written";
     }
     return "unknown storage error";
   }

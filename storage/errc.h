@@ -22,6 +22,9 @@ enum class errc {
   shutting_down = 12,
   invalid_argument = 13,
   tampered = 14,  // verify found a record altered, removed or reordered
+  // The command id was used before for a command with other contents (append_request::command_digest).
+  command_id_reused = 15,
+  chain_broken = 16,  // an earlier append of the same append_chain wrote nothing; this one was not written
 };
 
 const std::error_category& storage_category() noexcept;

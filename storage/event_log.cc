@@ -15,6 +15,7 @@
 
 #include "storage/keys.h"
 #include "storage/log_impl.h"
+#include "storage/record_body.h"
 #include "storage/record_codec.h"
 #include "storage/validate.h"
 
@@ -131,7 +132,13 @@ result<void> event_log::impl::load_tail() {
     indexed = std::min(indexed, mark);
   }
   if (indexed < last || unmarked) {
+    const auto started = std::chrono::steady_clock::now();
     if (auto r = rebuild_index(indexed, last); !r) return r;
+    reindexed_at_open = last - indexed;
+    reindexed_from = indexed + 1;
+    reindex_ms = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+            .count());
   }
   next_position = last + 1;
   durable_head.store(last);
@@ -178,6 +185,7 @@ result<void> event_log::impl::rebuild_index(std::uint64_t from, std::uint64_t to
       run.set_stream_id(record.stream_id());
       run.set_first_position(pos);
       run.set_recorded_at_ms(record.recorded_at_ms());
+      run.set_command_digest(record.command_digest());
     }
     run.set_last_position(pos);
     run.set_stream_version(record.stream_version());
@@ -234,6 +242,9 @@ log_stats event_log::stats() const {
   for (std::size_t b = 0; b < s.latency_buckets.size(); ++b)
     s.latency_buckets[b] = impl_->stat_latency[b].load();
   s.latency_sum_us = impl_->stat_latency_sum_us.load();
+  s.reindexed_at_open = impl_->reindexed_at_open;
+  s.reindexed_from = impl_->reindexed_from;
+  s.reindex_ms = impl_->reindex_ms;
   return s;
 }
 
@@ -332,14 +343,7 @@ result<std::optional<append_result>> event_log::find_command(std::string_view co
     return make_error(errc::corruption, "command_id: the stored outcome does not parse");
   // Written but not yet durable: not yet a result anyone may rely on.
   if (o.last_position() > head().value) return std::optional<append_result>();
-  append_result r;
-  r.stream_id = o.stream_id();
-  r.first = {o.first_position()};
-  r.last = {o.last_position()};
-  r.version = {o.stream_version()};
-  r.recorded_at_ms = o.recorded_at_ms();
-  r.duplicate = true;
-  return std::optional<append_result>(std::move(r));
+  return std::optional<append_result>(codec::repeated_result(o));
 }
 
 position event_log::head() const {

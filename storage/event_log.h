@@ -28,6 +28,12 @@ struct append_request {
   std::string stream_id;
   expected_version expected = expected_version::any();
   std::string command_id;  // required; a repeat returns the first append's result and writes nothing
+  // A digest of what the command asked for (e.g. SHA-256 of its bytes), kept with the command id: a repeat of
+  // the id with another digest is refused with command_id_reused instead of answered with the first result.
+  // Empty: not compared. At most 64 bytes.
+  std::string command_digest;
+  // Set when this append depends on earlier appends of the same chain (see append_chain). Default: none.
+  std::shared_ptr<append_chain> chain;
   std::vector<proposed_event> events;
   pb::Actor actor;
   std::string correlation_id;
@@ -41,7 +47,8 @@ struct append_result {
   position last;
   stream_version version;  // the stream's version after the append
   std::int64_t recorded_at_ms = 0;
-  bool duplicate = false;  // true when the command id had been appended before and nothing was written
+  bool duplicate = false;      // true when the command id had been appended before and nothing was written
+  std::string command_digest;  // the digest the command id was first appended with
 };
 
 // A record read back from the log: the decoded record and its hash.
@@ -76,6 +83,11 @@ struct log_stats {
   // Appends by latency, from append_async to the callback (queueing, writing and the sync that covers it).
   std::array<std::uint64_t, latency_bounds_us.size() + 1> latency_buckets{};
   std::uint64_t latency_sum_us = 0;
+  // What open found: records whose stream index and command ids it wrote again (after a crash, the index
+  // lags the records; docs/storage.md), the first of them, and how long that took.
+  std::uint64_t reindexed_at_open = 0;
+  std::uint64_t reindexed_from = 0;
+  std::uint64_t reindex_ms = 0;
 };
 
 // Read-model writes of one projection step; committed with the projection's checkpoint in one batch.
@@ -120,12 +132,14 @@ class event_log {
   event_log(const event_log&) = delete;
   event_log& operator=(const event_log&) = delete;
 
-  // Validates, then queues the append; `done` runs once, on the log thread, or inline on a validation error.
+  // Validates, then queues the append; `done` runs once, on the log thread, or inline on a validation error
+  // (never inline for an append on a chain: its refusal is queued, so that it breaks the chain in order) or
+  // when the log is shutting down.
   void append_async(append_request request, append_callback done);
   // Blocking form of append_async.
   result<append_result> append(append_request request);
 
-  // The result of an earlier append by this command id, if any.
+  // The result of an earlier append by this command id, if any (with the digest it was appended with).
   result<std::optional<append_result>> find_command(std::string_view command_id) const;
 
   // The last durable position (0 when the log is empty).

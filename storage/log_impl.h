@@ -50,6 +50,8 @@ struct event_log::impl {
   std::atomic<std::uint64_t> stat_appends{0}, stat_events{0}, stat_batches{0}, stat_syncs{0};
   std::array<std::atomic<std::uint64_t>, log_stats::latency_bounds_us.size() + 1> stat_latency{};
   std::atomic<std::uint64_t> stat_latency_sum_us{0};
+  // Set once by open (load_tail), read-only after.
+  std::uint64_t reindexed_at_open = 0, reindexed_from = 0, reindex_ms = 0;
 
   // Appends waiting for the log thread.
   struct pending {

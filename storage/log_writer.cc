@@ -24,19 +24,24 @@ namespace {
 std::vector<std::string> serialize_bodies(const append_request& r) {
   std::vector<std::string> out;
   out.reserve(r.events.size());
-  for (const auto& ev : r.events) out.push_back(codec::encode_body(r, ev));
+  for (const auto& ev : r.events) out.push_back(codec::encode_body(r, ev, out.empty()));
   return out;
 }
 
-append_result to_result(const pb::AppendOutcome& o) {
-  append_result r;
-  r.stream_id = o.stream_id();
-  r.first = {o.first_position()};
-  r.last = {o.last_position()};
-  r.version = {o.stream_version()};
-  r.recorded_at_ms = o.recorded_at_ms();
-  r.duplicate = true;
-  return r;
+// A repeat of a command id answers with the first append's result only if it asks for the same thing.
+bool same_command(std::string_view first_digest, std::string_view repeat_digest) {
+  return first_digest.empty() || repeat_digest.empty() || first_digest == repeat_digest;
+}
+
+error reused(const std::string& command_id) {
+  return make_error(errc::command_id_reused,
+                    "command_id: " + command_id + " was already used for a different command");
+}
+
+// An append that wrote nothing ends its chain: the later appends of the chain were decided on its result.
+void end_chain_unless_written(event_log::impl::pending& p) {
+  if (p.request.chain && (!p.outcome->has_value() || p.outcome->value().duplicate))
+    p.request.chain->broken.store(true, std::memory_order_release);
 }
 
 // Decodes the values a batch wrote, once for all listeners. These bytes were built a moment ago: if they do
@@ -110,42 +115,69 @@ void event_log::impl::build_batch(std::vector<pending>& items, written_batch& ou
   command_status.resize(n);
   db->MultiGet(ro, commands, n, command_keys.data(), command_values.data(), command_status.data());
 
-  for (std::size_t i = 0; i < n; ++i) {
+  // Decides one append; returns false when it writes nothing (its outcome is then set).
+  const auto admit = [&](std::size_t i) -> std::uint64_t* {
     auto& p = items[i];
     auto& r = p.request;
+    if (p.outcome) return nullptr;  // refused when it was queued
+    if (r.chain && r.chain->broken.load(std::memory_order_acquire)) {
+      p.outcome.emplace(
+          make_error(errc::chain_broken, "an earlier append this one depends on was not written"));
+      return nullptr;
+    }
     if (const auto* first = batch_commands.find(r.command_id)) {
-      append_result dup = items[*first].outcome->value();
+      const auto& earlier = items[*first];
+      if (!same_command(earlier.request.command_digest, r.command_digest)) {
+        p.outcome.emplace(reused(r.command_id));
+        return nullptr;
+      }
+      append_result dup = earlier.outcome->value();
       dup.duplicate = true;
+      dup.command_digest = earlier.request.command_digest;
       p.outcome.emplace(std::move(dup));
-      continue;
+      return nullptr;
     }
     const rocksdb::Status& s = command_status[i];
     if (s.ok()) {
       if (!outcome.ParseFromArray(command_values[i].data(), static_cast<int>(command_values[i].size()))) {
         p.outcome.emplace(make_error(errc::corruption, "command_id: the stored outcome does not parse"));
+      } else if (!same_command(outcome.command_digest(), r.command_digest)) {
+        p.outcome.emplace(reused(r.command_id));
       } else {
-        p.outcome.emplace(to_result(outcome));
+        p.outcome.emplace(codec::repeated_result(outcome));
       }
-      continue;
+      return nullptr;
     }
     if (!s.IsNotFound()) {
       p.outcome.emplace(status_error(s, "reading command ids"));
-      continue;
+      return nullptr;
     }
     auto current = writer_version(r.stream_id);
     if (!current) {
       p.outcome.emplace(current.error());
-      continue;
+      return nullptr;
     }
-    std::uint64_t& known_version = *current.value();
-    if (!r.expected.accepts({known_version})) {
+    std::uint64_t* known = current.value();
+    if (!r.expected.accepts({*known})) {
       error e = make_error(errc::wrong_expected_version, "stream " + r.stream_id + " is at version " +
-                                                             std::to_string(known_version) + ", expected " +
+                                                             std::to_string(*known) + ", expected " +
                                                              std::to_string(r.expected.value()));
-      e.actual_version = known_version;
+      e.actual_version = *known;
       p.outcome.emplace(std::move(e));
+      return nullptr;
+    }
+    return known;
+  };
+
+  for (std::size_t i = 0; i < n; ++i) {
+    auto& p = items[i];
+    auto& r = p.request;
+    std::uint64_t* admitted = admit(i);
+    if (!admitted) {
+      end_chain_unless_written(p);
       continue;
     }
+    std::uint64_t& known_version = *admitted;
 
     const std::uint64_t first = next_position;
     std::uint64_t version = known_version;
@@ -182,6 +214,7 @@ void event_log::impl::build_batch(std::vector<pending>& items, written_batch& ou
     done.last = {next_position - 1};
     done.version = {version};
     done.recorded_at_ms = r.recorded_at_ms;
+    done.command_digest = r.command_digest;
     p.outcome.emplace(std::move(done));
     batch_commands.insert(r.command_id, i);
   }
@@ -213,7 +246,7 @@ void event_log::impl::build_index(const written_batch& batch, rocksdb::WriteBatc
       index.Put(streams, stream_key, rocksdb::Slice(position_value, 8));
     }
     codec::encode_outcome(outcome_bytes, a.stream_id, a.first.value, a.last.value, a.version.value,
-                          a.recorded_at_ms);
+                          a.recorded_at_ms, a.command_digest);
     index.Put(commands, p.request.command_id, outcome_bytes);
   }
   if (batch.last_position != 0) {
@@ -233,8 +266,10 @@ void event_log::impl::write_batch(written_batch& batch, rocksdb::WriteBatch& rec
     poisoned.store(true);
     error e = status_error(s, what);
     e.code = errc::log_poisoned;
-    for (auto& p : batch.items)
+    for (auto& p : batch.items) {
       if (p.outcome->has_value()) p.outcome.emplace(e);
+      end_chain_unless_written(p);
+    }
     batch.values.clear();
     batch.last_position = 0;
   };
@@ -361,7 +396,10 @@ void event_log::impl::log_loop() {
     }
     written_batch batch;
     if (poisoned.load()) {
-      for (auto& p : items) p.outcome.emplace(make_error(errc::log_poisoned));
+      for (auto& p : items) {
+        p.outcome.emplace(make_error(errc::log_poisoned));
+        end_chain_unless_written(p);
+      }
       batch.items = std::move(items);
     } else {
       records.Clear();
@@ -401,9 +439,16 @@ void event_log::impl::complete(written_batch& batch) {
 }
 
 void event_log::append_async(append_request request, append_callback done) {
-  if (auto e = check_append(request, impl_->options)) return done(std::move(*e));
-  if (impl_->poisoned.load()) return done(make_error(errc::log_poisoned));
-  std::vector<std::string> bodies = serialize_bodies(request);
+  std::optional<result<append_result>> refused;
+  if (auto e = check_append(request, impl_->options)) {
+    refused.emplace(std::move(*e));
+  } else if (impl_->poisoned.load()) {
+    refused.emplace(make_error(errc::log_poisoned));
+  }
+  // A refusal of a chained append takes its turn in the queue, so the chain breaks behind what came before.
+  if (refused && !request.chain) return done(std::move(*refused));
+  std::vector<std::string> bodies;
+  if (!refused) bodies = serialize_bodies(request);
   // The bodies hold the payloads now; the request need not keep a second copy until it completes.
   for (auto& ev : request.events) std::string().swap(ev.payload);
   const auto queued_at = std::chrono::steady_clock::now();
@@ -411,7 +456,7 @@ void event_log::append_async(append_request request, append_callback done) {
     std::unique_lock lk(impl_->mu);
     if (!impl_->stopping) {
       impl_->queue.push_back(
-          {std::move(request), std::move(bodies), std::move(done), std::nullopt, queued_at});
+          {std::move(request), std::move(bodies), std::move(done), std::move(refused), queued_at});
       const bool wake = impl_->log_waiting;
       lk.unlock();
       if (wake) impl_->queue_cv.notify_one();
@@ -419,6 +464,7 @@ void event_log::append_async(append_request request, append_callback done) {
     }
   }
   // Outside the lock: a callback may append again.
+  if (request.chain) request.chain->broken.store(true, std::memory_order_release);
   done(make_error(errc::shutting_down));
 }
 

@@ -25,8 +25,11 @@ struct log_options {
   std::size_t max_events_per_append = 1000;
   // Most bytes of one event's payload. Default: 1 MiB.
   std::size_t max_event_bytes = 1 << 20;
-  // Longest stream id, command id, correlation or causation id, in bytes. Default: 128.
+  // Longest stream id, correlation or causation id, in bytes. Default: 128.
   std::size_t max_id_bytes = 128;
+  // Longest command id, in bytes: room for a caller's scope before a client's own id of up to 128 bytes
+  // (engine/command_id.h). Default: 256.
+  std::size_t max_command_id_bytes = 256;
   // Longest event type name, in bytes. Default: 128.
   std::size_t max_event_type_bytes = 128;
   // Streams whose version the writer keeps in memory; past it the cache is emptied. Default: 100,000.

@@ -50,7 +50,8 @@ std::size_t actor_size(const pb::Actor& a) {
 
 }  // namespace
 
-std::string encode_body(const append_request& r, const proposed_event& event) {
+std::string encode_body(const append_request& r, const proposed_event& event, bool first_of_append) {
+  const std::string_view digest = first_of_append ? std::string_view(r.command_digest) : std::string_view();
   // int64 is written as its two's complement, like protobuf: a negative time takes ten bytes.
   const auto recorded_at = static_cast<std::uint64_t>(r.recorded_at_ms);
   const std::size_t actor = actor_size(r.actor);
@@ -58,7 +59,7 @@ std::string encode_body(const append_request& r, const proposed_event& event) {
                            (recorded_at != 0 ? 1 + varint_size(recorded_at) : 0) +
                            (1 + varint_size(actor) + actor) + bytes_field_size(r.command_id) +
                            bytes_field_size(r.correlation_id) + bytes_field_size(r.causation_id) +
-                           bytes_field_size(event.payload);
+                           bytes_field_size(event.payload) + bytes_field_size(digest);
   std::string out(size, '\0');
   char* p = out.data();
   p = put_bytes_field(p, 2, r.stream_id);
@@ -76,7 +77,8 @@ std::string encode_body(const append_request& r, const proposed_event& event) {
   p = put_bytes_field(p, 7, r.command_id);
   p = put_bytes_field(p, 8, r.correlation_id);
   p = put_bytes_field(p, 9, r.causation_id);
-  put_bytes_field(p, 10, event.payload);
+  p = put_bytes_field(p, 10, event.payload);
+  put_bytes_field(p, 12, digest);
   return out;
 }
 
@@ -94,11 +96,11 @@ std::size_t encode_tail_fields(char* out, std::uint64_t position, std::uint64_t 
 }
 
 void encode_outcome(std::string& out, std::string_view stream_id, std::uint64_t first, std::uint64_t last,
-                    std::uint64_t version, std::int64_t recorded_at_ms) {
+                    std::uint64_t version, std::int64_t recorded_at_ms, std::string_view command_digest) {
   const auto recorded_at = static_cast<std::uint64_t>(recorded_at_ms);
   const auto scalar_size = [](std::uint64_t v) { return v != 0 ? 1 + varint_size(v) : 0; };
   out.resize(bytes_field_size(stream_id) + scalar_size(first) + scalar_size(last) + scalar_size(version) +
-             scalar_size(recorded_at));
+             scalar_size(recorded_at) + bytes_field_size(command_digest));
   char* p = put_bytes_field(out.data(), 1, stream_id);
   int field = 2;
   for (std::uint64_t v : {first, last, version, recorded_at}) {
@@ -108,6 +110,19 @@ void encode_outcome(std::string& out, std::string_view stream_id, std::uint64_t 
     }
     ++field;
   }
+  put_bytes_field(p, 6, command_digest);
+}
+
+append_result repeated_result(const pb::AppendOutcome& o) {
+  append_result r;
+  r.stream_id = o.stream_id();
+  r.first = {o.first_position()};
+  r.last = {o.last_position()};
+  r.version = {o.stream_version()};
+  r.recorded_at_ms = o.recorded_at_ms();
+  r.duplicate = true;
+  r.command_digest = o.command_digest();
+  return r;
 }
 
 }  // namespace thidua::storage::codec

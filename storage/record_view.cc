@@ -77,7 +77,7 @@ std::optional<record_view> decode_record(std::string_view bytes) {
       if (field == 1) v.position = n;
       if (field == 3) v.stream_version = n;
       if (field == 5) v.recorded_at_ms = static_cast<std::int64_t>(n);
-    } else if (type == 2 && field >= 2 && field <= 11 && field != 3 && field != 5) {
+    } else if (type == 2 && field >= 2 && field <= 12 && field != 3 && field != 5) {
       std::string_view s;
       ok = r.bytes(s);
       switch (field) {
@@ -104,6 +104,9 @@ std::optional<record_view> decode_record(std::string_view bytes) {
           break;
         case 11:
           v.prev_hash = s;
+          break;
+        case 12:
+          v.command_digest = s;
           break;
       }
     } else {

@@ -23,6 +23,7 @@ struct record_view {
   std::string_view causation_id;
   std::string_view payload;
   std::string_view prev_hash;
+  std::string_view command_digest;
 };
 
 // Decodes the protobuf wire format of an EventRecord (storage/proto/log.proto); nullopt when it is malformed.

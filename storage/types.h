@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <compare>
 #include <cstdint>
 #include <string>
@@ -50,5 +51,14 @@ enum class durability {
 };
 
 enum class direction { forward, backward };
+
+// Appends that depend on each other: a caller that decides its next append on the state the previous one will
+// leave (before that one is durable) puts them on one chain. The log writes a chain's appends in the order
+// they were queued; once one of them writes nothing (refused, a repeat, or failed), every later append of the
+// chain fails with errc::chain_broken and writes nothing, so no append is ever written on a state that never
+// was. Set by the log's writer; any thread may read it.
+struct append_chain {
+  std::atomic<bool> broken{false};
+};
 
 }  // namespace thidua::storage

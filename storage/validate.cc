@@ -29,13 +29,15 @@ std::optional<error> check_stream_id(std::string_view id, const log_options& o) 
 
 std::optional<error> check_id(std::string_view id, std::string_view field, bool required,
                               const log_options& o) {
-  errc code = field == "command_id" ? errc::invalid_command_id : errc::invalid_argument;
+  const bool command = field == "command_id";
+  const errc code = command ? errc::invalid_command_id : errc::invalid_argument;
   if (id.empty()) {
     if (required) return fail(code, std::string(field) + ": must not be empty");
     return std::nullopt;
   }
-  if (id.size() > o.max_id_bytes)
-    return fail(code, std::string(field) + ": longer than " + std::to_string(o.max_id_bytes) + " bytes");
+  const std::size_t max = command ? o.max_command_id_bytes : o.max_id_bytes;
+  if (id.size() > max)
+    return fail(code, std::string(field) + ": longer than " + std::to_string(max) + " bytes");
   for (char c : id)
     if (c <= 0x20 || c >= 0x7f)
       return fail(code, std::string(field) + ": only printable ASCII without spaces");
@@ -45,6 +47,7 @@ std::optional<error> check_id(std::string_view id, std::string_view field, bool 
 std::optional<error> check_append(const append_request& r, const log_options& o) {
   if (auto e = check_stream_id(r.stream_id, o)) return e;
   if (auto e = check_id(r.command_id, "command_id", true, o)) return e;
+  if (r.command_digest.size() > 64) return fail(errc::invalid_argument, "command_digest: at most 64 bytes");
   if (auto e = check_id(r.correlation_id, "correlation_id", false, o)) return e;
   if (auto e = check_id(r.causation_id, "causation_id", false, o)) return e;
   if (r.events.empty()) return fail(errc::empty_append, "events: an append needs at least one event");

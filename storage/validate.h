@@ -10,7 +10,8 @@ namespace thidua::storage {
 
 // Stream ids: 1..max_id_bytes of [A-Za-z0-9._:/-].
 std::optional<error> check_stream_id(std::string_view id, const log_options& o);
-// Command, correlation and causation ids: printable ASCII without space, 1..max_id_bytes (0 allowed if
+// Command, correlation and causation ids: printable ASCII without space, 1..max_command_id_bytes (command
+// ids) or max_id_bytes (the others) (0 allowed if
 // optional).
 std::optional<error> check_id(std::string_view id, std::string_view field, bool required,
                               const log_options& o);

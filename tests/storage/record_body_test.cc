@@ -20,6 +20,7 @@ std::string by_protobuf(const append_request& r, const proposed_event& ev) {
   body.set_correlation_id(r.correlation_id);
   body.set_causation_id(r.causation_id);
   body.set_payload(ev.payload);
+  body.set_command_digest(r.command_digest);
   return body.SerializeAsString();
 }
 
@@ -33,13 +34,14 @@ append_request full_request() {
   r.actor.set_unit_id("ca-thanh-hoa");
   r.actor.set_person("Đại tá Nguyễn Văn A, Giám đốc");
   r.actor.set_role("chair");
+  r.command_digest = std::string(32, '\x5a');
   return r;
 }
 
 TEST(record_body, equals_protobuf_for_a_full_record) {
   const auto r = full_request();
   const proposed_event ev{"Pledge.Signed", std::string(300, 'x') + "Vì an ninh Tổ quốc"};
-  EXPECT_EQ(codec::encode_body(r, ev), by_protobuf(r, ev));
+  EXPECT_EQ(codec::encode_body(r, ev, true), by_protobuf(r, ev));
 }
 
 TEST(record_body, equals_protobuf_when_optional_fields_and_the_actor_are_empty) {
@@ -47,14 +49,25 @@ TEST(record_body, equals_protobuf_when_optional_fields_and_the_actor_are_empty) 
   r.stream_id = "s";
   r.command_id = "c";
   const proposed_event ev{"T", ""};
-  EXPECT_EQ(codec::encode_body(r, ev), by_protobuf(r, ev));
+  EXPECT_EQ(codec::encode_body(r, ev, true), by_protobuf(r, ev));
 }
 
 TEST(record_body, equals_protobuf_for_negative_times_and_long_lengths) {
   auto r = full_request();
   r.recorded_at_ms = -1;
   const proposed_event ev{"Big", std::string(70'000, '\x01')};  // a three-byte length
-  EXPECT_EQ(codec::encode_body(r, ev), by_protobuf(r, ev));
+  EXPECT_EQ(codec::encode_body(r, ev, true), by_protobuf(r, ev));
+}
+
+TEST(record_body, only_the_first_event_of_an_append_carries_the_command_digest) {
+  const auto r = full_request();
+  const proposed_event ev{"Pledge.Signed", "payload"};
+  pb::EventRecord later;
+  ASSERT_TRUE(later.ParseFromString(codec::encode_body(r, ev, false)));
+  EXPECT_TRUE(later.command_digest().empty());
+  pb::EventRecord first;
+  ASSERT_TRUE(first.ParseFromString(codec::encode_body(r, ev, true)));
+  EXPECT_EQ(first.command_digest(), r.command_digest);
 }
 
 TEST(record_body, tail_fields_parse_back_with_the_body) {
@@ -65,7 +78,7 @@ TEST(record_body, tail_fields_parse_back_with_the_body) {
   char tail[64];
   const std::size_t n = codec::encode_tail_fields(tail, 300, 129, prev);
   pb::EventRecord parsed;
-  ASSERT_TRUE(parsed.ParseFromString(std::string(tail, n) + codec::encode_body(r, ev)));
+  ASSERT_TRUE(parsed.ParseFromString(std::string(tail, n) + codec::encode_body(r, ev, true)));
   EXPECT_EQ(parsed.position(), 300u);
   EXPECT_EQ(parsed.stream_version(), 129u);
   EXPECT_EQ(parsed.prev_hash(), std::string(32, '\xab'));
@@ -79,18 +92,20 @@ TEST(record_body, an_outcome_equals_protobuf_including_zero_and_negative_fields)
     std::string stream;
     std::uint64_t first, last, version;
     std::int64_t at;
+    std::string digest;
   };
-  for (const auto& e :
-       {example{"cycle:cum-2:2023", 1, 3, 3, 1'700'000'000'123}, example{"s", 300, 300, 129, 0},
-        example{"", 0, 0, 0, 0}, example{std::string(200, 'x'), UINT64_MAX, UINT64_MAX, 1, -1}}) {
+  for (const auto& e : {example{"cycle:cum-2:2023", 1, 3, 3, 1'700'000'000'123, std::string(32, '\x01')},
+                        example{"s", 300, 300, 129, 0, ""}, example{"", 0, 0, 0, 0, ""},
+                        example{std::string(200, 'x'), UINT64_MAX, UINT64_MAX, 1, -1, "d"}}) {
     pb::AppendOutcome o;
     o.set_stream_id(e.stream);
     o.set_first_position(e.first);
     o.set_last_position(e.last);
     o.set_stream_version(e.version);
     o.set_recorded_at_ms(e.at);
+    o.set_command_digest(e.digest);
     std::string ours = "left over from a previous outcome";
-    codec::encode_outcome(ours, e.stream, e.first, e.last, e.version, e.at);
+    codec::encode_outcome(ours, e.stream, e.first, e.last, e.version, e.at, e.digest);
     EXPECT_EQ(ours, o.SerializeAsString()) << e.stream.substr(0, 20) << " " << e.first;
   }
 }
