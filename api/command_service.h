@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "api/proto/tokens.pb.h"
@@ -12,6 +13,14 @@
 #include "storage/event_log.h"
 
 namespace thidua::api {
+
+// Longest command id a client may choose, in bytes.
+inline constexpr std::size_t max_client_command_id_bytes = 128;
+// Why `id` is not a command id a client may choose (1–128 bytes of printable ASCII without space), or
+// nullopt.
+std::optional<std::string> invalid_client_command_id(std::string_view id);
+// The scope of a token's commands (engine/command_id.h): its person in its unit.
+std::string actor_scope(const pb::TokenGrant& grant);
 
 class command_service {
  public:

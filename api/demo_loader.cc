@@ -17,6 +17,9 @@ namespace thidua::api {
 
 namespace {
 
+// The server's own commands: no token's commands share their ids (engine/command_id.h).
+constexpr const char* demo_scope = "server";
+
 struct demo_holder {
   std::string unit, role, person, organizer;
 };
@@ -62,7 +65,7 @@ result<demo_summary> load_demo(storage::event_log& log, std::int64_t now_ms, con
   for (auto s : std::get<std::vector<domain::demo::step>>(built)) {
     result<engine::command_result> r = make_error(std::make_error_code(std::errc::invalid_argument));
     if (auto* c = std::get_if<domain::pb::RegistryCommand>(&s.command)) {
-      r = registry.execute({s.command_id, s.actor, std::move(*c), now_ms, std::nullopt, {}, {}});
+      r = registry.execute({s.command_id, s.actor, std::move(*c), now_ms, std::nullopt, {}, {}, demo_scope});
     } else {
       r = cycles.execute({s.command_id,
                           s.actor,
@@ -70,7 +73,8 @@ result<demo_summary> load_demo(storage::event_log& log, std::int64_t now_ms, con
                           now_ms,
                           std::nullopt,
                           {},
-                          {}});
+                          {},
+                          demo_scope});
     }
     if (!r) {
       error e = r.error();
@@ -97,7 +101,7 @@ result<demo_summary> load_demo(storage::event_log& log, std::int64_t now_ms, con
     g->set_person_name(h.person);
     g->set_role(h.role);
     g->set_organizer_id(h.organizer);
-    auto r = tokens.execute({"demo-token-" + h.unit, {"demo"}, c, now_ms, std::nullopt, {}, {}});
+    auto r = tokens.execute({"demo-token-" + h.unit, {"demo"}, c, now_ms, std::nullopt, {}, {}, demo_scope});
     if (!r) {
       ::close(fd);
       return r.error();

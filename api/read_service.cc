@@ -12,6 +12,7 @@
 #include "domain/read_access.h"
 #include "domain/registry_decider.h"
 #include "domain/views.h"
+#include "engine/command_id.h"
 #include "engine/projection_runner.h"
 #include "storage/record_codec.h"
 
@@ -155,7 +156,8 @@ pb::EventEnvelope read_service::envelope(const storage::stored_event& e) const {
   env.set_actor_unit_id(r.actor().unit_id());
   env.set_actor_person(r.actor().person());
   env.set_actor_role(r.actor().role());
-  env.set_command_id(r.command_id());
+  // The id the client chose, without the scope that keeps it apart from other clients' ids.
+  env.set_command_id(std::string(engine::client_command_id(r.command_id())));
   env.set_hash(storage::codec::to_hex(e.hash));
   if (!domain::organizer_of_cycle_stream(r.stream_id()).empty()) {
     if (auto ev = domain::cycle_decider::decode(r.event_type(), r.payload())) *env.mutable_cycle() = *ev;

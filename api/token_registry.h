@@ -49,6 +49,8 @@ struct token_decider {
   static state evolve(state s, const event& e);
   static std::string event_type(const event& e);
   static std::string encode(const event& e) { return e.SerializeAsString(); }
+  // Commands have no map fields, so protobuf's bytes are the same for the same command.
+  static std::string encode_command(const command& c) { return c.SerializeAsString(); }
   static std::optional<event> decode(std::string_view type, std::string_view bytes);
   static std::string actor_unit(const actor&) { return "operator"; }
   static std::string actor_person(const actor& a) { return a.name; }

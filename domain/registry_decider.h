@@ -50,6 +50,8 @@ struct registry_decider {
   static std::string event_type(const event& e);
   static bool known_event_type(std::string_view type);
   static std::string encode(const event& e) { return e.SerializeAsString(); }
+  // Commands have no map fields, so protobuf's bytes are the same for the same command.
+  static std::string encode_command(const command& c) { return c.SerializeAsString(); }
   static std::optional<event> decode(std::string_view type, std::string_view bytes);
   static std::string actor_unit(const actor& a) { return a.unit_id(); }
   static std::string actor_person(const actor& a);

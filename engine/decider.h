@@ -21,6 +21,8 @@ namespace thidua::engine {
 //   evolve(state, event)                      the state after an event; pure and total
 //   event_type(event)                         a stable type name (never a class name)
 //   encode(event) / decode(type, bytes)       the payload bytes of an event
+//   encode_command(command)                   the bytes of a command, the same for the same command: a repeat
+//                                             of its id with other bytes is refused (COMMAND_ID_REUSED)
 //   actor_unit(actor), actor_person(actor), actor_role(actor)   what the log records of who acted
 template <class D>
 concept decider = requires(const typename D::state& s, const typename D::command& c,
@@ -34,6 +36,7 @@ concept decider = requires(const typename D::state& s, const typename D::command
   { D::evolve(s, e) } -> std::same_as<typename D::state>;
   { D::event_type(e) } -> std::convertible_to<std::string>;
   { D::encode(e) } -> std::same_as<std::string>;
+  { D::encode_command(c) } -> std::same_as<std::string>;
   { D::decode(text, text) } -> std::same_as<std::optional<typename D::event>>;
   { D::actor_unit(a) } -> std::convertible_to<std::string>;
   { D::actor_person(a) } -> std::convertible_to<std::string>;

@@ -22,6 +22,8 @@ class category final : public std::error_category {
         return "timed out";
       case errc::stopped:
         return "stopped";
+      case errc::busy:
+        return "too many commands wait on this stream; retry in a moment";
     }
     return "unknown engine error";
   }

@@ -12,6 +12,7 @@ enum class errc {
   undecodable_event = 3,           // a stored event's payload does not decode for this decider
   timeout = 4,
   stopped = 5,
+  busy = 6,  // too many commands wait on this stream (or from this caller on it); retry in a moment
 };
 
 const std::error_category& engine_category() noexcept;

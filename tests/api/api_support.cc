@@ -104,7 +104,7 @@ std::vector<std::string> issue_tokens(const std::string& data_dir, const std::ve
     g->set_role(s.role);
     g->set_organizer_id(s.organizer_id);
     for (const auto& p : s.readable_stream_prefixes) g->add_readable_stream_prefixes(p);
-    auto r = tokens.execute({"issue-" + s.token_id, {"test"}, c, 0, std::nullopt, {}, {}});
+    auto r = tokens.execute({"issue-" + s.token_id, {"test"}, c, 0, std::nullopt, {}, {}, "cli"});
     EXPECT_TRUE(r) << (r ? "" : r.error().message);
     secrets.push_back(secret);
   }
@@ -118,7 +118,10 @@ void revoke_token(const std::string& data_dir, const std::string& token_id) {
   api::pb::TokenCommand c;
   c.mutable_revoke()->set_token_id(token_id);
   c.mutable_revoke()->set_reason("test");
-  EXPECT_TRUE(tokens.execute({"revoke-" + token_id, {"test"}, c, 0, std::nullopt, {}, {}}));
+  // As `thidua token revoke` records it.
+  auto r = tokens.execute({"token-revoke-" + token_id, {"test"}, c, 0, std::nullopt, {}, {}, "cli"});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_FALSE(r.value().duplicate) << "the revocation is recorded";
 }
 
 std::map<std::string, std::string> demo_tokens(const std::string& data_dir) {

@@ -69,7 +69,7 @@ TEST(tokens, authenticate_accepts_only_an_issued_unrevoked_secret_and_the_log_ne
   const std::string secret = new_token_secret();
   EXPECT_EQ(secret.size(), 4u + 64u);
   EXPECT_NE(secret, new_token_secret());
-  ASSERT_OK(tokens.execute({"issue-1", {"ops"}, issue(secret), 0, std::nullopt, {}, {}}));
+  ASSERT_OK(tokens.execute({"issue-1", {"ops"}, issue(secret), 0, std::nullopt, {}, {}, {}}));
   ASSIGN_OR_FAIL(state, tokens.load("tokens"));
   auto grant = state.state.authenticate(secret);
   ASSERT_TRUE(grant);
@@ -88,7 +88,7 @@ TEST(tokens, authenticate_accepts_only_an_issued_unrevoked_secret_and_the_log_ne
   pb::TokenCommand revoke;
   revoke.mutable_revoke()->set_token_id("tk-1");
   revoke.mutable_revoke()->set_reason("lost laptop");
-  ASSERT_OK(tokens.execute({"revoke-1", {"ops"}, revoke, 0, std::nullopt, {}, {}}));
+  ASSERT_OK(tokens.execute({"revoke-1", {"ops"}, revoke, 0, std::nullopt, {}, {}, {}}));
   ASSIGN_OR_FAIL(after, tokens.load("tokens"));
   EXPECT_FALSE(after.state.authenticate(secret)) << "a revoked token is refused";
 }

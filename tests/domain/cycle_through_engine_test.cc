@@ -23,7 +23,7 @@ TEST(cycle_through_engine, commands_are_durable_events_and_refusals_write_nothin
   auto run = [&](std::string id, const pb::Actor& actor, pb::Command c) {
     *c.mutable_cycle() = key;
     engine::command_pipeline<domain::cycle_decider> pipeline(*log);
-    return pipeline.execute({std::move(id), actor, std::move(c), 1'710'806'400'000, std::nullopt, {}, {}});
+    return pipeline.execute({std::move(id), actor, std::move(c), 1'710'806'400'000, std::nullopt, {}, {}, {}});
   };
   const std::vector<std::string> members = {"CA-HungYen", "CA-ThaiBinh", "CA-HaNam", "CA-NamDinh",
                                             "CA-HaiDuong"};

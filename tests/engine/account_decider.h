@@ -79,6 +79,9 @@ struct account {
     return "Account.Unknown";
   }
   static std::string encode(const event& e) { return std::to_string(e.amount); }
+  static std::string encode_command(const command& c) {
+    return std::to_string(c.what) + "/" + c.id + "/" + std::to_string(c.amount);
+  }
   static std::optional<event> decode(std::string_view type, std::string_view bytes) {
     event e{event::opened, std::stoll(std::string(bytes))};
     if (type == "Account.Opened")

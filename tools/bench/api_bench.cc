@@ -183,7 +183,7 @@ prepared prepare(const std::string& data_dir, int cycles) {
     g->set_person_name("Bench " + unit);
     g->set_role(role);
     if (role == "ORGANIZER_OFFICE") g->set_organizer_id("BCA");
-    if (!tokens.execute({"issue-" + id, {"bench"}, c, 0, std::nullopt, {}, {}})) std::exit(1);
+    if (!tokens.execute({"issue-" + id, {"bench"}, c, 0, std::nullopt, {}, {}, {}})) std::exit(1);
     return secret;
   };
   out.office_token = issue("tk-office", "BCA-X03", "ORGANIZER_OFFICE");
@@ -191,7 +191,7 @@ prepared prepare(const std::string& data_dir, int cycles) {
   auto run = [&](const dpb::Actor& a, dpb::Command c, int i) {
     *c.mutable_cycle() = bench_key(i);
     auto r =
-        pipeline.execute({"setup-" + std::to_string(seq++), a, c, 1'700'000'000'000, std::nullopt, {}, {}});
+        pipeline.execute({"setup-" + std::to_string(seq++), a, c, 1'700'000'000'000, std::nullopt, {}, {}, {}});
     if (!r) {
       std::fprintf(stderr, "setup: %s\n", r.error().message.c_str());
       std::exit(1);

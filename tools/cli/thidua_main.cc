@@ -85,8 +85,15 @@ int token_command(const std::string& sub, args& a, event_log& log) {
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
   auto run = [&](std::string id, api::pb::TokenCommand c) {
-    return tokens.execute(
-        {std::move(id), api::token_operator{operator_name()}, std::move(c), now, std::nullopt, {}, {}});
+    // The operator's own scope: no token's commands share these ids (engine/command_id.h).
+    return tokens.execute({std::move(id),
+                           api::token_operator{operator_name()},
+                           std::move(c),
+                           now,
+                           std::nullopt,
+                           {},
+                           {},
+                           "cli"});
   };
   auto refused = [](const thidua::error& e) {
     std::fprintf(stderr, "thidua token: %s%s%s\n", e.reason.c_str(), e.reason.empty() ? "" : ": ",
@@ -119,7 +126,7 @@ int token_command(const std::string& sub, args& a, event_log& log) {
     c.mutable_revoke()->set_reason(a.token["reason"]);
     auto r = run("token-revoke-" + a.token["id"], c);
     if (!r) return refused(r.error());
-    std::printf("revoked %s\n", a.token["id"].c_str());
+    std::printf(r.value().duplicate ? "%s was already revoked\n" : "revoked %s\n", a.token["id"].c_str());
     return 0;
   }
   if (sub == "list") {

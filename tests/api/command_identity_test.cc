@@ -1,0 +1,161 @@
+// A command id belongs to the person and unit that sent it: replayed over real sockets, the attacks of an id
+// chosen to match another's — another unit's decision, a second member's signature, a token's revocation —
+// fail, and a true retry still gets the first result after a restart.
+
+#include <gtest/gtest.h>
+
+#include "tests/api/api_support.h"
+#include "tests/domain/commands.h"
+#include "tests/support/test_support.h"
+
+namespace thidua::testing {
+namespace {
+
+namespace wire = api::pb;
+
+domain::pb::Command on(domain::pb::Command c, const std::string& number, unsigned year = 2030) {
+  *c.mutable_cycle() = cmd::key("BCA", "dia-phuong", number, year);
+  return c;
+}
+
+domain::pb::Command activity(const std::string& number, const std::string& description) {
+  domain::pb::Command c;
+  c.mutable_activity()->set_date("2030-05-19");
+  c.mutable_activity()->set_kind("sports_meet");
+  c.mutable_activity()->set_description(description);
+  return on(std::move(c), number);
+}
+
+class command_identity : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = dir_.sub("data");
+    const std::vector<token_spec> specs = {{"tk-office", "BCA-X03", "ORGANIZER_OFFICE", "BCA", {}},
+                                           {"tk-a", "CA-A", "CHAIR", "", {}},
+                                           {"tk-b", "CA-B", "MEMBER", "", {}},
+                                           {"tk-c", "CA-C", "MEMBER", "", {}},
+                                           {"tk-x", "CA-X", "CHAIR", "", {}},
+                                           {"tk-y", "CA-Y", "MEMBER", "", {}}};
+    const auto secrets = issue_tokens(db_, specs);
+    for (std::size_t i = 0; i < specs.size(); ++i) token_[specs[i].token_id] = secrets[i];
+  }
+  // Cluster 1 (A chairs, B and C) with its pledge contents adopted; cluster 2 (X chairs, Y).
+  void open_two_clusters(int port) {
+    ws_client office(port, token_.at("tk-office"));
+    ASSERT_TRUE(office
+                    .request(command_frame("open-1",
+                                           on(cmd::open("Cụm 1", {"CA-A", "CA-B", "CA-C"}, "CA-A", ""), "1")))
+                    .has_accepted());
+    ASSERT_TRUE(
+        office.request(command_frame("open-2", on(cmd::open("Cụm 2", {"CA-X", "CA-Y"}, "CA-X", ""), "2")))
+            .has_accepted());
+    ws_client chair(port, token_.at("tk-a"));
+    ASSERT_TRUE(chair.request(command_frame("launch", on(cmd::launch("2030-03-20"), "1"))).has_accepted());
+    ASSERT_TRUE(chair.request(command_frame("contents", on(cmd::contents(), "1"))).has_accepted());
+  }
+  temp_dir dir_;
+  std::string db_;
+  std::map<std::string, std::string> token_;
+};
+
+TEST_F(command_identity, another_units_command_with_the_same_id_is_recorded_not_answered_as_a_repeat) {
+  server_process server(db_, {"--no-demo"});
+  ASSERT_GT(server.port(), 0) << server.output();
+  open_two_clusters(server.port());
+  ws_client a(server.port(), token_.at("tk-a"));
+  ws_client x(server.port(), token_.at("tk-x"));
+  auto first = a.request(command_frame("hoi-thao-2030-05", activity("1", "Hội thao cụm 1")));
+  ASSERT_TRUE(first.has_accepted()) << first.DebugString();
+  auto second = x.request(command_frame("hoi-thao-2030-05", activity("2", "Hội thao cụm 2")));
+  ASSERT_TRUE(second.has_accepted()) << second.DebugString();
+  EXPECT_FALSE(second.accepted().duplicate()) << "X is not told of A's event";
+  EXPECT_GT(second.accepted().last_position(), first.accepted().last_position())
+      << "X's activity is recorded";
+  // Both are in the log, each with the id its sender chose.
+  wire::ClientFrame log;
+  log.mutable_query()->mutable_read_log()->set_from_position(first.accepted().last_position());
+  auto page = x.request(log);
+  ASSERT_TRUE(page.has_result());
+  ASSERT_EQ(page.result().events_size(), 1) << "X reads only its own cluster's event";
+  EXPECT_EQ(page.result().events(0).command_id(), "hoi-thao-2030-05");
+  EXPECT_EQ(page.result().events(0).actor_unit_id(), "CA-X");
+}
+
+TEST_F(command_identity, a_second_members_signature_with_the_same_id_is_not_dropped) {
+  server_process server(db_, {"--no-demo"});
+  ASSERT_GT(server.port(), 0) << server.output();
+  open_two_clusters(server.port());
+  ws_client b(server.port(), token_.at("tk-b"));
+  ws_client c(server.port(), token_.at("tk-c"));
+  auto signed_b = b.request(command_frame("ky-giao-uoc", on(cmd::sign("CA-B"), "1")));
+  ASSERT_TRUE(signed_b.has_accepted()) << signed_b.DebugString();
+  auto signed_c = c.request(command_frame("ky-giao-uoc", on(cmd::sign("CA-C"), "1")));
+  ASSERT_TRUE(signed_c.has_accepted()) << signed_c.DebugString();
+  EXPECT_FALSE(signed_c.accepted().duplicate());
+  wire::ClientFrame q;
+  q.mutable_query()->set_at_least_position(signed_c.accepted().last_position());
+  auto* g = q.mutable_query()->mutable_get_cycle();
+  g->set_organizer_id("BCA");
+  g->set_series("dia-phuong");
+  g->set_year(2030);
+  g->set_number("1");
+  auto view = c.request(q);
+  ASSERT_TRUE(view.has_result() && view.result().cycles_size() == 1) << view.DebugString();
+  const auto& signed_units = view.result().cycles(0).signed_unit_ids();
+  EXPECT_EQ(std::vector<std::string>(signed_units.begin(), signed_units.end()),
+            (std::vector<std::string>{"CA-B", "CA-C"}));
+}
+
+TEST_F(command_identity,
+       a_reused_id_with_other_contents_is_refused_and_a_retry_gets_the_first_result_after_restart) {
+  std::uint64_t first_position = 0;
+  {
+    server_process server(db_, {"--no-demo"});
+    ASSERT_GT(server.port(), 0) << server.output();
+    open_two_clusters(server.port());
+    ws_client a(server.port(), token_.at("tk-a"));
+    auto first = a.request(command_frame("hoat-dong-1", activity("1", "Hội thao")));
+    ASSERT_TRUE(first.has_accepted());
+    first_position = first.accepted().last_position();
+    auto other = a.request(command_frame("hoat-dong-1", activity("1", "Một hoạt động khác")));
+    ASSERT_TRUE(other.has_error()) << other.DebugString();
+    EXPECT_EQ(other.error().code(), "COMMAND_ID_REUSED");
+    EXPECT_EQ(other.error().field(), "command.command_id");
+    EXPECT_FALSE(other.error().message_vi().empty());
+    auto bad = a.request(command_frame("has space", activity("1", "x")));
+    ASSERT_TRUE(bad.has_error());
+    EXPECT_EQ(bad.error().code(), "INVALID_FIELD");
+    EXPECT_EQ(bad.error().field(), "command.command_id");
+    EXPECT_EQ(server.terminate(), 0);
+  }
+  server_process server(db_, {"--no-demo"});
+  ASSERT_GT(server.port(), 0) << server.output();
+  ws_client a(server.port(), token_.at("tk-a"));
+  auto retry = a.request(command_frame("hoat-dong-1", activity("1", "Hội thao")));
+  ASSERT_TRUE(retry.has_accepted()) << retry.DebugString();
+  EXPECT_TRUE(retry.accepted().duplicate());
+  EXPECT_EQ(retry.accepted().last_position(), first_position);
+}
+
+TEST_F(command_identity, a_token_holder_cannot_make_its_own_revocation_record_nothing) {
+  {
+    server_process server(db_, {"--no-demo"});
+    ASSERT_GT(server.port(), 0) << server.output();
+    open_two_clusters(server.port());
+    ws_client y(server.port(), token_.at("tk-y"));
+    // The id the operator's revocation records itself under (tools/cli: token-revoke-<token id>).
+    auto pre_empt = y.request(command_frame("token-revoke-tk-y", activity("2", "chiếm trước mã lệnh")));
+    ASSERT_TRUE(pre_empt.has_accepted()) << pre_empt.DebugString();
+    EXPECT_EQ(server.terminate(), 0);
+  }
+  revoke_token(db_, "tk-y");
+  server_process server(db_, {"--no-demo"});
+  ASSERT_GT(server.port(), 0) << server.output();
+  ws_client y(server.port(), token_.at("tk-y"));
+  auto r = y.request(ping_frame());
+  ASSERT_TRUE(r.has_error()) << "the revoked token no longer works";
+  EXPECT_EQ(r.error().code(), "UNAUTHENTICATED");
+}
+
+}  // namespace
+}  // namespace thidua::testing
