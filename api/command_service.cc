@@ -52,7 +52,9 @@ const char* vietnamese_for(const std::string& code) {
   return nullptr;
 }
 
-pb::ServerFrame reply(const result<engine::command_result>& r) {
+// `command_id`: as the client sent it (the log knows it with the sender's scope in front, which is not the
+// client's business).
+pb::ServerFrame reply(const result<engine::command_result>& r, const std::string& command_id) {
   pb::ServerFrame f;
   if (r) {
     auto* a = f.mutable_accepted();
@@ -73,7 +75,9 @@ pb::ServerFrame reply(const result<engine::command_result>& r) {
     x->set_code(w.code);
     x->set_field(e.field.empty() ? w.field : e.field);
   }
-  x->set_message(e.message);
+  x->set_message(x->code() == "COMMAND_ID_REUSED"
+                     ? "command_id: " + command_id + " was already used for a different command"
+                     : e.message);
   const char* vi = e.message_vi.empty() ? vietnamese_for(x->code()) : nullptr;
   x->set_message_vi(!e.message_vi.empty() ? e.message_vi : vi ? vi : e.message);
   x->set_actual_version(e.actual_version);
@@ -136,9 +140,9 @@ void command_service::execute(const pb::TokenGrant& grant, pb::SubmitCommand c, 
   }
   std::optional<std::uint64_t> expected;
   if (c.has_expected_version()) expected = c.expected_version();
-  auto callback = [done = std::move(done), metrics = impl_->metrics,
+  auto callback = [done = std::move(done), metrics = impl_->metrics, command_id = c.command_id(),
                    start = std::chrono::steady_clock::now()](result<engine::command_result> r) {
-    pb::ServerFrame f = reply(r);
+    pb::ServerFrame f = reply(r, command_id);
     if (metrics) {
       using outcome = server_metrics::command_outcome;
       const double ms =

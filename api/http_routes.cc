@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "api/api_error.h"
+#include "api/bearer.h"
 #include "api/command_service.h"
 #include "api/read_service.h"
 #include "api/server_metrics.h"
@@ -273,8 +274,7 @@ http_server::handler make_http_routes(const services& api, const storage::event_
     auto routed = route(path, params);
     if (auto* r = std::get_if<http_reply>(&routed)) return respond(std::move(*r));
     std::shared_ptr<const pb::TokenGrant> grant;
-    if (req.authorization.starts_with("Bearer "))
-      grant = api.commands->authenticate(std::string_view(req.authorization).substr(7));
+    if (auto token = bearer_token(req.authorization)) grant = api.commands->authenticate(*token);
     if (!grant)
       return respond(error_reply(
           api_error("UNAUTHENTICATED", "authorization", "send a valid token: Authorization: Bearer <token>",

@@ -2,6 +2,10 @@
 
 #include <pthread.h>
 
+#include "api/bearer.h"
+#include "api/command_service.h"
+#include "api/connection_slot.h"
+#include "api/net_stream.h"
 #include "api/server_metrics.h"
 #include "api/services.h"
 #include "api/websocket_session.h"
@@ -35,7 +39,7 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+using tls_stream = beast::ssl_stream<net_stream>;
 
 // What stop() needs of a connection, plain or TLS.
 class closable {
@@ -46,7 +50,7 @@ class closable {
 
 // One connection: owns itself through shared_from_this, reads a request, writes the reply, repeats. Holds a
 // connection slot for as long as it lives (and hands it to the WebSocket session it upgrades to). `Stream` is
-// beast::tcp_stream, or TLS over it.
+// net_stream, or TLS over it.
 template <class Stream>
 class session : public closable, public std::enable_shared_from_this<session<Stream>> {
   using std::enable_shared_from_this<session<Stream>>::shared_from_this;
@@ -54,8 +58,12 @@ class session : public closable, public std::enable_shared_from_this<session<Str
 
  public:
   session(Stream stream, const http_options& options, const http_server::handler& h,
-          std::shared_ptr<connection_slot> slot)
-      : stream_(std::move(stream)), options_(options), handler_(h), slot_(std::move(slot)) {
+          std::shared_ptr<connection_slot> slot, std::atomic<std::size_t>& unauthenticated)
+      : stream_(std::move(stream)),
+        options_(options),
+        handler_(h),
+        slot_(std::move(slot)),
+        unauthenticated_(unauthenticated) {
     if (options_.api && options_.api->metrics) ++options_.api->metrics->http_connections;
   }
   ~session() override {
@@ -65,7 +73,8 @@ class session : public closable, public std::enable_shared_from_this<session<Str
   void run() {
     if constexpr (tls) {
       asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
-        beast::get_lowest_layer(self->stream_).expires_after(std::chrono::seconds(10));
+        beast::get_lowest_layer(self->stream_)
+            .expires_after(std::chrono::seconds(self->options_.auth_timeout_seconds));
         self->stream_.async_handshake(asio::ssl::stream_base::server, [self](beast::error_code ec) {
           if (ec) return;  // not TLS, or a failed handshake: nothing to answer in
           self->do_read();
@@ -90,7 +99,11 @@ class session : public closable, public std::enable_shared_from_this<session<Str
     parser_.emplace();
     parser_->header_limit(options_.header_limit);
     parser_->body_limit(options_.body_limit);
-    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+    // The whole request must arrive within the deadline, however it is paced: a connection's first within
+    // the authentication timeout, later ones within the idle timeout.
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(
+        served_ == 0 ? std::min(options_.auth_timeout_seconds, options_.idle_timeout_seconds)
+                     : options_.idle_timeout_seconds));
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&session::on_read, shared_from_this()));
   }
@@ -107,12 +120,8 @@ class session : public closable, public std::enable_shared_from_this<session<Str
       return write(std::move(r), false);
     }
     auto& req = parser_->get();
-    if (beast::websocket::is_upgrade(req) && req.target() == "/v1/ws" && options_.api) {
-      // The WebSocket session sets its own timeouts and takes the connection over.
-      beast::get_lowest_layer(stream_).expires_never();
-      return start_websocket_session(std::move(stream_), parser_->release(), *options_.api,
-                                     websocket_limits_of(options_), slot_);
-    }
+    ++served_;
+    if (beast::websocket::is_upgrade(req) && req.target() == "/v1/ws" && options_.api) return upgrade();
     // The handler may answer later from another thread: the reply comes back onto this connection's thread.
     beast::get_lowest_layer(stream_).expires_never();
     const bool keep_alive = req.keep_alive();
@@ -123,6 +132,37 @@ class session : public closable, public std::enable_shared_from_this<session<Str
                  self->write(std::move(r), keep_alive);
                });
              });
+  }
+
+  // A token in the Authorization header authenticates the connection before its first frame; without one
+  // the connection takes one of the few slots for unauthenticated WebSockets, or is refused.
+  void upgrade() {
+    auto& req = parser_->get();
+    std::shared_ptr<const pb::TokenGrant> grant;
+    const auto header = req[http::field::authorization];
+    if (auto token = bearer_token({header.data(), header.size()}))
+      grant = options_.api->commands->authenticate(*token);
+    std::unique_ptr<unauthenticated_slot> pending;
+    if (!grant) {
+      const std::size_t limit = options_.max_unauthenticated
+                                    ? options_.max_unauthenticated
+                                    : std::max<std::size_t>(1, options_.max_connections / 10);
+      pending = unauthenticated_slot::take(unauthenticated_, limit);
+      if (!pending) {
+        if (options_.api->metrics) ++options_.api->metrics->unauthenticated_refused;
+        return write({503, "application/json; charset=utf-8",
+                      R"({"code":"TOO_MANY_UNAUTHENTICATED","field":"authorization",)"
+                      R"("message":"too many connections are waiting to authenticate; send the token in the )"
+                      R"(Authorization header or retry later",)"
+                      R"("message_vi":"Quá nhiều kết nối đang chờ xác thực; hãy gửi token trong tiêu đề )"
+                      R"(Authorization hoặc thử lại sau"})"},
+                     false);
+      }
+    }
+    // The WebSocket session sets its own timeouts and takes the connection over.
+    beast::get_lowest_layer(stream_).expires_never();
+    start_websocket_session(std::move(stream_), parser_->release(), *options_.api,
+                            websocket_limits_of(options_), slot_, std::move(grant), std::move(pending));
   }
 
   void write(http_reply r, bool keep_alive) {
@@ -157,6 +197,8 @@ class session : public closable, public std::enable_shared_from_this<session<Str
   const http_options& options_;
   const http_server::handler& handler_;
   std::shared_ptr<connection_slot> slot_;
+  std::atomic<std::size_t>& unauthenticated_;
+  std::uint64_t served_ = 0;  // requests read
 };
 
 // Answers a connection over the limit with 503 and closes it, without reading its request.
@@ -181,7 +223,9 @@ void refuse(tcp::socket socket) {
 }  // namespace
 
 struct http_server::impl {
-  std::atomic<std::size_t> open{0};  // first: connection slots die with the io_context below
+  // First: connection slots die with the io_context below.
+  std::atomic<std::size_t> open{0};
+  std::atomic<std::size_t> unauthenticated{0};
   http_options options;
   handler handle;
   // One io_context per network thread, each run by that thread alone: a connection lives on one of them, so
@@ -219,12 +263,13 @@ struct http_server::impl {
         if (tls) {
           // Not make_shared: the list below keeps weak_ptrs, which would keep a joint block's memory alive.
           std::shared_ptr<session<tls_stream>> t(
-              new session<tls_stream>(tls_stream(std::move(socket), *tls), options, handle, std::move(slot)));
+              new session<tls_stream>(tls_stream(net_stream(std::move(socket)), *tls), options, handle,
+                                      std::move(slot), unauthenticated));
           t->run();
           s = std::move(t);
         } else {
-          std::shared_ptr<session<beast::tcp_stream>> p(new session<beast::tcp_stream>(
-              beast::tcp_stream(std::move(socket)), options, handle, std::move(slot)));
+          std::shared_ptr<session<net_stream>> p(new session<net_stream>(
+              net_stream(std::move(socket)), options, handle, std::move(slot), unauthenticated));
           p->run();
           s = std::move(p);
         }

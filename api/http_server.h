@@ -39,6 +39,15 @@ struct http_options {
   // Open connections (HTTP and WebSocket) at most; past it a new connection gets 503 and is closed.
   // Default: 15,000 (the server raises its open-file limit to fit).
   std::size_t max_connections = 15000;
+  // WebSocket connections that have not authenticated yet, at most; past it an upgrade without a valid token
+  // in its Authorization header gets 503. 0 = a tenth of max_connections (at least 1).
+  std::size_t max_unauthenticated = 0;
+  // A connection's first HTTP request must be complete within this long, and an upgraded WebSocket must
+  // authenticate within it (else 1008). Default: 10 s.
+  int auth_timeout_seconds = 10;
+  // A WebSocket message must be complete this long after its first byte arrived (else 1008): a message
+  // trickled a byte at a time does not hold a connection. Default: 10 s.
+  int frame_timeout_seconds = 10;
   // Kernel send buffer per connection, in bytes: bounds what a slow reader can park in the kernel (beyond it,
   // subscriptions leave events in the log). Default: 256 KiB.
   int send_buffer_bytes = 256 * 1024;

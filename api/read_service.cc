@@ -313,6 +313,8 @@ read_service::query_answer read_service::impl::read_stream(const domain::reader&
   const std::uint32_t limit = q.limit() == 0 ? options.max_events : std::min(q.limit(), options.max_events);
   const std::uint64_t from = std::max<std::uint64_t>(q.from_version(), 1);
   auto events = log.read_stream(q.stream_id(), {from}, limit);
+  if (!events && events.error().code == storage::errc::invalid_stream_id)
+    return invalid("read_stream.stream_id", events.error().message, "Mã dòng sự kiện không hợp lệ");
   if (!events) return internal(events.error());
   for (const auto& e : events.value())
     if (readable(reader, e->record)) *out.add_events() = self.envelope(*e);

@@ -51,6 +51,12 @@ std::string apply(const std::string& key, const std::string& value, server_confi
     ok = parse_number<std::size_t>(value, 1, 1'000'000, c.http.max_connections);
   } else if (key == "send-buffer") {
     ok = parse_number(value, 4096, 64 * 1024 * 1024, c.http.send_buffer_bytes);
+  } else if (key == "max-unauthenticated") {
+    ok = parse_number<std::size_t>(value, 1, 1'000'000, c.http.max_unauthenticated);
+  } else if (key == "auth-timeout") {
+    ok = parse_number(value, 1, 3600, c.http.auth_timeout_seconds);
+  } else if (key == "frame-timeout") {
+    ok = parse_number(value, 1, 3600, c.http.frame_timeout_seconds);
   } else if (key == "max-frames-per-second") {
     ok = parse_number<std::uint32_t>(value, 1, 1'000'000, c.http.frames_per_second);
   } else if (key == "max-subscriptions") {
@@ -110,12 +116,22 @@ std::string server_usage() {
          "                              default: load it)\n"
          "  --idle-timeout SECONDS      close a connection silent this long (default: 60)\n"
          "  --max-connections N         open connections at most; more get 503 (default: 15000)\n"
+         "  --max-unauthenticated N     WebSocket connections waiting to authenticate, at most; more "
+         "upgrades\n"
+         "                              without a valid token get 503 (default: a tenth of "
+         "--max-connections)\n"
+         "  --auth-timeout SECONDS      a connection's first request must arrive, and a WebSocket "
+         "authenticate,\n"
+         "                              within this (default: 10)\n"
+         "  --frame-timeout SECONDS     a WebSocket message must be complete this long after its first "
+         "byte\n"
+         "                              (default: 10)\n"
          "  --send-buffer BYTES         kernel send buffer per connection; bounds what a slow reader parks "
          "in\n"
          "                              the kernel (default: 262144)\n"
          "  --max-frames-per-second N   WebSocket frames per second per connection; a burst of twice as "
          "many\n"
-         "                              passes (default: 200)\n"
+         "                              passes; more than N refused within 10 s closes it (default: 200)\n"
          "  --max-subscriptions N       subscriptions per WebSocket connection (default: 16)\n"
          "  --heartbeat SECONDS         heartbeat interval to connections with subscriptions (default: 15)\n"
          "  --tls-cert FILE             PEM certificate chain: serve https and wss (default: none, plain)\n"

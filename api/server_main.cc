@@ -62,6 +62,9 @@ int serve(thidua::storage::event_log& log, thidua::api::server_config& config) {
   }
   const thidua::api::services api{&commands, &reads, &metrics};
   config.http.api = &api;
+  // Taken over before the server says it listens: a SIGTERM right after that line stops it cleanly too.
+  boost::asio::io_context signals_ioc;
+  boost::asio::signal_set signals(signals_ioc, SIGINT, SIGTERM);
   thidua::api::http_server server(config.http, thidua::api::make_http_routes(api, log));
   if (auto err = server.start(); !err.empty()) {
     spdlog::critical("{}", err);
@@ -69,8 +72,6 @@ int serve(thidua::storage::event_log& log, thidua::api::server_config& config) {
   }
   spdlog::info("thidua-server listening on {}://{}:{}", server.scheme(), config.http.address, server.port());
 
-  boost::asio::io_context signals_ioc;
-  boost::asio::signal_set signals(signals_ioc, SIGINT, SIGTERM);
   signals.async_wait([](const boost::system::error_code&, int sig) {
     spdlog::info("signal {}: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
   });
@@ -105,6 +106,10 @@ int main(int argc, char** argv) {
   }
   auto log = std::move(opened).value();
   spdlog::info("event log open in {} (head at position {})", config.data_dir, log->head().value);
+  // After a crash or power loss the index lags the records; open rebuilt it, and the operator should know.
+  if (const auto s = log->stats(); s.reindexed_at_open > 0)
+    spdlog::warn("recovered from an unclean stop: re-indexed {} records from position {} in {} ms",
+                 s.reindexed_at_open, s.reindexed_from, s.reindex_ms);
   int status = load_demo_if_empty(*log, config) ? serve(*log, config) : 1;
   log.reset();  // completes queued appends, then closes the database
   if (status == 0) spdlog::info("stopped cleanly");

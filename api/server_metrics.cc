@@ -52,6 +52,18 @@ std::string server_metrics::render() const {
   append_metric(out, "thidua_frames_rate_limited_total", "counter",
                 "WebSocket frames refused by the per-connection rate limit.",
                 static_cast<double>(frames_rate_limited.load()));
+  append_metric(out, "thidua_closed_for_flooding_total", "counter",
+                "WebSocket connections closed (1008) for more refused frames in 10 s than the frame rate.",
+                static_cast<double>(closed_for_flooding.load()));
+  append_metric(out, "thidua_closed_unauthenticated_total", "counter",
+                "WebSocket connections closed (1008) for not authenticating within --auth-timeout.",
+                static_cast<double>(closed_unauthenticated.load()));
+  append_metric(out, "thidua_closed_slow_frame_total", "counter",
+                "WebSocket connections closed (1008) for a message not complete within --frame-timeout.",
+                static_cast<double>(closed_slow_frame.load()));
+  append_metric(out, "thidua_unauthenticated_refused_total", "counter",
+                "WebSocket upgrades refused (503) because --max-unauthenticated connections were waiting.",
+                static_cast<double>(unauthenticated_refused.load()));
   append_metric(out, "thidua_subscription_events_delivered_total", "counter",
                 "Events handed to subscribers' connections.", static_cast<double>(events_delivered.load()));
 

@@ -21,6 +21,13 @@ class server_metrics {
   std::atomic<std::int64_t> websocket_connections{0};
   std::atomic<std::uint64_t> connections_refused{0};  // over the connection limit
   std::atomic<std::uint64_t> frames_rate_limited{0};
+  // WebSocket connections closed with 1008 by the server's limits: flooding past the rate limit, no
+  // authentication within --auth-timeout, a message not complete within --frame-timeout of its first byte.
+  std::atomic<std::uint64_t> closed_for_flooding{0};
+  std::atomic<std::uint64_t> closed_unauthenticated{0};
+  std::atomic<std::uint64_t> closed_slow_frame{0};
+  // WebSocket upgrades refused because --max-unauthenticated connections were waiting to authenticate.
+  std::atomic<std::uint64_t> unauthenticated_refused{0};
   std::atomic<std::uint64_t> events_delivered{0};
 
   // Prometheus text format of everything above.

@@ -15,8 +15,11 @@
 
 #include "api/api_error.h"
 #include "api/command_service.h"
+#include "api/frame_json.h"
 #include "api/frame_queue.h"
+#include "api/proto/tokens.pb.h"
 #include "api/read_service.h"
+#include "api/refusal_window.h"
 #include "api/server_metrics.h"
 
 namespace thidua::api {
@@ -46,6 +49,8 @@ constexpr std::size_t pump_below = 32;
 constexpr std::size_t poll_batch = 64;
 // Most bytes one read of a message asks for; larger messages arrive in several reads.
 constexpr std::size_t read_chunk = 512;
+// Refused frames answered with RATE_LIMITED within refusal_window::span; later ones are dropped unanswered.
+constexpr std::uint32_t answered_refusals = 10;
 
 void append_varint(std::string& out, std::uint64_t v) {
   while (v >= 0x80) {
@@ -92,27 +97,39 @@ class session : public std::enable_shared_from_this<session<Next>> {
   using std::enable_shared_from_this<session<Next>>::weak_from_this;
 
  public:
-  session(Next stream, const services& api, websocket_limits limits, std::shared_ptr<connection_slot> slot)
+  session(Next stream, const services& api, websocket_limits limits, std::shared_ptr<connection_slot> slot,
+          std::shared_ptr<const pb::TokenGrant> grant, std::unique_ptr<unauthenticated_slot> pending)
       : ws_(std::move(stream)),
         api_(api),
         limits_(limits),
         slot_(std::move(slot)),
+        pending_(std::move(pending)),
         heartbeat_(ws_.get_executor()),
+        auth_deadline_(ws_.get_executor()),
+        frame_deadline_(ws_.get_executor()),
+        grant_(std::move(grant)),
         tokens_(2.0 * limits.frames_per_second),
         refilled_(std::chrono::steady_clock::now()) {
     if (api_.metrics) ++api_.metrics->websocket_connections;
   }
 
   ~session() {
+    watch().on_message_start = nullptr;
     for (auto& [id, s] : subs_) s.sub->close();
     if (api_.metrics) --api_.metrics->websocket_connections;
   }
 
   void run(http::request<http::string_body> req) {
-    // A token in the Authorization header authenticates the connection before its first frame.
-    auto auth = req[http::field::authorization];
-    const std::string_view header(auth.data(), auth.size());
-    if (header.starts_with("Bearer ")) grant_ = api_.commands->authenticate(header.substr(7));
+    // The session outlives every read of its stream (each holds it), so the hooks may point at it.
+    watch().boundary();  // the HTTP request's bytes came through the same stream
+    watch().on_message_start = [this] { watch_message(); };
+    ws_.control_callback([this](websocket::frame_type, beast::string_view) { watch().boundary(); });
+    if (!grant_) {
+      auth_deadline_.expires_after(std::chrono::seconds(limits_.auth_timeout_seconds));
+      auth_deadline_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+        if (auto self = weak.lock(); self && !ec) self->on_auth_deadline();
+      });
+    }
     websocket::stream_base::timeout t;
     t.handshake_timeout = std::chrono::seconds(10);
     // A silent peer is pinged at half the idle time and dropped if it does not answer: half-open connections
@@ -148,41 +165,32 @@ class session : public std::enable_shared_from_this<session<Next>> {
     // code.
     if (ec) return;
     if (!ws_.is_message_done()) return do_read();
+    watch().boundary();
     const bool text = ws_.got_text();
     const std::string data = beast::buffers_to_string(buffer_.data());
     buffer_.consume(buffer_.size());
     // A large message's buffer is not kept for the rest of the connection's life.
     if (buffer_.capacity() > 4 * read_chunk) buffer_.shrink_to_fit();
     if (closing_) return do_read();
-    if (!take_token()) {
-      if (api_.metrics) ++api_.metrics->frames_rate_limited;
-      if (++limited_in_row_ > 2 * limits_.frames_per_second) {
-        close_after_sending(websocket::close_code::policy_error, "rate limit exceeded");
-      } else {
-        send(
-            error_frame("", api_error("RATE_LIMITED", "frame",
-                                      "more than " + std::to_string(limits_.frames_per_second) +
-                                          " frames per second on this connection; this frame was not handled",
-                                      "Gửi quá nhiều khung tin mỗi giây; khung tin này không được xử lý")),
-            text);
-      }
+    const auto now = std::chrono::steady_clock::now();
+    if (!take_token(now)) {
+      refuse_over_rate(data, text, refusals_.add(now));
       return do_read();
     }
-    limited_in_row_ = 0;
     pb::ClientFrame frame;
-    bool parsed = false;
+    std::optional<frame_error> malformed;
     if (text) {
-      google::protobuf::util::JsonParseOptions o;
-      o.ignore_unknown_fields = false;
-      parsed = google::protobuf::util::JsonStringToMessage(data, &frame, o).ok();
-    } else {
-      parsed = frame.ParseFromString(data);
+      malformed = parse_json_frame(data, frame);
+    } else if (!frame.ParseFromString(data)) {
+      malformed = frame_error{"frame", "the binary frame is not a protobuf ClientFrame"};
     }
-    if (!parsed) {
-      send(error_frame("", api_error("MALFORMED_FRAME", "frame",
-                                     text ? "the text frame is not a ClientFrame in the protobuf JSON mapping"
-                                          : "the binary frame is not a protobuf ClientFrame",
-                                     "Khung tin không đúng định dạng ClientFrame")),
+    if (malformed) {
+      const bool whole = malformed->field == "frame";
+      send(error_frame(peek_request_id(data, text),
+                       api_error("MALFORMED_FRAME", malformed->field,
+                                 whole ? malformed->detail : malformed->field + ": " + malformed->detail,
+                                 whole ? "Khung tin không đúng định dạng ClientFrame"
+                                       : "Trường " + malformed->field + " không hợp lệ trong khung tin")),
            text);
       return do_read();
     }
@@ -190,9 +198,65 @@ class session : public std::enable_shared_from_this<session<Next>> {
     do_read();
   }
 
+  // Past the rate: the first refusals of the window are answered (with the frame's request_id), later ones
+  // are dropped unread, and more than a second's worth of frames refused within the window closes the
+  // connection — however the flood is paced against the refills.
+  void refuse_over_rate(const std::string& data, bool text, std::uint32_t refused) {
+    if (api_.metrics) ++api_.metrics->frames_rate_limited;
+    if (refused > limits_.frames_per_second) {
+      if (!closing_ && api_.metrics) ++api_.metrics->closed_for_flooding;
+      return close_after_sending(websocket::close_code::policy_error, "rate limit exceeded");
+    }
+    if (refused > answered_refusals) return;
+    send(error_frame(peek_request_id(data, text),
+                     api_error("RATE_LIMITED", "frame",
+                               "more than " + std::to_string(limits_.frames_per_second) +
+                                   " frames per second on this connection; this frame was not handled",
+                               "Gửi quá nhiều khung tin mỗi giây; khung tin này không được xử lý")),
+         text);
+  }
+
+  byte_watch& watch() { return beast::get_lowest_layer(ws_).rate_policy(); }
+
+  // The first bytes of a message arrived: it must be complete within the frame timeout. One timer serves
+  // many messages: when it fires it looks at the message under way, if any, and waits again for its rest.
+  void watch_message() {
+    if (frame_deadline_armed_ || closing_) return;
+    wait_for_message(std::chrono::seconds(limits_.frame_timeout_seconds));
+  }
+
+  void wait_for_message(std::chrono::steady_clock::duration d) {
+    frame_deadline_armed_ = true;
+    frame_deadline_.expires_after(d);
+    frame_deadline_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+      auto self = weak.lock();
+      if (!self || ec) return;
+      self->frame_deadline_armed_ = false;
+      auto& w = self->watch();
+      if (!w.in_message() || self->closing_) return;
+      const auto limit = std::chrono::seconds(self->limits_.frame_timeout_seconds);
+      const auto taken = std::chrono::steady_clock::now() - w.message_started();
+      if (taken < limit) return self->wait_for_message(limit - taken);
+      if (self->api_.metrics) ++self->api_.metrics->closed_slow_frame;
+      self->close_after_sending(websocket::close_code::policy_error, "message too slow");
+    });
+  }
+
+  void on_auth_deadline() {
+    if (grant_ || closing_) return;
+    if (api_.metrics) ++api_.metrics->closed_unauthenticated;
+    send(error_frame("",
+                     api_error("UNAUTHENTICATED", "auth",
+                               "no valid token within " + std::to_string(limits_.auth_timeout_seconds) +
+                                   " s of connecting",
+                               "Không nhận được token hợp lệ trong " +
+                                   std::to_string(limits_.auth_timeout_seconds) + " giây sau khi kết nối")),
+         true);
+    close_after_sending(websocket::close_code::policy_error, "authentication timeout");
+  }
+
   // Token bucket: frames_per_second refill, twice that as the burst.
-  bool take_token() {
-    const auto now = std::chrono::steady_clock::now();
+  bool take_token(std::chrono::steady_clock::time_point now) {
     const double rate = limits_.frames_per_second;
     tokens_ = std::min(2 * rate, tokens_ + rate * std::chrono::duration<double>(now - refilled_).count());
     refilled_ = now;
@@ -206,6 +270,8 @@ class session : public std::enable_shared_from_this<session<Next>> {
     if (frame.has_auth()) {
       grant_ = api_.commands->authenticate(frame.auth().token());
       if (!grant_) return refuse_unauthenticated(id, text);
+      pending_.reset();
+      auth_deadline_.cancel();
       pb::ServerFrame ok;
       ok.set_request_id(id);
       ok.mutable_auth_ok()->set_unit_id(grant_->unit_id());
@@ -391,6 +457,8 @@ class session : public std::enable_shared_from_this<session<Next>> {
     closing_ = true;
     close_reason_ = websocket::close_reason(code, reason);
     heartbeat_.cancel();
+    auth_deadline_.cancel();
+    frame_deadline_.cancel();
     if (queue_.empty()) do_close();
   }
 
@@ -451,14 +519,18 @@ class session : public std::enable_shared_from_this<session<Next>> {
   const services& api_;
   websocket_limits limits_;
   std::shared_ptr<connection_slot> slot_;
+  std::unique_ptr<unauthenticated_slot> pending_;
   asio::steady_timer heartbeat_;
+  asio::steady_timer auth_deadline_;
+  asio::steady_timer frame_deadline_;
+  bool frame_deadline_armed_ = false;
   bool heartbeat_text_ = true;
   std::shared_ptr<const pb::TokenGrant> grant_;
   frame_queue queue_;
   std::map<std::string, subscription_entry> subs_;
   double tokens_;
   std::chrono::steady_clock::time_point refilled_;
-  std::uint32_t limited_in_row_ = 0;
+  refusal_window refusals_;
   bool closing_ = false;
   bool close_started_ = false;
   websocket::close_reason close_reason_;
@@ -472,21 +544,27 @@ websocket_limits websocket_limits_of(const http_options& o) {
   l.max_subscriptions = o.max_subscriptions;
   l.heartbeat_seconds = o.heartbeat_seconds;
   l.idle_timeout_seconds = o.idle_timeout_seconds;
+  l.auth_timeout_seconds = o.auth_timeout_seconds;
+  l.frame_timeout_seconds = o.frame_timeout_seconds;
   return l;
 }
 
-void start_websocket_session(beast::tcp_stream stream, http::request<http::string_body> request,
-                             const services& api, websocket_limits limits,
-                             std::shared_ptr<connection_slot> slot) {
-  std::make_shared<session<beast::tcp_stream>>(std::move(stream), api, limits, std::move(slot))
+void start_websocket_session(net_stream stream, http::request<http::string_body> request, const services& api,
+                             websocket_limits limits, std::shared_ptr<connection_slot> slot,
+                             std::shared_ptr<const pb::TokenGrant> grant,
+                             std::unique_ptr<unauthenticated_slot> pending) {
+  std::make_shared<session<net_stream>>(std::move(stream), api, limits, std::move(slot), std::move(grant),
+                                        std::move(pending))
       ->run(std::move(request));
 }
 
-void start_websocket_session(beast::ssl_stream<beast::tcp_stream> stream,
-                             http::request<http::string_body> request, const services& api,
-                             websocket_limits limits, std::shared_ptr<connection_slot> slot) {
-  std::make_shared<session<beast::ssl_stream<beast::tcp_stream>>>(std::move(stream), api, limits,
-                                                                  std::move(slot))
+void start_websocket_session(beast::ssl_stream<net_stream> stream, http::request<http::string_body> request,
+                             const services& api, websocket_limits limits,
+                             std::shared_ptr<connection_slot> slot,
+                             std::shared_ptr<const pb::TokenGrant> grant,
+                             std::unique_ptr<unauthenticated_slot> pending) {
+  std::make_shared<session<beast::ssl_stream<net_stream>>>(std::move(stream), api, limits, std::move(slot),
+                                                           std::move(grant), std::move(pending))
       ->run(std::move(request));
 }
 

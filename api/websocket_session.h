@@ -1,30 +1,22 @@
 #pragma once
 // Private to api/: one WebSocket connection at /v1/ws (protocol in docs/api.md).
 
-#include <atomic>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <cstddef>
 #include <memory>
 
+#include "api/connection_slot.h"
 #include "api/http_server.h"
+#include "api/net_stream.h"
 #include "api/services.h"
 
 namespace thidua::api {
 
-// Counts an open connection for as long as it lives.
-class connection_slot {
- public:
-  explicit connection_slot(std::atomic<std::size_t>& open) : open_(open) { ++open_; }
-  ~connection_slot() { --open_; }
-  connection_slot(const connection_slot&) = delete;
-  connection_slot& operator=(const connection_slot&) = delete;
-
- private:
-  std::atomic<std::size_t>& open_;
-};
+namespace pb {
+class TokenGrant;
+}
 
 struct websocket_limits {
   std::size_t max_frame_bytes = 64 * 1024;  // larger frames close the connection (1009)
@@ -33,18 +25,26 @@ struct websocket_limits {
   std::uint32_t max_subscriptions = 16;
   std::uint32_t heartbeat_seconds = 15;
   int idle_timeout_seconds = 60;
+  int auth_timeout_seconds = 10;   // an unauthenticated connection is closed (1008) after this long
+  int frame_timeout_seconds = 10;  // a message must be complete this long after its first byte (else 1008)
 };
 
 websocket_limits websocket_limits_of(const http_options& o);
 
 // Takes over a connection (plain TCP, or TLS over it) whose HTTP request asked for the WebSocket upgrade.
-void start_websocket_session(boost::beast::tcp_stream stream,
+// `grant`: what the request's Authorization header authenticated, if anything; `pending`: the slot counting
+// the connection as unauthenticated until it authenticates (null when it has).
+void start_websocket_session(net_stream stream,
                              boost::beast::http::request<boost::beast::http::string_body> request,
                              const services& api, websocket_limits limits,
-                             std::shared_ptr<connection_slot> slot);
-void start_websocket_session(boost::beast::ssl_stream<boost::beast::tcp_stream> stream,
+                             std::shared_ptr<connection_slot> slot,
+                             std::shared_ptr<const pb::TokenGrant> grant,
+                             std::unique_ptr<unauthenticated_slot> pending);
+void start_websocket_session(boost::beast::ssl_stream<net_stream> stream,
                              boost::beast::http::request<boost::beast::http::string_body> request,
                              const services& api, websocket_limits limits,
-                             std::shared_ptr<connection_slot> slot);
+                             std::shared_ptr<connection_slot> slot,
+                             std::shared_ptr<const pb::TokenGrant> grant,
+                             std::unique_ptr<unauthenticated_slot> pending);
 
 }  // namespace thidua::api

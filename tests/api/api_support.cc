@@ -1,4 +1,5 @@
 #include "tests/api/api_support.h"
+#include "tests/api/raw_socket.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -140,21 +141,9 @@ std::map<std::string, std::string> demo_tokens(const std::string& data_dir) {
 }
 
 std::string http_exchange(int port, const std::string& request) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return {};
-  }
-  std::size_t sent = 0;
-  while (sent < request.size()) {
-    ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) break;
-    sent += static_cast<std::size_t>(n);
-  }
+  const int fd = connect_raw(port);
+  if (fd < 0) return {};
+  send_all(fd, request);
   std::string response;
   char buf[4096];
   for (;;) {
