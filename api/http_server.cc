@@ -4,6 +4,7 @@
 
 #include "api/bearer.h"
 #include "api/command_service.h"
+#include "api/connection_registry.h"
 #include "api/connection_slot.h"
 #include "api/net_stream.h"
 #include "api/server_metrics.h"
@@ -41,13 +42,6 @@ namespace {
 
 using tls_stream = beast::ssl_stream<net_stream>;
 
-// What stop() needs of a connection, plain or TLS.
-class closable {
- public:
-  virtual ~closable() = default;
-  virtual void close() = 0;
-};
-
 // One connection: owns itself through shared_from_this, reads a request, writes the reply, repeats. Holds a
 // connection slot for as long as it lives (and hands it to the WebSocket session it upgrades to). `Stream` is
 // net_stream, or TLS over it.
@@ -58,12 +52,15 @@ class session : public closable, public std::enable_shared_from_this<session<Str
 
  public:
   session(Stream stream, const http_options& options, const http_server::handler& h,
-          std::shared_ptr<connection_slot> slot, std::atomic<std::size_t>& unauthenticated)
+          std::shared_ptr<connection_slot> slot, std::atomic<std::size_t>& unauthenticated,
+          connection_registry& connections)
       : stream_(std::move(stream)),
+        executor_(stream_.get_executor()),
         options_(options),
         handler_(h),
         slot_(std::move(slot)),
-        unauthenticated_(unauthenticated) {
+        unauthenticated_(unauthenticated),
+        connections_(connections) {
     if (options_.api && options_.api->metrics) ++options_.api->metrics->http_connections;
   }
   ~session() override {
@@ -87,7 +84,8 @@ class session : public closable, public std::enable_shared_from_this<session<Str
   }
 
   void close() override {
-    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    asio::post(executor_, [self = shared_from_this()] {
+      if (self->upgraded_) return;  // the WebSocket session has the stream, and closes it itself
       beast::error_code ec;
       beast::get_lowest_layer(self->stream_).socket().shutdown(tcp::socket::shutdown_both, ec);
       beast::get_lowest_layer(self->stream_).close();
@@ -161,8 +159,10 @@ class session : public closable, public std::enable_shared_from_this<session<Str
     }
     // The WebSocket session sets its own timeouts and takes the connection over.
     beast::get_lowest_layer(stream_).expires_never();
-    start_websocket_session(std::move(stream_), parser_->release(), *options_.api,
-                            websocket_limits_of(options_), slot_, std::move(grant), std::move(pending));
+    upgraded_ = true;
+    connections_.add(start_websocket_session(std::move(stream_), parser_->release(), *options_.api,
+                                             websocket_limits_of(options_), slot_, std::move(grant),
+                                             std::move(pending)));
   }
 
   void write(http_reply r, bool keep_alive) {
@@ -192,12 +192,15 @@ class session : public closable, public std::enable_shared_from_this<session<Str
   }
 
   Stream stream_;
+  asio::any_io_executor executor_;  // the stream's, kept for close() after the stream moved on
+  bool upgraded_ = false;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   const http_options& options_;
   const http_server::handler& handler_;
   std::shared_ptr<connection_slot> slot_;
   std::atomic<std::size_t>& unauthenticated_;
+  connection_registry& connections_;
   std::uint64_t served_ = 0;  // requests read
 };
 
@@ -236,10 +239,8 @@ struct http_server::impl {
   std::unique_ptr<tcp::acceptor> acceptor;
   std::vector<std::thread> threads;
   std::uint16_t port = 0;
-  std::mutex mu;
-  std::vector<std::weak_ptr<closable>> sessions;
+  connection_registry connections;
   std::optional<asio::ssl::context> tls;  // set when serving https and wss
-  std::size_t sweep_at = 1024;
 
   void do_accept() {
     auto& target = *contexts[next_context++ % contexts.size()];
@@ -264,24 +265,16 @@ struct http_server::impl {
           // Not make_shared: the list below keeps weak_ptrs, which would keep a joint block's memory alive.
           std::shared_ptr<session<tls_stream>> t(
               new session<tls_stream>(tls_stream(net_stream(std::move(socket)), *tls), options, handle,
-                                      std::move(slot), unauthenticated));
+                                      std::move(slot), unauthenticated, connections));
           t->run();
           s = std::move(t);
         } else {
           std::shared_ptr<session<net_stream>> p(new session<net_stream>(
-              net_stream(std::move(socket)), options, handle, std::move(slot), unauthenticated));
+              net_stream(std::move(socket)), options, handle, std::move(slot), unauthenticated, connections));
           p->run();
           s = std::move(p);
         }
-        {
-          std::lock_guard lk(mu);
-          // Sweep closed sessions now and then, not on every accept: a sweep per accept is quadratic.
-          if (sessions.size() >= sweep_at) {
-            std::erase_if(sessions, [](const auto& w) { return w.expired(); });
-            sweep_at = std::max<std::size_t>(1024, 2 * sessions.size());
-          }
-          sessions.push_back(s);
-        }
+        connections.add(s);
       } else {
         spdlog::warn("accept: {}", ec.message());
         if (ec == asio::error::no_descriptors) {
@@ -350,18 +343,11 @@ void http_server::stop() {
     beast::error_code ec;
     impl_->acceptor->close(ec);
   });
-  {
-    std::lock_guard lk(impl_->mu);
-    for (auto& w : impl_->sessions)
-      if (auto s = w.lock()) s->close();
-  }
-  // Connections close on their own threads; give them up to two seconds, then stop the loops regardless.
-  for (int i = 0; i < 200; ++i) {
-    std::lock_guard lk(impl_->mu);
-    std::erase_if(impl_->sessions, [](const auto& w) { return w.expired(); });
-    if (impl_->sessions.empty()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  impl_->connections.close_all();
+  // Connections close on their own threads (a WebSocket after the replies it is owed and the close
+  // handshake); give them a bounded time, then stop the loops regardless.
+  if (!impl_->connections.wait_all_closed(std::chrono::seconds(5)))
+    spdlog::warn("stopping: some connections did not close within 5 s; dropping them");
   for (auto& context : impl_->contexts) context->stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();

@@ -92,7 +92,7 @@ std::string event_frame(const std::string& subscription_id, const std::string& e
 // Owns itself via shared_from_this; everything runs on the thread of the stream's io_context; one write in
 // flight, a bounded queue behind it. `Next` is the layer under the WebSocket: plain TCP or TLS over it.
 template <class Next>
-class session : public std::enable_shared_from_this<session<Next>> {
+class session : public closable, public std::enable_shared_from_this<session<Next>> {
   using std::enable_shared_from_this<session<Next>>::shared_from_this;
   using std::enable_shared_from_this<session<Next>>::weak_from_this;
 
@@ -100,6 +100,7 @@ class session : public std::enable_shared_from_this<session<Next>> {
   session(Next stream, const services& api, websocket_limits limits, std::shared_ptr<connection_slot> slot,
           std::shared_ptr<const pb::TokenGrant> grant, std::unique_ptr<unauthenticated_slot> pending)
       : ws_(std::move(stream)),
+        executor_(ws_.get_executor()),
         api_(api),
         limits_(limits),
         slot_(std::move(slot)),
@@ -113,7 +114,7 @@ class session : public std::enable_shared_from_this<session<Next>> {
     if (api_.metrics) ++api_.metrics->websocket_connections;
   }
 
-  ~session() {
+  ~session() override {
     watch().on_message_start = nullptr;
     for (auto& [id, s] : subs_) s.sub->close();
     if (api_.metrics) --api_.metrics->websocket_connections;
@@ -148,9 +149,31 @@ class session : public std::enable_shared_from_this<session<Next>> {
     bool blocked = false;  // stopped pumping because the write queue was full
   };
 
+ public:
+  // The server is stopping: the replies this connection is owed are sent, then close 1001.
+  void close() override {
+    asio::post(executor_, [self = shared_from_this()] {
+      if (self->closing_) return;
+      self->stopping_ = true;
+      if (!self->accepted_) return beast::get_lowest_layer(self->ws_).close();
+      if (self->owed_ == 0)
+        self->close_after_sending(websocket::close_code::going_away, "the server is stopping");
+    });
+  }
+
+ private:
   void on_accept(beast::error_code ec) {
     if (ec) return;
+    accepted_ = true;
+    if (stopping_) return close_after_sending(websocket::close_code::going_away, "the server is stopping");
     do_read();
+  }
+
+  // A reply the connection was owed went out (or the connection is gone).
+  void owed_reply_sent() {
+    --owed_;
+    if (stopping_ && owed_ == 0)
+      close_after_sending(websocket::close_code::going_away, "the server is stopping");
   }
 
   void do_read() {
@@ -172,6 +195,14 @@ class session : public std::enable_shared_from_this<session<Next>> {
     // A large message's buffer is not kept for the rest of the connection's life.
     if (buffer_.capacity() > 4 * read_chunk) buffer_.shrink_to_fit();
     if (closing_) return do_read();
+    if (stopping_) {
+      send(error_frame(
+               peek_request_id(data, text),
+               api_error("UNAVAILABLE", "frame", "the server is stopping; this request was not handled",
+                         "Máy chủ đang dừng; yêu cầu này không được xử lý")),
+           text);
+      return do_read();
+    }
     const auto now = std::chrono::steady_clock::now();
     if (!take_token(now)) {
       refuse_over_rate(data, text, refusals_.add(now));
@@ -310,13 +341,16 @@ class session : public std::enable_shared_from_this<session<Next>> {
   }
 
   void submit(const std::string& id, pb::SubmitCommand command, bool text) {
-    api_.commands->execute(
-        *grant_, std::move(command), now_ms(), [weak = weak_from_this(), id, text](pb::ServerFrame reply) {
-          reply.set_request_id(id);
-          // Replies come from the log's thread: back onto the connection's thread.
-          on_own_thread(
-              weak, [reply = std::move(reply), text](session& s) mutable { s.send(std::move(reply), text); });
-        });
+    ++owed_;
+    api_.commands->execute(*grant_, std::move(command), now_ms(),
+                           [weak = weak_from_this(), id, text](pb::ServerFrame reply) {
+                             reply.set_request_id(id);
+                             // Replies come from the log's thread: back onto the connection's thread.
+                             on_own_thread(weak, [reply = std::move(reply), text](session& s) mutable {
+                               s.send(std::move(reply), text);
+                               s.owed_reply_sent();
+                             });
+                           });
   }
 
   void query(const std::string& id, pb::Query q, bool text) {
@@ -327,11 +361,16 @@ class session : public std::enable_shared_from_this<session<Next>> {
     const std::uint64_t at_least = q.at_least_position();
     if (at_least == 0 || api_.reads->read_model_position().value >= at_least) return answer(id, q, text);
     // Wait (bounded) for the read models, off this thread; the answer comes back onto it.
+    ++owed_;
     api_.reads->when_applied({at_least}, max_read_wait,
                              [weak = weak_from_this(), id, q = std::move(q), text](bool reached) mutable {
                                on_own_thread(weak, [id, q = std::move(q), text, reached](session& s) {
-                                 if (reached) return s.answer(id, q, text);
-                                 s.send(error_frame(id, read_model_behind(q.at_least_position())), text);
+                                 if (reached) {
+                                   s.answer(id, q, text);
+                                 } else {
+                                   s.send(error_frame(id, read_model_behind(q.at_least_position())), text);
+                                 }
+                                 s.owed_reply_sent();
                                });
                              });
   }
@@ -515,6 +554,7 @@ class session : public std::enable_shared_from_this<session<Next>> {
   }
 
   websocket::stream<Next> ws_;
+  asio::any_io_executor executor_;  // the stream's, for close() from another thread
   beast::flat_buffer buffer_;
   const services& api_;
   websocket_limits limits_;
@@ -533,6 +573,9 @@ class session : public std::enable_shared_from_this<session<Next>> {
   refusal_window refusals_;
   bool closing_ = false;
   bool close_started_ = false;
+  bool accepted_ = false;
+  bool stopping_ = false;  // the server is stopping: close 1001 once nothing is owed
+  std::size_t owed_ = 0;   // commands and waiting queries whose replies have not been sent yet
   websocket::close_reason close_reason_;
 };
 
@@ -549,23 +592,28 @@ websocket_limits websocket_limits_of(const http_options& o) {
   return l;
 }
 
-void start_websocket_session(net_stream stream, http::request<http::string_body> request, const services& api,
-                             websocket_limits limits, std::shared_ptr<connection_slot> slot,
-                             std::shared_ptr<const pb::TokenGrant> grant,
-                             std::unique_ptr<unauthenticated_slot> pending) {
-  std::make_shared<session<net_stream>>(std::move(stream), api, limits, std::move(slot), std::move(grant),
-                                        std::move(pending))
-      ->run(std::move(request));
+// Not make_shared: the server keeps weak_ptrs to its connections, which would keep a joint block's memory.
+std::shared_ptr<closable> start_websocket_session(net_stream stream, http::request<http::string_body> request,
+                                                  const services& api, websocket_limits limits,
+                                                  std::shared_ptr<connection_slot> slot,
+                                                  std::shared_ptr<const pb::TokenGrant> grant,
+                                                  std::unique_ptr<unauthenticated_slot> pending) {
+  std::shared_ptr<session<net_stream>> s(new session<net_stream>(
+      std::move(stream), api, limits, std::move(slot), std::move(grant), std::move(pending)));
+  s->run(std::move(request));
+  return s;
 }
 
-void start_websocket_session(beast::ssl_stream<net_stream> stream, http::request<http::string_body> request,
-                             const services& api, websocket_limits limits,
-                             std::shared_ptr<connection_slot> slot,
-                             std::shared_ptr<const pb::TokenGrant> grant,
-                             std::unique_ptr<unauthenticated_slot> pending) {
-  std::make_shared<session<beast::ssl_stream<net_stream>>>(std::move(stream), api, limits, std::move(slot),
-                                                           std::move(grant), std::move(pending))
-      ->run(std::move(request));
+std::shared_ptr<closable> start_websocket_session(beast::ssl_stream<net_stream> stream,
+                                                  http::request<http::string_body> request,
+                                                  const services& api, websocket_limits limits,
+                                                  std::shared_ptr<connection_slot> slot,
+                                                  std::shared_ptr<const pb::TokenGrant> grant,
+                                                  std::unique_ptr<unauthenticated_slot> pending) {
+  std::shared_ptr<session<beast::ssl_stream<net_stream>>> s(new session<beast::ssl_stream<net_stream>>(
+      std::move(stream), api, limits, std::move(slot), std::move(grant), std::move(pending)));
+  s->run(std::move(request));
+  return s;
 }
 
 }  // namespace thidua::api

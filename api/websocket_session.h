@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <memory>
 
+#include "api/connection_registry.h"
 #include "api/connection_slot.h"
 #include "api/http_server.h"
 #include "api/net_stream.h"
@@ -33,18 +34,16 @@ websocket_limits websocket_limits_of(const http_options& o);
 
 // Takes over a connection (plain TCP, or TLS over it) whose HTTP request asked for the WebSocket upgrade.
 // `grant`: what the request's Authorization header authenticated, if anything; `pending`: the slot counting
-// the connection as unauthenticated until it authenticates (null when it has).
-void start_websocket_session(net_stream stream,
-                             boost::beast::http::request<boost::beast::http::string_body> request,
-                             const services& api, websocket_limits limits,
-                             std::shared_ptr<connection_slot> slot,
-                             std::shared_ptr<const pb::TokenGrant> grant,
-                             std::unique_ptr<unauthenticated_slot> pending);
-void start_websocket_session(boost::beast::ssl_stream<net_stream> stream,
-                             boost::beast::http::request<boost::beast::http::string_body> request,
-                             const services& api, websocket_limits limits,
-                             std::shared_ptr<connection_slot> slot,
-                             std::shared_ptr<const pb::TokenGrant> grant,
-                             std::unique_ptr<unauthenticated_slot> pending);
+// the connection as unauthenticated until it authenticates (null when it has). Returns the session, for the
+// server to close when it stops.
+std::shared_ptr<closable> start_websocket_session(
+    net_stream stream, boost::beast::http::request<boost::beast::http::string_body> request,
+    const services& api, websocket_limits limits, std::shared_ptr<connection_slot> slot,
+    std::shared_ptr<const pb::TokenGrant> grant, std::unique_ptr<unauthenticated_slot> pending);
+std::shared_ptr<closable> start_websocket_session(
+    boost::beast::ssl_stream<net_stream> stream,
+    boost::beast::http::request<boost::beast::http::string_body> request, const services& api,
+    websocket_limits limits, std::shared_ptr<connection_slot> slot,
+    std::shared_ptr<const pb::TokenGrant> grant, std::unique_ptr<unauthenticated_slot> pending);
 
 }  // namespace thidua::api

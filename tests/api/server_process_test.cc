@@ -13,10 +13,12 @@
 #include <chrono>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <string>
 #include <thread>
 
 #include "tests/api/api_support.h"
+#include "tests/domain/commands.h"
 #include "tests/support/test_support.h"
 
 namespace thidua {
@@ -92,6 +94,68 @@ TEST(server_process, an_empty_data_dir_gets_the_demo_data_once) {
   server_process bare(empty.sub("data"), {"--no-demo"});
   ASSERT_GT(bare.port(), 0) << bare.output();
   EXPECT_NE(healthz(bare.port()).find(R"("head":0})"), std::string::npos);
+}
+
+// SIGTERM while a client has commands on their way: each command the server took in gets its reply, then the
+// connection a close frame 1001 (going away), and the server stops cleanly. What was recorded is exactly what
+// was acknowledged.
+TEST(server_process, sigterm_answers_what_each_websocket_is_owed_then_closes_it_1001) {
+  testing::temp_dir dir;
+  const std::string data = dir.sub("data");
+  std::set<std::string> acknowledged;
+  {
+    server_process server(data);
+    ASSERT_GT(server.port(), 0) << server.output();
+    const auto tokens = testing::demo_tokens(data);
+    testing::ws_client idle(server.port(), tokens.at("MEMBER CA-SonLa"));
+    testing::ws_client busy(server.port(), tokens.at("MEMBER CA-BacNinh"));
+    ASSERT_TRUE(idle.request(testing::ping_frame()).has_pong());
+    for (int i = 0; i < 200; ++i) {
+      domain::pb::Command c;
+      *c.mutable_cycle() = testing::cmd::key("BCA", "dia-phuong", "4", 2024);
+      c.mutable_activity()->set_date("2024-05-01");
+      c.mutable_activity()->set_kind("sports_meet");
+      c.mutable_activity()->set_description("Hoạt động " + std::to_string(i));
+      auto f = testing::command_frame("stop-" + std::to_string(i), c);
+      f.set_request_id("stop-" + std::to_string(i));
+      busy.send(f);
+    }
+    auto first = busy.receive();  // commands are under way
+    ASSERT_TRUE(first && first->has_accepted());
+    acknowledged.insert(first->request_id());
+    ::kill(server.pid(), SIGTERM);
+    while (auto r = busy.receive(std::chrono::seconds(10))) {
+      if (r->has_accepted()) {
+        acknowledged.insert(r->request_id());
+      } else {
+        EXPECT_EQ(r->error().code(), "UNAVAILABLE") << r->DebugString();
+      }
+    }
+    EXPECT_EQ(busy.close_code(), 1001);
+    EXPECT_FALSE(idle.receive(std::chrono::seconds(10)).has_value());
+    EXPECT_EQ(idle.close_code(), 1001);
+    const int status = server.terminate();
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << server.output();
+    EXPECT_NE(server.output().find("stopped cleanly"), std::string::npos) << server.output();
+  }
+  server_process again(data);
+  ASSERT_GT(again.port(), 0) << again.output();
+  testing::ws_client reader(again.port(), testing::demo_tokens(data).at("MEMBER CA-BacNinh"));
+  std::set<std::string> recorded;
+  std::uint64_t from = 1;
+  for (;;) {
+    api::pb::ClientFrame q;
+    q.mutable_query()->mutable_read_stream()->set_stream_id("cycles/BCA/dia-phuong/2024");
+    q.mutable_query()->mutable_read_stream()->set_from_version(from);
+    auto page = reader.request(q);
+    ASSERT_TRUE(page.has_result()) << page.DebugString();
+    for (const auto& e : page.result().events())
+      if (e.command_id().starts_with("stop-")) recorded.insert(e.command_id());
+    if (page.result().next_version() == 0) break;
+    from = page.result().next_version();
+  }
+  EXPECT_EQ(recorded, acknowledged)
+      << "every recorded command was acknowledged before the close, and only those";
 }
 
 TEST(server_process, refuses_a_bad_command_line_with_a_clear_message) {
