@@ -1,5 +1,7 @@
 #include "engine/subscription_hub.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 
 namespace thidua::engine {
@@ -130,9 +132,15 @@ void subscription::close() {
 
 subscription_hub::subscription_hub(storage::event_log& log, hub_options options)
     : log_(log), options_(options) {
-  // Register without holding mu_: the log calls listeners under its own lock, and publish takes mu_ after it.
-  listener_id_ =
-      log_.add_commit_listener([this](const std::vector<storage::event_ptr>& batch) { publish(batch); });
+  fan_out_thread_ = std::thread([this] { fan_out(); });
+  // The log's thread only hands the batch over: filters run on the fan-out thread.
+  listener_id_ = log_.add_commit_listener([this](const std::vector<storage::event_ptr>& batch) {
+    {
+      std::lock_guard lk(handed_mu_);
+      handed_.push_back(batch);
+    }
+    handed_cv_.notify_one();
+  });
   // Everything durable before now is history for subscribers, who can only arrive after the constructor.
   std::lock_guard lk(mu_);
   last_published_ = std::max(last_published_, log_.head().value);
@@ -140,6 +148,27 @@ subscription_hub::subscription_hub(storage::event_log& log, hub_options options)
 
 subscription_hub::~subscription_hub() {
   log_.remove_commit_listener(listener_id_);
+  {
+    std::lock_guard lk(handed_mu_);
+    stopping_ = true;
+  }
+  handed_cv_.notify_one();
+  fan_out_thread_.join();
+}
+
+void subscription_hub::fan_out() {
+  pthread_setname_np(pthread_self(), "fan-out");
+  for (;;) {
+    std::vector<storage::event_ptr> batch;
+    {
+      std::unique_lock lk(handed_mu_);
+      handed_cv_.wait(lk, [&] { return stopping_ || !handed_.empty(); });
+      if (handed_.empty()) return;  // stopping, and everything handed over was delivered
+      batch = std::move(handed_.front());
+      handed_.pop_front();
+    }
+    publish(batch);
+  }
 }
 
 std::shared_ptr<subscription> subscription_hub::subscribe(event_filter filter, storage::position from,
@@ -151,12 +180,14 @@ std::shared_ptr<subscription> subscription_hub::subscribe(event_filter filter, s
                                   });
   std::lock_guard lk(mu_);
   if (from.value == 0) {
-    // From now: live at once, starting after everything already published.
+    // From now: live at once, starting after everything durable (batches still on their way to the fan-out
+    // thread are skipped up to there).
+    const std::uint64_t now = std::max(last_published_, log_.head().value);
     std::lock_guard sl(s->mu_);
     s->mode_ = subscription::mode::live;
-    s->next_ = last_published_ + 1;
+    s->next_ = now + 1;
     s->marker_pending_ = true;
-    s->marker_head_ = last_published_;
+    s->marker_head_ = now;
   }
   subs_.push_back(s.get());
   return s;
@@ -173,7 +204,7 @@ void subscription_hub::detach(subscription* s) {
 void subscription_hub::publish(const std::vector<storage::event_ptr>& batch) {
   std::lock_guard lk(mu_);
   for (auto* s : subs_) s->on_batch(batch, options_.queue_capacity);
-  if (!batch.empty()) last_published_ = batch.back()->pos().value;
+  if (!batch.empty()) last_published_ = std::max(last_published_, batch.back()->pos().value);
 }
 
 std::size_t subscription_hub::subscribers() const {

@@ -1,11 +1,13 @@
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "storage/event_log.h"
@@ -30,7 +32,7 @@ struct hub_options {
 };
 
 // One subscriber's view: history from its start position, then live events, in order, with no gap and no
-// duplicate. The consumer pulls with poll(); on_ready tells it (from the log's thread) that there
+// duplicate. The consumer pulls with poll(); on_ready tells it (from the hub's fan-out thread) that there
 // is something to pull after poll() had found nothing. Concurrency: poll() from one consumer thread at a
 // time; everything else is internally locked.
 class subscription {
@@ -73,9 +75,12 @@ class subscription {
 };
 
 // Fans durable events out to subscriptions, and lets a lagging subscription catch up from the log.
-// Lifecycle: construct after the log is open; destroy before the log. Subscriptions must not outlive it.
-// Limits: each live subscription queues at most hub_options::queue_capacity events; past that it reads from
-// the log instead, so memory does not grow with a slow consumer.
+// Threads: the log hands each durable batch over and goes on; the hub's own fan-out thread runs the
+// subscribers' filters (application code, possibly slow) and wakes them, so no filter delays an append's
+// acknowledgement. Lifecycle: construct after the log is open; destroy before the log (it delivers what it
+// was handed first). Subscriptions must not outlive it. Limits: each live subscription queues at most
+// hub_options::queue_capacity events; past that it reads from the log instead, so memory does not grow with a
+// slow consumer.
 class subscription_hub {
  public:
   explicit subscription_hub(storage::event_log& log, hub_options options = {});
@@ -95,6 +100,7 @@ class subscription_hub {
   friend class subscription;
   void publish(const std::vector<storage::event_ptr>& batch);
   void detach(subscription* s);
+  void fan_out();  // the fan-out thread
 
   storage::event_log& log_;
   const hub_options options_;
@@ -102,6 +108,12 @@ class subscription_hub {
   std::vector<subscription*> subs_;
   std::uint64_t last_published_ = 0;
   std::uint64_t listener_id_ = 0;
+  // Batches handed over by the log, in commit order, for the fan-out thread.
+  std::mutex handed_mu_;
+  std::condition_variable handed_cv_;
+  std::deque<std::vector<storage::event_ptr>> handed_;
+  bool stopping_ = false;
+  std::thread fan_out_thread_;
 };
 
 }  // namespace thidua::engine

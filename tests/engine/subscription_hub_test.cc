@@ -163,6 +163,29 @@ TEST_F(hub_test, a_slow_consumer_of_a_100000_event_burst_keeps_memory_bounded_an
   EXPECT_LE(fast.max_queued, o.queue_capacity);
 }
 
+// Filters are application code (what a token may read): one that takes its time must hold back only its own
+// deliveries, never the log's acknowledgements.
+TEST_F(hub_test, a_slow_subscriber_filter_does_not_delay_acknowledgements) {
+  subscription_hub hub(*log_);
+  const auto per_event = std::chrono::milliseconds(200);
+  event_filter slow{
+      .stream_prefixes = {}, .event_types = {}, .allow = [per_event](const storage::stored_event&) {
+        std::this_thread::sleep_for(per_event);
+        return true;
+      }};
+  consumer c;
+  auto sub = hub.subscribe(std::move(slow), {0}, c.ready());
+  const auto start = std::chrono::steady_clock::now();
+  append_many(5);
+  const auto acknowledged =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  EXPECT_LT(acknowledged.count(), 2 * per_event.count())
+      << "five appends took " << acknowledged.count() << " ms; the filter takes " << 5 * per_event.count()
+      << " ms for them, and must not hold them back";
+  c.drain(*sub, 5);
+  expect_consecutive(c.positions, 1);
+}
+
 TEST_F(hub_test, a_closed_subscription_receives_nothing_and_is_detached) {
   subscription_hub hub(*log_);
   auto sub = hub.subscribe({}, {0});
