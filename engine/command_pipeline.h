@@ -17,6 +17,7 @@
 #include "engine/digest.h"
 #include "engine/errc.h"
 #include "engine/fair_queue.h"
+#include "engine/serial_executor.h"
 #include "engine/state_cache.h"
 #include "storage/event_log.h"
 
@@ -72,7 +73,8 @@ struct pipeline_options {
 // the log made it durable. Commands waiting for their turn are served round-robin by scope, and a repeat of a
 // command id that is still on its way waits for the first and gets its result.
 // Concurrency: execute_async may be called from any thread; deciding runs on the caller's thread or on the
-// log's thread (after an earlier append completed); `done` runs on either, or inline, and must be quick.
+// pipeline's own `decide` thread (after an earlier append completed) — never on the log's thread, which only
+// hands results over; `done` runs on either, or inline, and must be quick.
 // Limits: pipeline_options (pending per stream and per scope: errc::busy beyond).
 // Lifecycle: destroy the pipeline only after every command has called back.
 template <decider D>
@@ -320,7 +322,14 @@ class command_pipeline {
     // The log answers on its own thread, except while it shuts down: then inline, with our lock held.
     appending_slot() = &s;
     log_.append_async(std::move(request), [this, home = j->home, j](result<storage::append_result> r) {
-      on_appended_from_log(home, j, std::move(r));
+      // Inline from append_async: this thread's run() holds the slot's lock and takes the result from here.
+      if (appending_slot() == home.get()) {
+        home->inline_results.emplace_back(j, std::move(r));
+        return;
+      }
+      // From the log's thread: the rest (deciding the stream's next commands, answering) runs on ours.
+      completions_.post(
+          [this, home, j, r = std::move(r)]() mutable { on_appended_from_log(home, j, std::move(r)); });
     });
     appending_slot() = nullptr;
     auto inline_results = std::move(s.inline_results);
@@ -331,11 +340,6 @@ class command_pipeline {
   void on_appended_from_log(const slot_ptr& s, const job_ptr& j, result<storage::append_result> r) {
     completions out;
     {
-      // Inline from append_async: this thread's run() holds the slot's lock and takes the result from here.
-      if (appending_slot() == s.get()) {
-        s->inline_results.emplace_back(j, std::move(r));
-        return;
-      }
       std::lock_guard lk(s->mu);
       on_appended(*s, j, std::move(r), out);
       pump(s, out);
@@ -407,6 +411,8 @@ class command_pipeline {
   state_cache<state> cache_;
   std::mutex slots_mu_;  // taken before a slot's lock, never after
   std::unordered_map<std::string, slot_ptr> slots_;
+  // Last, so it is destroyed first: its thread finishes what it was handed while the rest still exists.
+  serial_executor completions_{"decide"};
 };
 
 }  // namespace thidua::engine

@@ -1,7 +1,5 @@
 #include "engine/subscription_hub.h"
 
-#include <pthread.h>
-
 #include <algorithm>
 
 namespace thidua::engine {
@@ -132,14 +130,9 @@ void subscription::close() {
 
 subscription_hub::subscription_hub(storage::event_log& log, hub_options options)
     : log_(log), options_(options) {
-  fan_out_thread_ = std::thread([this] { fan_out(); });
   // The log's thread only hands the batch over: filters run on the fan-out thread.
   listener_id_ = log_.add_commit_listener([this](const std::vector<storage::event_ptr>& batch) {
-    {
-      std::lock_guard lk(handed_mu_);
-      handed_.push_back(batch);
-    }
-    handed_cv_.notify_one();
+    fan_out_.post([this, batch] { publish(batch); });
   });
   // Everything durable before now is history for subscribers, who can only arrive after the constructor.
   std::lock_guard lk(mu_);
@@ -148,27 +141,6 @@ subscription_hub::subscription_hub(storage::event_log& log, hub_options options)
 
 subscription_hub::~subscription_hub() {
   log_.remove_commit_listener(listener_id_);
-  {
-    std::lock_guard lk(handed_mu_);
-    stopping_ = true;
-  }
-  handed_cv_.notify_one();
-  fan_out_thread_.join();
-}
-
-void subscription_hub::fan_out() {
-  pthread_setname_np(pthread_self(), "fan-out");
-  for (;;) {
-    std::vector<storage::event_ptr> batch;
-    {
-      std::unique_lock lk(handed_mu_);
-      handed_cv_.wait(lk, [&] { return stopping_ || !handed_.empty(); });
-      if (handed_.empty()) return;  // stopping, and everything handed over was delivered
-      batch = std::move(handed_.front());
-      handed_.pop_front();
-    }
-    publish(batch);
-  }
 }
 
 std::shared_ptr<subscription> subscription_hub::subscribe(event_filter filter, storage::position from,

@@ -1,15 +1,14 @@
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "engine/serial_executor.h"
 #include "storage/event_log.h"
 
 namespace thidua::engine {
@@ -100,7 +99,6 @@ class subscription_hub {
   friend class subscription;
   void publish(const std::vector<storage::event_ptr>& batch);
   void detach(subscription* s);
-  void fan_out();  // the fan-out thread
 
   storage::event_log& log_;
   const hub_options options_;
@@ -108,12 +106,8 @@ class subscription_hub {
   std::vector<subscription*> subs_;
   std::uint64_t last_published_ = 0;
   std::uint64_t listener_id_ = 0;
-  // Batches handed over by the log, in commit order, for the fan-out thread.
-  std::mutex handed_mu_;
-  std::condition_variable handed_cv_;
-  std::deque<std::vector<storage::event_ptr>> handed_;
-  bool stopping_ = false;
-  std::thread fan_out_thread_;
+  // Last, so it is destroyed first: it delivers what the log handed over while the rest still exists.
+  serial_executor fan_out_{"fan-out"};
 };
 
 }  // namespace thidua::engine

@@ -4,13 +4,17 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <future>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "engine/command_id.h"
 #include "engine/command_pipeline.h"
 #include "tests/engine/account_decider.h"
+#include "tests/storage/log_test_util.h"
 #include "tests/support/test_support.h"
 
 namespace thidua::engine {
@@ -204,6 +208,61 @@ TEST_F(scheduling_test, one_scope_cannot_take_a_streams_whole_room_and_another_i
   EXPECT_LE(busy, 48 - 32);
   // Round-robin: the other scope's one command goes at its first turn, not behind the flood's 31 waiting.
   EXPECT_LT(mine.last.value + 20, last_flood) << mine.last.value << " vs " << last_flood;
+}
+
+// An account whose deposits of 777 take half a second to decide, and say when that began.
+struct slow_account : account {
+  static inline std::atomic<bool> slow_decision_started{false};
+  static std::variant<std::vector<event>, rejection> decide(const state& s, const command& c, const actor& a,
+                                                            std::int64_t now_ms) {
+    if (c.amount == 777) {
+      slow_decision_started = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+    return account::decide(s, c, a, now_ms);
+  }
+};
+
+// Deciding is application code: when an append's completion lets the stream's next command be decided, that
+// runs on the pipeline's thread, and the log goes on acknowledging other appends meanwhile.
+TEST(command_scheduling, deciding_the_next_command_never_holds_the_logs_thread) {
+  temp_dir dir;
+  auto opened = storage::event_log::open(storage::log_options{.path = dir.sub("db")});
+  ASSERT_TRUE(opened);
+  auto log = std::move(opened).value();
+  {
+    // One append in flight per stream: the second deposit is decided when the first is durable.
+    command_pipeline<slow_account> pipeline(*log, pipeline_options{.max_in_flight_per_stream = 1});
+    auto env = [](std::string id, account::command c) {
+      command_envelope<slow_account> e;
+      e.scope = "s";
+      e.command_id = std::move(id);
+      e.command = std::move(c);
+      return e;
+    };
+    ASSERT_OK(pipeline.execute(env("open", {account::command::open_account, "a"})));
+    slow_account::slow_decision_started = false;
+    auto submit = [&](std::string id, std::int64_t amount) {
+      auto p = std::make_shared<std::promise<result<command_result>>>();
+      auto f = p->get_future();
+      pipeline.execute_async(env(std::move(id), {account::command::deposit, "a", amount}),
+                             [p](result<command_result> r) { p->set_value(std::move(r)); });
+      return f;
+    };
+    auto first = submit("d1", 1);
+    auto slow = submit("d2", 777);
+    for (int i = 0; i < 10'000 && !slow_account::slow_decision_started; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    ASSERT_TRUE(slow_account::slow_decision_started);
+    const auto start = std::chrono::steady_clock::now();
+    ASSERT_OK(log->append(thidua::testing::make_append("other", "other-1")));
+    const auto took =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    EXPECT_LT(took.count(), 250) << "another stream's append waited " << took.count()
+                                 << " ms for a decision of 500 ms";
+    ASSERT_OK(first.get());
+    ASSERT_OK(slow.get());
+  }
 }
 
 }  // namespace
