@@ -68,3 +68,9 @@ function(thidua_add_proto_library name)
   target_include_directories(${name} PUBLIC ${PROJECT_BINARY_DIR})
   thidua_apply_sanitizers(${name})
 endfunction()
+
+# thidua_storage_internals(TARGET): lets TARGET include storage/rocksdb/ (storage/rocksdb/private.h). Only the
+# storage library, storage's white-box tests and the benchmark's raw-RocksDB baseline are marked.
+function(thidua_storage_internals target)
+  target_compile_definitions(${target} PRIVATE THIDUA_STORAGE_INTERNALS)
+endfunction()

@@ -165,9 +165,11 @@ class command_pipeline {
 
   static error rejection_error(const typename D::rejection& r) {
     error e = make_error(errc::rejected, r.message_en);
-    e.reason = r.code;
     e.field = r.field;
-    e.message_vi = r.message_vi;
+    auto detail = std::make_shared<rejection_detail>();
+    detail->code = r.code;
+    detail->message_vi = r.message_vi;
+    e.detail = std::move(detail);
     return e;
   }
 

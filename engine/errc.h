@@ -1,13 +1,16 @@
 #pragma once
 
+#include <string>
 #include <system_error>
+
+#include "storage/result.h"
 
 namespace thidua::engine {
 
 // Why the engine refused or failed a command or query. Values are stable.
 enum class errc {
   ok = 0,
-  rejected = 1,                    // the decider refused the command: error::reason names why
+  rejected = 1,                    // the decider refused the command: its rejection_detail says why
   conflict_retries_exhausted = 2,  // the stream kept moving under us; the caller may retry
   undecodable_event = 3,           // a stored event's payload does not decode for this decider
   timeout = 4,
@@ -18,6 +21,18 @@ enum class errc {
 const std::error_category& engine_category() noexcept;
 inline std::error_code make_error_code(errc e) noexcept {
   return {static_cast<int>(e), engine_category()};
+}
+
+// What a decider said when it refused a command (errc::rejected), beside error::message (English) and
+// error::field.
+struct rejection_detail final : error_detail {
+  std::string code;  // the decider's stable code, e.g. "NOT_CHAIR"
+  std::string message_vi;
+};
+
+// The rejection an error carries, or null when it is not a decider's refusal.
+inline const rejection_detail* rejection_of(const error& e) {
+  return e.detail_as<rejection_detail>();
 }
 
 }  // namespace thidua::engine

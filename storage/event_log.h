@@ -77,7 +77,8 @@ struct log_stats {
   std::uint64_t events = 0;   // events written
   std::uint64_t batches = 0;  // WriteBatches written by the writer
   std::uint64_t syncs = 0;    // WAL syncs
-  // WAL files since open written over a zeroed spare, and created while none was ready (storage/wal_files.h).
+  // WAL files since open written over a zeroed spare, and created while none was ready
+  // (storage/rocksdb/wal_files.h).
   std::uint64_t wal_files_on_spares = 0;
   std::uint64_t wal_files_without_spare = 0;
   // Appends by latency, from append_async to the callback (queueing, writing and the sync that covers it).
@@ -93,107 +94,112 @@ struct log_stats {
 // Read-model writes of one projection step; committed with the projection's checkpoint in one batch.
 class projection_batch {
  public:
-  void put(std::string key, std::string value) { ops_.push_back({std::move(key), std::move(value), false}); }
-  void erase(std::string key) { ops_.push_back({std::move(key), {}, true}); }
-  bool empty() const { return ops_.empty(); }
-  void clear() { ops_.clear(); }
-
- private:
-  friend class event_log;
   struct op {
     std::string key;
     std::string value;
     bool erase;
   };
+  void put(std::string key, std::string value) { ops_.push_back({std::move(key), std::move(value), false}); }
+  void erase(std::string key) { ops_.push_back({std::move(key), {}, true}); }
+  bool empty() const { return ops_.empty(); }
+  void clear() { ops_.clear(); }
+  const std::vector<op>& ops() const { return ops_; }
+
+ private:
   std::vector<op> ops_;
 };
 
-// The append-only, hash-chained event log on RocksDB.
+// The append-only, hash-chained event log: storage's face. Engine, api and tools know the log only through
+// this interface; its one backend today is RocksDB (storage/rocksdb/, private to storage: the build refuses
+// its headers anywhere else). A second backend implements this class and passes the conformance suite in
+// tests/storage/log_conformance.h.
 //
-// Operation: one log thread owns the tail (positions, versions, the hash chain). It takes everything queued,
-// writes the records as one WriteBatch, syncs the WAL once for all of them (group commit), advances the
-// durable head, and then hands the batch to listeners and completes its appends, in log order; whatever was
-// queued meanwhile (including what those callbacks appended again) forms the next batch. While the sync runs,
-// an index thread writes the batch's stream index and command ids (derived from the records; open rebuilds
-// them if a crash came in between) and decodes the records for the listeners. Reads never see an event before
-// it is durable and indexed. Concurrency: every public member may be called from any thread. append
-// callbacks and commit listeners run on the log thread, in log order: they must be quick and must not wait
-// for another append. Limits: see log_options. A failed write or sync poisons the log: every later append
-// fails with log_poisoned until the process reopens the log.
+// Guarantees every backend keeps: one atomic append lands all its events in one stream, consecutively, or
+// none does; an append is acknowledged only once durable (log_options::durability_mode); positions are
+// 1, 2, 3… without gaps, and each record's hash chains it to the one before (verify); a command id is
+// recorded once and a repeat is answered with the first append's result; appends on one append_chain are
+// written in the order they were queued, and once one writes nothing the later ones fail with chain_broken.
+// Reads never see an event before it is durable. Commit listeners see every durable batch once, in log
+// order. Concurrency: every member may be called from any thread. append callbacks and commit listeners run
+// on the log's own thread, in log order: they must be quick and must not wait for another append. A failed
+// write or sync poisons the log: every later append fails with log_poisoned until the process reopens it.
 class event_log {
  public:
   using append_callback = std::function<void(result<append_result>)>;
-  // Called with each durable batch of new events, in order, on the log thread.
+  // Called with each durable batch of new events, in order, on the log's thread.
   using commit_listener = std::function<void(const std::vector<event_ptr>&)>;
 
+  // Opens the log in `options.path` (on RocksDB, the one backend today).
   static result<std::unique_ptr<event_log>> open(log_options options);
-  // Completes everything queued (or fails it with shutting_down) and closes the database.
-  ~event_log();
+  // Copies a backup made by backup_to into `data_dir` (must be missing or empty). The log must not be open on
+  // data_dir.
+  static result<void> restore(const std::string& backup_dir, const std::string& data_dir);
+
+  // Completes everything queued (or fails it with shutting_down) and closes the log.
+  virtual ~event_log() = default;
   event_log(const event_log&) = delete;
   event_log& operator=(const event_log&) = delete;
 
-  // Validates, then queues the append; `done` runs once, on the log thread, or inline on a validation error
-  // (never inline for an append on a chain: its refusal is queued, so that it breaks the chain in order) or
-  // when the log is shutting down.
-  void append_async(append_request request, append_callback done);
+  // Validates, then queues the append; `done` runs once, on the log's thread, or inline on a validation
+  // error (never inline for an append on a chain: its refusal is queued, so that it breaks the chain in
+  // order) or when the log is shutting down.
+  virtual void append_async(append_request request, append_callback done) = 0;
   // Blocking form of append_async.
   result<append_result> append(append_request request);
 
   // The result of an earlier append by this command id, if any (with the digest it was appended with).
-  result<std::optional<append_result>> find_command(std::string_view command_id) const;
+  virtual result<std::optional<append_result>> find_command(std::string_view command_id) const = 0;
 
   // The last durable position (0 when the log is empty).
-  position head() const;
+  virtual position head() const = 0;
   // The durable version of a stream (0 when it does not exist).
-  result<stream_version> stream_head(std::string_view stream_id) const;
+  virtual result<stream_version> stream_head(std::string_view stream_id) const = 0;
 
   // Events of one stream from version `from` (inclusive), at most `max`.
-  result<std::vector<event_ptr>> read_stream(std::string_view stream_id, stream_version from,
-                                             std::size_t max) const;
+  virtual result<std::vector<event_ptr>> read_stream(std::string_view stream_id, stream_version from,
+                                                     std::size_t max) const = 0;
   // Events of the whole log from position `from` (inclusive), at most `max`, in the given direction.
-  result<std::vector<event_ptr>> read_all(position from, std::size_t max,
-                                          direction dir = direction::forward) const;
+  virtual result<std::vector<event_ptr>> read_all(position from, std::size_t max,
+                                                  direction dir = direction::forward) const = 0;
   // Fast forward scan for replays: `visit` sees each record (a reused object) until it returns false or `to`
   // is passed. Returns the last position visited.
-  result<position> scan(position from, position to,
-                        const std::function<bool(const pb::EventRecord&, const hash256&)>& visit) const;
-
+  virtual result<position> scan(
+      position from, position to,
+      const std::function<bool(const pb::EventRecord&, const hash256&)>& visit) const = 0;
   // The fastest replay: like scan, but each record is decoded in place (record_view: views into the stored
   // bytes, valid only during the call).
-  result<position> scan_views(position from, position to,
-                              const std::function<bool(const record_view&, const hash256&)>& visit) const;
+  virtual result<position> scan_views(
+      position from, position to,
+      const std::function<bool(const record_view&, const hash256&)>& visit) const = 0;
 
   // Walks the chain over [from, to] and names the first record that was altered, removed or reordered.
-  result<verify_report> verify(position from, position to) const;
+  virtual result<verify_report> verify(position from, position to) const = 0;
 
   // Registers a listener for durable batches. Returns an id for remove_commit_listener.
-  std::uint64_t add_commit_listener(commit_listener listener);
-  void remove_commit_listener(std::uint64_t id);
+  virtual std::uint64_t add_commit_listener(commit_listener listener) = 0;
+  virtual void remove_commit_listener(std::uint64_t id) = 0;
 
   // Read models. `name` is a projection's name: [a-z0-9_.-], at most 64 bytes.
-  result<void> commit_projection(std::string_view name, projection_batch& batch, position checkpoint);
-  result<position> projection_checkpoint(std::string_view name) const;
-  result<std::optional<std::string>> projection_get(std::string_view name, std::string_view key) const;
+  virtual result<void> commit_projection(std::string_view name, projection_batch& batch,
+                                         position checkpoint) = 0;
+  virtual result<position> projection_checkpoint(std::string_view name) const = 0;
+  virtual result<std::optional<std::string>> projection_get(std::string_view name,
+                                                            std::string_view key) const = 0;
   // Visits the projection's keys that start with `prefix`, in key order, until `visit` returns false.
-  result<void> projection_scan(
+  virtual result<void> projection_scan(
       std::string_view name, std::string_view prefix,
-      const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
+      const std::function<bool(std::string_view key, std::string_view value)>& visit) const = 0;
   // Erases a projection's read model and checkpoint (for a rebuild from position 0).
-  result<void> reset_projection(std::string_view name);
+  virtual result<void> reset_projection(std::string_view name) = 0;
 
-  // Online, consistent copy of the database to `dir` (must not exist). Safe while appends run.
-  result<void> backup_to(const std::string& dir) const;
-  // Copies a backup into `data_dir` (must be missing or empty). The log must not be open on data_dir.
-  static result<void> restore(const std::string& backup_dir, const std::string& data_dir);
+  // Online, consistent copy of the log to `dir` (must not exist). Safe while appends run.
+  virtual result<void> backup_to(const std::string& dir) const = 0;
 
-  const log_options& options() const;
-  log_stats stats() const;
+  virtual const log_options& options() const = 0;
+  virtual log_stats stats() const = 0;
 
-  struct impl;
-
- private:
-  explicit event_log(std::unique_ptr<impl> impl);
-  std::unique_ptr<impl> impl_;
+ protected:
+  event_log() = default;
 };
 
 }  // namespace thidua::storage

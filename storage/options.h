@@ -36,8 +36,8 @@ struct log_options {
   std::size_t stream_version_cache = 100'000;
   // RocksDB block cache shared by all column families, in bytes. Default: 64 MiB.
   std::size_t block_cache_bytes = 64 << 20;
-  // Size of the zeroed file each WAL is written over (storage/wal_files.h), under sync durability; 0 lets
-  // RocksDB grow its WALs as usual. One spare is kept in `<path>/wal-spares/` once the log writes a
+  // Size of the zeroed file each WAL is written over (storage/rocksdb/wal_files.h), under sync durability; 0
+  // lets RocksDB grow its WALs as usual. One spare is kept in `<path>/wal-spares/` once the log writes a
   // WAL's eighth of it. Default: 72 MiB (a WAL ends when the 64 MiB events memtable fills).
   std::uint64_t wal_spare_bytes = 72 << 20;
   // A spare is made only while the data dir's file system has this much free, so it never takes the space the

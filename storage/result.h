@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -11,6 +12,12 @@
 
 namespace thidua {
 
+// Structured facts a higher layer attaches to an error that the layers below it cannot know (the engine's
+// decider rejection: engine/errc.h). Read back with error::detail_as<T>(), as absl::Status carries payloads.
+struct error_detail {
+  virtual ~error_detail() = default;
+};
+
 // A failure as it crosses a layer boundary: a code from a layer's errc, a message for people, and the few
 // structured facts a caller may act on.
 struct error {
@@ -18,12 +25,14 @@ struct error {
   std::string message;
   // For wrong_expected_version: the stream's actual version (0 when the stream does not exist).
   std::uint64_t actual_version = 0;
-
-  // For a decider's rejection (engine::errc::rejected): the decider's stable code, the offending field and
-  // the Vietnamese message beside `message` in English.
-  std::string reason;
+  // The input that was wrong, as a path ("stream_id", "open_cycle.members[2].unit_id"); empty when none.
   std::string field;
-  std::string message_vi;
+  std::shared_ptr<const error_detail> detail;
+
+  template <class T>
+  const T* detail_as() const {
+    return dynamic_cast<const T*>(detail.get());
+  }
 };
 
 inline error make_error(std::error_code code, std::string message = {}) {

@@ -44,6 +44,8 @@ class expected_version {
 
 using hash256 = std::array<unsigned char, 32>;
 inline constexpr hash256 genesis_hash{};
+// 64 lower-case hex digits, as verify reports and receipts show a hash.
+std::string to_hex(const hash256& h);
 
 enum class durability {
   sync,      // default: an append is acknowledged only after the WAL holding it is synced to disk

@@ -18,7 +18,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "api/token_registry.h"
+#include "api/app/token_registry.h"
 #include "domain/proto/cycle.pb.h"
 #include "domain/proto/registry.pb.h"
 #include "engine/command_pipeline.h"

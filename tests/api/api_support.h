@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "api/proto/wire.pb.h"
+#include "api/wire/proto/wire.pb.h"
 
 namespace thidua::testing {
 

@@ -1,6 +1,6 @@
 // thidua-server's options: defaults, a config file, the command line winning, and clear errors.
 
-#include "api/server_config.h"
+#include "api/server/server_config.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // Bearer tokens: issued and revoked as events, looked up by SHA-256; the secret is never stored.
 
-#include "api/token_registry.h"
+#include "api/app/token_registry.h"
 
 #include <gtest/gtest.h>
 

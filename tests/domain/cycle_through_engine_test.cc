@@ -23,7 +23,8 @@ TEST(cycle_through_engine, commands_are_durable_events_and_refusals_write_nothin
   auto run = [&](std::string id, const pb::Actor& actor, pb::Command c) {
     *c.mutable_cycle() = key;
     engine::command_pipeline<domain::cycle_decider> pipeline(*log);
-    return pipeline.execute({std::move(id), actor, std::move(c), 1'710'806'400'000, std::nullopt, {}, {}, {}});
+    return pipeline.execute(
+        {std::move(id), actor, std::move(c), 1'710'806'400'000, std::nullopt, {}, {}, {}});
   };
   const std::vector<std::string> members = {"CA-HungYen", "CA-ThaiBinh", "CA-HaNam", "CA-NamDinh",
                                             "CA-HaiDuong"};
@@ -37,8 +38,9 @@ TEST(cycle_through_engine, commands_are_durable_events_and_refusals_write_nothin
 
   auto refused = run("launch-again", chair, cmd::launch("2024-03-19", "Hưng Yên"));
   ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.error().reason, "ALREADY_RECORDED");
-  EXPECT_FALSE(refused.error().message_vi.empty());
+  ASSERT_NE(engine::rejection_of(refused.error()), nullptr);
+  EXPECT_EQ(engine::rejection_of(refused.error())->code, "ALREADY_RECORDED");
+  EXPECT_FALSE(engine::rejection_of(refused.error())->message_vi.empty());
   EXPECT_EQ(log->head().value, 2u) << "a refusal writes nothing";
 
   auto events = log->read_stream("cycles/BCA/dia-phuong/2024", {1}, 10);

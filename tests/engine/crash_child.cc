@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "engine/command_pipeline.h"
-#include "storage/record_codec.h"
 #include "tests/engine/balance_projection.h"
 
 using namespace thidua;
@@ -21,7 +20,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: crash_child DATA_DIR ROUND\n");
     return 2;
   }
-  // Small WAL spares (storage/wal_files.h) so that kills also land in WALs written over zeroed files.
+  // Small WAL spares (storage/rocksdb/wal_files.h) so that kills also land in WALs written over zeroed files.
   auto opened = storage::event_log::open(storage::log_options{.path = argv[1], .wal_spare_bytes = 1 << 20});
   if (!opened) {
     std::fprintf(stderr, "open: %s\n", opened.error().message.c_str());
@@ -52,8 +51,8 @@ int main(int argc, char** argv) {
         auto events = log->read_all(r.value().first, 1);
         if (!events || events.value().empty()) continue;
         // One write per line: lines from several threads never interleave (PIPE_BUF).
-        std::string line = std::to_string(r.value().first.value) + " " +
-                           storage::codec::to_hex(events.value()[0]->hash) + "\n";
+        std::string line =
+            std::to_string(r.value().first.value) + " " + storage::to_hex(events.value()[0]->hash) + "\n";
         if (::write(STDOUT_FILENO, line.data(), line.size()) < 0) return;
       }
     });

@@ -14,7 +14,6 @@
 #include <thread>
 
 #include "engine/projection_runner.h"
-#include "storage/record_codec.h"
 #include "tests/engine/balance_projection.h"
 #include "tests/engine/read_model.h"
 #include "tests/support/test_support.h"
@@ -81,7 +80,7 @@ TEST(crash, acknowledged_events_survive_sigkill_and_projections_equal_a_rebuild)
       ASSERT_TRUE(ev && !ev.value().empty())
           << "round " << round << ": acknowledged position " << pos << " lost";
       ASSERT_EQ(ev.value()[0]->pos().value, pos);
-      ASSERT_EQ(storage::codec::to_hex(ev.value()[0]->hash), hash) << "position " << pos << " changed";
+      ASSERT_EQ(storage::to_hex(ev.value()[0]->hash), hash) << "position " << pos << " changed";
     }
     auto report = log->verify({1}, {UINT64_MAX});
     ASSERT_TRUE(report);

@@ -25,4 +25,9 @@ inline storage::append_request make_append(
   return r;
 }
 
+inline storage::append_request with_digest(storage::append_request r, std::string digest) {
+  r.command_digest = std::move(digest);
+  return r;
+}
+
 }  // namespace thidua::testing

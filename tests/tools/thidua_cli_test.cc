@@ -7,9 +7,8 @@
 #include <string>
 
 #include "storage/event_log.h"
-#include "storage/keys.h"
 #include "tests/storage/log_test_util.h"
-#include "tests/storage/raw_db.h"
+#include "tests/storage/rocksdb/tamper.h"
 #include "tests/support/test_support.h"
 
 namespace thidua {
@@ -51,13 +50,7 @@ TEST(thidua_cli, backup_restore_verify_and_tamper_detection) {
   auto head = run("head --data-dir " + dir.sub("restored"));
   EXPECT_EQ(head.out, "30\n");
 
-  {
-    testing::raw_db raw(db);
-    std::string v;
-    ASSERT_TRUE(raw.db()->Get({}, raw.events(), storage::keys::event_key(12), &v).ok());
-    v[v.size() - 2] ^= 0x20;
-    ASSERT_TRUE(raw.db()->Put({}, raw.events(), storage::keys::event_key(12), v).ok());
-  }
+  ASSERT_TRUE(testing::flip_a_bit_of_event(db, 12));
   auto tampered = run("verify --data-dir " + db);
   EXPECT_EQ(tampered.status, 3) << tampered.out;
   EXPECT_NE(tampered.out.find("TAMPERED at position 12"), std::string::npos) << tampered.out;

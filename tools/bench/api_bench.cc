@@ -27,8 +27,8 @@
 #include <thread>
 #include <vector>
 
-#include "api/proto/wire.pb.h"
-#include "api/token_registry.h"
+#include "api/app/token_registry.h"
+#include "api/wire/proto/wire.pb.h"
 #include "domain/cycle_decider.h"
 #include "engine/command_pipeline.h"
 #include "storage/event_log.h"

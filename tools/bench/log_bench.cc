@@ -17,8 +17,8 @@
 #include <string>
 
 #include "storage/event_log.h"
-#include "storage/keys.h"
-#include "storage/wal_files.h"
+#include "storage/rocksdb/keys.h"
+#include "storage/rocksdb/wal_files.h"
 #include "tools/bench/bench.h"
 
 namespace thidua::bench {
@@ -82,9 +82,9 @@ double raw_sync_batches(const std::string& path, std::size_t batch, std::size_t 
       *db, batch, value_bytes, key, [&](double elapsed) { return elapsed >= seconds; }, [](std::size_t) {});
 }
 
-// The same with RocksDB's WALs written over zeroed spares, as the log writes its own (storage/wal_files.h):
-// printed beside the ratio, to show how much of it that technique makes. Warmed up until a WAL sits in a
-// spare.
+// The same with RocksDB's WALs written over zeroed spares, as the log writes its own
+// (storage/rocksdb/wal_files.h): printed beside the ratio, to show how much of it that technique makes.
+// Warmed up until a WAL sits in a spare.
 double raw_sync_batches_on_spares(const std::string& path, std::size_t batch, std::size_t value_bytes,
                                   double seconds) {
   std::filesystem::create_directories(path);

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "api/token_registry.h"
+#include "api/app/token_registry.h"
 #include "engine/command_pipeline.h"
 #include "storage/event_log.h"
 
@@ -96,9 +96,10 @@ int token_command(const std::string& sub, args& a, event_log& log) {
                            "cli"});
   };
   auto refused = [](const thidua::error& e) {
-    std::fprintf(stderr, "thidua token: %s%s%s\n", e.reason.c_str(), e.reason.empty() ? "" : ": ",
-                 e.message.c_str());
-    return e.reason.empty() ? 1 : 2;
+    const auto* rejected = engine::rejection_of(e);
+    std::fprintf(stderr, "thidua token: %s%s%s\n", rejected ? rejected->code.c_str() : "",
+                 rejected ? ": " : "", e.message.c_str());
+    return rejected ? 2 : 1;
   };
   if (sub == "create") {
     const std::string secret = api::new_token_secret();

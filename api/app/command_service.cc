@@ -1,0 +1,182 @@
+#include "api/app/command_service.h"
+
+#include <chrono>
+
+#include "api/app/server_metrics.h"
+#include "api/app/token_registry.h"
+#include "api/wire/api_error.h"
+#include "domain/cycle_decider.h"
+#include "domain/registry_decider.h"
+#include "engine/command_pipeline.h"
+
+namespace thidua::api {
+namespace {
+
+domain::pb::Actor actor_of(const pb::TokenGrant& g) {
+  domain::pb::Actor a;
+  a.set_unit_id(g.unit_id());
+  a.set_person_name(g.person_name());
+  a.set_rank(g.rank());
+  a.set_position(g.position());
+  domain::pb::Role role = domain::pb::ROLE_UNSPECIFIED;
+  domain::pb::Role_Parse(g.role(), &role);
+  a.set_role(role);
+  a.set_organizer_id(g.organizer_id());
+  return a;
+}
+
+// The wire code of an error, and the field it names when the error does not name one itself.
+struct wire_code {
+  const char* code;
+  const char* field = "";
+};
+
+wire_code code_of(const error& e) {
+  if (e.code == storage::errc::wrong_expected_version) return {"WRONG_EXPECTED_VERSION", "expected_version"};
+  if (e.code == storage::errc::command_id_reused) return {"COMMAND_ID_REUSED", "command.command_id"};
+  if (e.code == engine::errc::busy || e.code == engine::errc::conflict_retries_exhausted) return {"BUSY"};
+  // The log could not take the command now (a failed write, shutting down): the client's command was fine.
+  if (e.code == storage::errc::log_poisoned || e.code == storage::errc::io_error ||
+      e.code == storage::errc::shutting_down || e.code == storage::errc::corruption)
+    return {"UNAVAILABLE"};
+  if (e.code.category() == storage::storage_category()) return {"INVALID_COMMAND"};
+  return {"INTERNAL"};
+}
+
+const char* vietnamese_for(const std::string& code) {
+  if (code == "COMMAND_ID_REUSED")
+    return "Mã lệnh này đã được dùng cho một lệnh khác; mỗi lệnh mới cần một mã lệnh mới";
+  if (code == "BUSY") return "Có quá nhiều lệnh đang chờ trên chu kỳ này; vui lòng gửi lại sau giây lát";
+  if (code == "UNAVAILABLE") return "Máy chủ tạm thời không ghi được sổ sự kiện; vui lòng gửi lại sau";
+  if (code == "WRONG_EXPECTED_VERSION") return "Dòng sự kiện đã thay đổi so với phiên bản mong đợi";
+  return nullptr;
+}
+
+// `command_id`: as the client sent it (the log knows it with the sender's scope in front, which is not the
+// client's business).
+pb::ServerFrame reply(const result<engine::command_result>& r, const std::string& command_id) {
+  pb::ServerFrame f;
+  if (r) {
+    auto* a = f.mutable_accepted();
+    a->set_stream_id(r.value().stream_id);
+    a->set_first_position(r.value().first.value);
+    a->set_last_position(r.value().last.value);
+    a->set_stream_version(r.value().version.value);
+    a->set_duplicate(r.value().duplicate);
+    return f;
+  }
+  const error& e = r.error();
+  auto* x = f.mutable_error();
+  const auto* rejected = engine::rejection_of(e);
+  if (rejected) {
+    x->set_code(rejected->code);
+    x->set_field(e.field);
+  } else {
+    const wire_code w = code_of(e);
+    x->set_code(w.code);
+    x->set_field(e.field.empty() ? w.field : e.field);
+  }
+  x->set_message(x->code() == "COMMAND_ID_REUSED"
+                     ? "command_id: " + command_id + " was already used for a different command"
+                     : e.message);
+  const char* vi = rejected ? nullptr : vietnamese_for(x->code());
+  x->set_message_vi(rejected ? rejected->message_vi : vi ? vi : e.message);
+  x->set_actual_version(e.actual_version);
+  return f;
+}
+
+}  // namespace
+
+std::optional<std::string> invalid_client_command_id(std::string_view id) {
+  if (id.empty()) return "command_id: required (choose one per command; a retry reuses it)";
+  if (id.size() > max_client_command_id_bytes)
+    return "command_id: longer than " + std::to_string(max_client_command_id_bytes) + " bytes";
+  for (char ch : id)
+    if (ch <= 0x20 || ch >= 0x7f) return std::string("command_id: only printable ASCII without spaces");
+  return std::nullopt;
+}
+
+std::string actor_scope(const pb::TokenGrant& grant) {
+  // The person and unit the token speaks for: two tokens of the same person share it (a retry after a new
+  // token still finds its command), two people never do.
+  return "a:" + token_hash(grant.unit_id() + '\0' + grant.person_name()).substr(0, 16);
+}
+
+struct command_service::impl {
+  impl(storage::event_log& log, server_metrics* m) : tokens(log), cycles(log), registry(log), metrics(m) {}
+  engine::command_pipeline<token_decider> tokens;
+  engine::command_pipeline<domain::cycle_decider> cycles;
+  engine::command_pipeline<domain::registry_decider> registry;
+  server_metrics* metrics;
+};
+
+command_service::command_service(storage::event_log& log, server_metrics* metrics)
+    : impl_(std::make_unique<impl>(log, metrics)) {}
+command_service::~command_service() = default;
+
+std::shared_ptr<const pb::TokenGrant> command_service::authenticate(std::string_view secret) {
+  if (secret.empty() || secret.size() > 256) return nullptr;
+  // On every connection and HTTP request: look the token up in the cached state, never copy all tokens.
+  auto grant =
+      impl_->tokens.read("tokens", [&](const auto& entry) { return entry.state.authenticate(secret); });
+  if (!grant) return nullptr;
+  return std::move(grant).value();
+}
+
+void command_service::execute(const pb::TokenGrant& grant, pb::SubmitCommand c, std::int64_t now_ms,
+                              std::function<void(pb::ServerFrame)> done) {
+  if (!c.has_cycle() && !c.has_registry()) {
+    pb::ServerFrame f;
+    *f.mutable_error() = api_error("MISSING_FIELD", "command.target",
+                                   "the command names neither a cycle nor a registry command",
+                                   "Lệnh không nêu thao tác của chu kỳ hay của danh mục");
+    return done(std::move(f));
+  }
+  if (const auto bad = invalid_client_command_id(c.command_id())) {
+    pb::ServerFrame f;
+    *f.mutable_error() =
+        api_error("INVALID_FIELD", "command.command_id", *bad,
+                  "Mã lệnh (command_id) phải có 1–128 ký tự ASCII in được, không có dấu cách");
+    return done(std::move(f));
+  }
+  std::optional<std::uint64_t> expected;
+  if (c.has_expected_version()) expected = c.expected_version();
+  auto callback = [done = std::move(done), metrics = impl_->metrics, command_id = c.command_id(),
+                   start = std::chrono::steady_clock::now()](result<engine::command_result> r) {
+    pb::ServerFrame f = reply(r, command_id);
+    if (metrics) {
+      using outcome = server_metrics::command_outcome;
+      const double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+      metrics->command_done(
+          f.has_accepted() ? (f.accepted().duplicate() ? outcome::duplicate : outcome::accepted)
+          : f.error().code() == "INTERNAL" || f.error().code() == "UNAVAILABLE" ? outcome::failed
+                                                                                : outcome::rejected,
+          ms);
+    }
+    done(std::move(f));
+  };
+  if (c.has_cycle()) {
+    impl_->cycles.execute_async({c.command_id(),
+                                 actor_of(grant),
+                                 std::move(*c.mutable_cycle()),
+                                 now_ms,
+                                 expected,
+                                 {},
+                                 {},
+                                 actor_scope(grant)},
+                                std::move(callback));
+  } else {
+    impl_->registry.execute_async({c.command_id(),
+                                   actor_of(grant),
+                                   std::move(*c.mutable_registry()),
+                                   now_ms,
+                                   expected,
+                                   {},
+                                   {},
+                                   actor_scope(grant)},
+                                  std::move(callback));
+  }
+}
+
+}  // namespace thidua::api

@@ -1,0 +1,65 @@
+#pragma once
+// The token registry as a decider (engine/decider.h): issue and revoke bearer tokens, look a presented token
+// up by its SHA-256. Lives in api/ because authentication is the API's concern; the engine runs it like any
+// workflow.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "api/app/proto/tokens.pb.h"
+
+namespace thidua::api {
+
+struct token_rejection {
+  std::string code, field, message_en, message_vi;
+};
+
+struct token_operator {
+  std::string name;  // who runs the CLI (the OS user)
+};
+
+struct token_state {
+  // Grants are immutable once issued: connections of one token share its grant instead of copying it.
+  std::map<std::string, std::shared_ptr<const pb::TokenGrant>> by_id;
+  std::map<std::string, std::string> id_by_hash;
+  std::map<std::string, std::string> revoked;  // token id → reason
+
+  // The grant a presented secret stands for, if it is issued and not revoked.
+  // The grant of a live token, null for an unknown or revoked one.
+  std::shared_ptr<const pb::TokenGrant> authenticate(std::string_view secret) const;
+};
+
+struct token_decider {
+  using state = token_state;
+  using command = pb::TokenCommand;
+  using event = pb::TokenEvent;
+  using actor = token_operator;
+  using rejection = token_rejection;
+
+  static state initial() { return {}; }
+  static std::string stream_of(const command&) { return "tokens"; }
+  static std::variant<std::vector<event>, rejection> decide(const state& s, const command& c, const actor& a,
+                                                            std::int64_t now_ms);
+  static state evolve(state s, const event& e);
+  static std::string event_type(const event& e);
+  static std::string encode(const event& e) { return e.SerializeAsString(); }
+  // Commands have no map fields, so protobuf's bytes are the same for the same command.
+  static std::string encode_command(const command& c) { return c.SerializeAsString(); }
+  static std::optional<event> decode(std::string_view type, std::string_view bytes);
+  static std::string actor_unit(const actor&) { return "operator"; }
+  static std::string actor_person(const actor& a) { return a.name; }
+  static std::string actor_role(const actor&) { return "OPERATOR"; }
+};
+
+// SHA-256 of a secret, as 64 lowercase hex digits.
+std::string token_hash(std::string_view secret);
+// A new secret: 32 random bytes from the OS, hex-encoded with a "thd_" prefix.
+std::string new_token_secret();
+
+}  // namespace thidua::api

@@ -1,0 +1,171 @@
+#include "api/server/server_config.h"
+
+#include <charconv>
+#include <fstream>
+#include <limits>
+#include <utility>
+
+namespace thidua::api {
+namespace {
+
+template <class T>
+bool parse_number(const std::string& v, T min, T max, T& out) {
+  T n{};
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc() || end != v.data() + v.size() || n < min || n > max) return false;
+  out = n;
+  return true;
+}
+
+bool parse_bool(const std::string& v, bool& out) {
+  if (v == "true" || v == "yes" || v == "1") {
+    out = true;
+  } else if (v == "false" || v == "no" || v == "0") {
+    out = false;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// Applies one option; returns an error message or empty.
+std::string apply(const std::string& key, const std::string& value, server_config& c) {
+  bool ok = true;
+  if (key == "data-dir") {
+    ok = !value.empty();
+    c.data_dir = value;
+  } else if (key == "listen") {
+    ok = !value.empty();
+    c.http.address = value;
+  } else if (key == "port") {
+    ok = parse_number<std::uint16_t>(value, 0, 65535, c.http.port);
+  } else if (key == "threads") {
+    ok = parse_number(value, 1, 64, c.http.threads);
+  } else if (key == "wal-spare-mib") {
+    ok = parse_number<std::uint32_t>(value, 0, 4096, c.wal_spare_mib);
+  } else if (key == "demo") {
+    ok = parse_bool(value, c.demo);
+  } else if (key == "idle-timeout") {
+    ok = parse_number(value, 1, 3600, c.http.idle_timeout_seconds);
+  } else if (key == "max-connections") {
+    ok = parse_number<std::size_t>(value, 1, 1'000'000, c.http.max_connections);
+  } else if (key == "send-buffer") {
+    ok = parse_number(value, 4096, 64 * 1024 * 1024, c.http.send_buffer_bytes);
+  } else if (key == "max-unauthenticated") {
+    ok = parse_number<std::size_t>(value, 1, 1'000'000, c.http.max_unauthenticated);
+  } else if (key == "auth-timeout") {
+    ok = parse_number(value, 1, 3600, c.http.auth_timeout_seconds);
+  } else if (key == "frame-timeout") {
+    ok = parse_number(value, 1, 3600, c.http.frame_timeout_seconds);
+  } else if (key == "max-frames-per-second") {
+    ok = parse_number<std::uint32_t>(value, 1, 1'000'000, c.http.frames_per_second);
+  } else if (key == "max-subscriptions") {
+    ok = parse_number<std::uint32_t>(value, 1, 1024, c.http.max_subscriptions);
+  } else if (key == "heartbeat") {
+    ok = parse_number<std::uint32_t>(value, 1, 3600, c.http.heartbeat_seconds);
+  } else if (key == "tls-cert") {
+    ok = !value.empty();
+    c.http.tls_cert_file = value;
+  } else if (key == "tls-key") {
+    ok = !value.empty();
+    c.http.tls_key_file = value;
+  } else {
+    return "unknown option " + key + " (see --help)";
+  }
+  return ok ? std::string() : key + ": invalid value '" + value + "' (see --help)";
+}
+
+std::string trim(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t\r");
+  if (b == std::string::npos) return {};
+  const auto e = s.find_last_not_of(" \t\r");
+  return s.substr(b, e - b + 1);
+}
+
+std::string read_config_file(const std::string& path, server_config& c) {
+  std::ifstream in(path);
+  if (!in) return "cannot read the config file " + path;
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    line = trim(line);
+    if (line.empty() || line[0] == '#') continue;
+    const auto eq = line.find('=');
+    if (eq == std::string::npos) return path + ":" + std::to_string(n) + ": expected `key = value`";
+    if (auto err = apply(trim(line.substr(0, eq)), trim(line.substr(eq + 1)), c); !err.empty())
+      return path + ":" + std::to_string(n) + ": " + err;
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string server_usage() {
+  return "usage: thidua-server [options]\n"
+         "  --config FILE               read options from FILE first (`key = value` lines, names as below\n"
+         "                              without \"--\", # comments); the command line wins\n"
+         "  --data-dir DIR              where the event log lives (default: ./data; created if missing)\n"
+         "  --wal-spare-mib N           zeroed file each WAL of a busy log is written over, so its syncs\n"
+         "                              write only data; 0 = off (default: 72)\n"
+         "  --listen ADDR               address to bind (default: 127.0.0.1)\n"
+         "  --port N                    port to bind, 0 = any free port (default: 8080)\n"
+         "  --threads N                 network threads (default: 2)\n"
+         "  --no-demo                   do not load the demo data into an empty data dir (config: demo = "
+         "false;\n"
+         "                              default: load it)\n"
+         "  --idle-timeout SECONDS      close a connection silent this long (default: 60)\n"
+         "  --max-connections N         open connections at most; more get 503 (default: 15000)\n"
+         "  --max-unauthenticated N     WebSocket connections waiting to authenticate, at most; more "
+         "upgrades\n"
+         "                              without a valid token get 503 (default: a tenth of "
+         "--max-connections)\n"
+         "  --auth-timeout SECONDS      a connection's first request must arrive, and a WebSocket "
+         "authenticate,\n"
+         "                              within this (default: 10)\n"
+         "  --frame-timeout SECONDS     a WebSocket message must be complete this long after its first "
+         "byte\n"
+         "                              (default: 10)\n"
+         "  --send-buffer BYTES         kernel send buffer per connection; bounds what a slow reader parks "
+         "in\n"
+         "                              the kernel (default: 262144)\n"
+         "  --max-frames-per-second N   WebSocket frames per second per connection; a burst of twice as "
+         "many\n"
+         "                              passes; more than N refused within 10 s closes it (default: 200)\n"
+         "  --max-subscriptions N       subscriptions per WebSocket connection (default: 16)\n"
+         "  --heartbeat SECONDS         heartbeat interval to connections with subscriptions (default: 15)\n"
+         "  --tls-cert FILE             PEM certificate chain: serve https and wss (default: none, plain)\n"
+         "  --tls-key FILE              PEM private key for --tls-cert\n"
+         "  --help                      this text\n"
+         "Stops cleanly on SIGINT or SIGTERM.\n";
+}
+
+std::string parse_server_config(const std::vector<std::string>& args, server_config& config, bool& help) {
+  // The config file first, wherever --config stands, so the command line overrides it.
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] != "--config") continue;
+    if (i + 1 >= args.size()) return "--config needs a value (see --help)";
+    if (auto err = read_config_file(args[i + 1], config); !err.empty()) return err;
+  }
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& opt = args[i];
+    if (opt == "--help" || opt == "-h") {
+      help = true;
+      return {};
+    }
+    if (opt == "--no-demo") {
+      config.demo = false;
+      continue;
+    }
+    if (!opt.starts_with("--")) return "unexpected argument " + opt + " (see --help)";
+    if (i + 1 >= args.size()) return opt + " needs a value (see --help)";
+    const std::string& value = args[++i];
+    if (opt == "--config") continue;
+    if (auto err = apply(opt.substr(2), value, config); !err.empty()) return err;
+  }
+  if (config.http.tls_cert_file.empty() != config.http.tls_key_file.empty())
+    return "--tls-cert and --tls-key go together";
+  return {};
+}
+
+}  // namespace thidua::api

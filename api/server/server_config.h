@@ -1,0 +1,28 @@
+#pragma once
+// thidua-server's configuration: every option has a default, may be set in a config file (`key = value`
+// lines, the option names without "--") and on the command line, which wins.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "api/net/http_server.h"
+
+namespace thidua::api {
+
+struct server_config {
+  std::string data_dir = "./data";
+  bool demo = true;
+  // Size of the zeroed spare each WAL is written over (docs/storage.md); 0 turns spares off.
+  std::uint32_t wal_spare_mib = 72;
+  http_options http;
+};
+
+// The --help text: every option with its default.
+std::string server_usage();
+
+// Reads the command line (and the config file it names with --config). Returns an error message for people,
+// empty on success; `help` is set when --help was asked for.
+std::string parse_server_config(const std::vector<std::string>& args, server_config& config, bool& help);
+
+}  // namespace thidua::api

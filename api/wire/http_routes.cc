@@ -1,0 +1,292 @@
+#include "api/wire/http_routes.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <charconv>
+#include <map>
+#include <optional>
+
+#include "api/app/command_service.h"
+#include "api/app/read_service.h"
+#include "api/app/server_metrics.h"
+#include "api/net/bearer.h"
+#include "api/wire/api_error.h"
+
+namespace thidua::api {
+namespace {
+
+constexpr const char* json_type = "application/json; charset=utf-8";
+
+std::string to_json(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions o;
+  o.preserve_proto_field_names = true;
+  if (!google::protobuf::util::MessageToJsonString(m, &out, o).ok()) return R"({"code":"INTERNAL"})";
+  return out;
+}
+
+unsigned status_of(const std::string& code) {
+  if (code == "UNAUTHENTICATED") return 401;
+  if (code == "FORBIDDEN") return 403;
+  if (code == "NOT_FOUND") return 404;
+  if (code == "READ_MODEL_BEHIND" || code == "UNAVAILABLE") return 503;
+  if (code == "INTERNAL") return 500;
+  return 400;
+}
+
+http_reply error_reply(const pb::Error& e) {
+  return {status_of(e.code()), json_type, to_json(e)};
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Percent-decoding ('+' is a space in a query string); nullopt on a broken escape.
+std::optional<std::string> decode(std::string_view s, bool query) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%') {
+      if (i + 2 >= s.size()) return std::nullopt;
+      const int hi = hex_digit(s[i + 1]), lo = hex_digit(s[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else if (query && s[i] == '+') {
+      out += ' ';
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+struct parsed_target {
+  std::string path;
+  std::map<std::string, std::string> params;
+};
+
+std::optional<parsed_target> parse_target(std::string_view target) {
+  parsed_target t;
+  const auto q = target.find('?');
+  auto path = decode(target.substr(0, q), false);
+  if (!path) return std::nullopt;
+  t.path = std::move(*path);
+  if (q == std::string_view::npos) return t;
+  std::string_view rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    const auto amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+    if (pair.empty()) continue;
+    const auto eq = pair.find('=');
+    auto key = decode(pair.substr(0, eq), true);
+    auto value = decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
+    if (!key || !value) return std::nullopt;
+    t.params[*key] = *value;
+  }
+  return t;
+}
+
+// Reads the query string into a Query: every parameter must be one the route knows, with a value of its type.
+class params_reader {
+ public:
+  explicit params_reader(std::map<std::string, std::string> p) : params_(std::move(p)) {}
+
+  std::string text(const std::string& name) {
+    auto it = params_.find(name);
+    if (it == params_.end()) return {};
+    std::string v = std::move(it->second);
+    params_.erase(it);
+    return v;
+  }
+  template <class T>
+  T number(const std::string& name) {
+    const std::string v = text(name);
+    T n{};
+    if (v.empty()) return n;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc() || end != v.data() + v.size())
+      error_ = api_error("INVALID_FIELD", name, name + " must be a non-negative integer",
+                         name + " phải là số nguyên không âm");
+    return n;
+  }
+  bool flag(const std::string& name) {
+    const std::string v = text(name);
+    if (v.empty() || v == "false" || v == "0") return false;
+    if (v == "true" || v == "1") return true;
+    error_ =
+        api_error("INVALID_FIELD", name, name + " must be true or false", name + " phải là true hoặc false");
+    return false;
+  }
+  // The first problem: a bad value, or a parameter the route does not know.
+  std::optional<pb::Error> problem() const {
+    if (error_) return error_;
+    if (!params_.empty())
+      return api_error("INVALID_FIELD", params_.begin()->first,
+                       "unknown query parameter \"" + params_.begin()->first + "\"",
+                       "Tham số truy vấn không được hỗ trợ: \"" + params_.begin()->first + "\"");
+    return std::nullopt;
+  }
+
+ private:
+  std::map<std::string, std::string> params_;
+  std::optional<pb::Error> error_;
+};
+
+// Splits "/a/b/c" into its segments.
+std::vector<std::string> segments(const std::string& path) {
+  std::vector<std::string> out;
+  std::size_t i = 1;
+  while (i <= path.size()) {
+    const auto slash = path.find('/', i);
+    out.push_back(path.substr(i, slash == std::string::npos ? std::string::npos : slash - i));
+    if (slash == std::string::npos) break;
+    i = slash + 1;
+  }
+  return out;
+}
+
+// The query a /v1 path asks for, or an error reply.
+std::variant<pb::Query, http_reply> route(const std::string& path, params_reader& p) {
+  pb::Query q;
+  q.set_at_least_position(p.number<std::uint64_t>("at_least_position"));
+  const auto seg = segments(path);
+  if (path == "/v1/clusters") {
+    q.mutable_list_clusters()->set_organizer_id(p.text("organizer_id"));
+    q.mutable_list_clusters()->set_series(p.text("series"));
+  } else if (path == "/v1/units") {
+    q.mutable_list_units();
+  } else if (path == "/v1/cycles") {
+    auto* c = q.mutable_list_cycles();
+    c->set_organizer_id(p.text("organizer_id"));
+    c->set_series(p.text("series"));
+    c->set_year(p.number<std::uint32_t>("year"));
+    c->set_number(p.text("number"));
+  } else if (seg.size() == 6 && seg[0] == "v1" && seg[1] == "cycles") {
+    // /v1/cycles/{organizer}/{series}/{year}/{number}
+    auto* c = q.mutable_get_cycle();
+    c->set_organizer_id(seg[2]);
+    c->set_series(seg[3]);
+    std::uint32_t year = 0;
+    auto [end, ec] = std::from_chars(seg[4].data(), seg[4].data() + seg[4].size(), year);
+    if (ec != std::errc() || end != seg[4].data() + seg[4].size())
+      return error_reply(api_error("INVALID_FIELD", "get_cycle.year", "the year in the path must be a number",
+                                   "Năm trong đường dẫn phải là số"));
+    c->set_year(year);
+    c->set_number(seg[5]);
+  } else if (path.starts_with("/v1/streams/")) {
+    auto* r = q.mutable_read_stream();
+    r->set_stream_id(path.substr(std::string_view("/v1/streams/").size()));
+    r->set_from_version(p.number<std::uint64_t>("from_version"));
+    r->set_limit(p.number<std::uint32_t>("limit"));
+  } else if (path == "/v1/log") {
+    auto* r = q.mutable_read_log();
+    r->set_from_position(p.number<std::uint64_t>("from_position"));
+    r->set_limit(p.number<std::uint32_t>("limit"));
+    r->set_backward(p.flag("backward"));
+  } else {
+    return http_reply{
+        404, json_type,
+        to_json(api_error("NOT_FOUND", "path", "no such resource: " + path, "Không có tài nguyên này"))};
+  }
+  if (auto e = p.problem()) return error_reply(*e);
+  return q;
+}
+
+void answer(const services& api, const pb::TokenGrant& grant, const pb::Query& q,
+            const http_server::responder& respond) {
+  auto a = api.reads->query(grant, q);
+  if (auto* r = std::get_if<pb::QueryResult>(&a)) return respond({200, json_type, to_json(*r)});
+  respond(error_reply(std::get<pb::Error>(a)));
+}
+
+// The log's counters in the Prometheus text format.
+std::string log_metrics(const storage::event_log& log) {
+  const auto st = log.stats();
+  std::string out;
+  append_metric(out, "thidua_log_head", "gauge", "Last durable position of the event log.",
+                static_cast<double>(log.head().value));
+  append_metric(out, "thidua_log_appends_total", "counter",
+                "Appends completed (accepted or refused) since start.", static_cast<double>(st.appends));
+  append_metric(out, "thidua_log_events_total", "counter", "Events made durable since start.",
+                static_cast<double>(st.events));
+  append_metric(out, "thidua_log_batches_total", "counter", "Write batches written since start.",
+                static_cast<double>(st.batches));
+  append_metric(out, "thidua_log_syncs_total", "counter", "WAL syncs since start.",
+                static_cast<double>(st.syncs));
+  std::vector<double> bounds;
+  for (auto us : storage::log_stats::latency_bounds_us) bounds.push_back(static_cast<double>(us) / 1e6);
+  append_histogram(out, "thidua_log_append_latency_seconds",
+                   "From an append's arrival at the log to its durable acknowledgement (queue, write, sync).",
+                   bounds, std::vector<std::uint64_t>(st.latency_buckets.begin(), st.latency_buckets.end()),
+                   static_cast<double>(st.latency_sum_us) / 1e6);
+  return out;
+}
+
+}  // namespace
+
+http_server::handler make_http_routes(const services& api, const storage::event_log& log) {
+  return [&api, &log](const http_request_view& req, http_server::responder respond) {
+    auto target = parse_target(req.target);
+    if (!target)
+      return respond(error_reply(api_error("BAD_REQUEST", "target", "a broken percent-escape in the URL",
+                                           "Địa chỉ URL có mã thoát % không hợp lệ")));
+    if (req.method != "GET")
+      return respond({405, json_type,
+                      to_json(api_error("METHOD_NOT_ALLOWED", "method",
+                                        "only GET is served over HTTP; "
+                                        "commands go over /v1/ws",
+                                        "HTTP chỉ phục vụ GET; lệnh gửi qua /v1/ws"))});
+    const std::string& path = target->path;
+    if (path == "/healthz")
+      return respond({200, json_type, R"({"status":"ok","head":)" + std::to_string(log.head().value) + "}"});
+    if (path == "/readyz") {
+      // Ready once listening: the log is open and the demo data, if any, was loaded before the listener
+      // started; the read models catch up on their own (queries can wait with at_least_position).
+      return respond({200, json_type,
+                      R"({"status":"ready","head":)" + std::to_string(log.head().value) +
+                          R"(,"read_model_position":)" +
+                          std::to_string(api.reads ? api.reads->read_model_position().value : 0) + "}"});
+    }
+    if (path == "/metrics") {
+      std::string body = log_metrics(log);
+      if (api.metrics) body += api.metrics->render();
+      if (api.reads) {
+        append_metric(body, "thidua_read_model_position", "gauge", "Last position the read models applied.",
+                      static_cast<double>(api.reads->read_model_position().value));
+        append_metric(body, "thidua_subscriptions", "gauge", "Open subscriptions.",
+                      static_cast<double>(api.reads->subscribers()));
+        append_metric(body, "thidua_subscription_lag_events", "gauge",
+                      "Events the furthest-behind subscription has not been handed yet.",
+                      static_cast<double>(api.reads->max_subscription_lag()));
+      }
+      return respond({200, "text/plain; version=0.0.4; charset=utf-8", std::move(body)});
+    }
+    if (!path.starts_with("/v1/") || !api.reads || !api.commands)
+      return respond(
+          {404, json_type,
+           to_json(api_error("NOT_FOUND", "path", "no such resource: " + path, "Không có tài nguyên này"))});
+    params_reader params(std::move(target->params));
+    auto routed = route(path, params);
+    if (auto* r = std::get_if<http_reply>(&routed)) return respond(std::move(*r));
+    std::shared_ptr<const pb::TokenGrant> grant;
+    if (auto token = bearer_token(req.authorization)) grant = api.commands->authenticate(*token);
+    if (!grant)
+      return respond(error_reply(
+          api_error("UNAUTHENTICATED", "authorization", "send a valid token: Authorization: Bearer <token>",
+                    "Cần gửi token hợp lệ trong tiêu đề Authorization: Bearer <token>")));
+    auto q = std::get<pb::Query>(std::move(routed));
+    if (q.at_least_position() == 0 || api.reads->read_model_position().value >= q.at_least_position())
+      return answer(api, *grant, q, respond);
+    api.reads->when_applied({q.at_least_position()}, max_read_wait, [&api, grant, q, respond](bool reached) {
+      if (reached) return answer(api, *grant, q, respond);
+      respond(error_reply(read_model_behind(q.at_least_position())));
+    });
+  };
+}
+
+}  // namespace thidua::api

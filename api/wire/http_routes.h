@@ -1,0 +1,13 @@
+#pragma once
+// The HTTP side of the API: health, readiness, metrics, and GET /v1/... JSON reads answering the same queries
+// as the WebSocket (docs/api.md, "HTTP").
+
+#include "api/app/services.h"
+#include "api/net/http_server.h"
+#include "storage/event_log.h"
+
+namespace thidua::api {
+
+http_server::handler make_http_routes(const services& api, const storage::event_log& log);
+
+}  // namespace thidua::api
