@@ -1,38 +1,29 @@
 #include "engine/errc.h"
 
-#include <string>
+#include <array>
+#include <cstddef>
+
+#include "storage/error_category.h"
 
 namespace thidua::engine {
 namespace {
 
-class category final : public std::error_category {
- public:
-  const char* name() const noexcept override { return "thidua.engine"; }
-  std::string message(int value) const override {
-    switch (static_cast<errc>(value)) {
-      case errc::ok:
-        return "ok";
-      case errc::rejected:
-        return "the command was refused";
-      case errc::conflict_retries_exhausted:
-        return "the stream changed concurrently too often; retry";
-      case errc::undecodable_event:
-        return "a stored event does not decode";
-      case errc::timeout:
-        return "timed out";
-      case errc::stopped:
-        return "stopped";
-      case errc::busy:
-        return "too many commands wait on this stream; retry in a moment";
-    }
-    return "unknown engine error";
-  }
+// Indexed by value: one message per errc, in the enum's order.
+constexpr std::array<const char*, 7> messages{
+    "ok",                                                        // ok
+    "the command was refused",                                   // rejected
+    "the stream changed concurrently too often; retry",          // conflict_retries_exhausted
+    "a stored event does not decode",                            // undecodable_event
+    "timed out",                                                 // timeout
+    "stopped",                                                   // stopped
+    "too many commands wait on this stream; retry in a moment",  // busy
 };
+static_assert(messages.size() == static_cast<std::size_t>(errc::busy) + 1, "a message for every errc");
 
 }  // namespace
 
 const std::error_category& engine_category() noexcept {
-  static const category instance;
+  static const errc_category instance{"thidua.engine", messages};
   return instance;
 }
 

@@ -4,7 +4,7 @@
 
 #include "api/app/server_metrics.h"
 #include "api/app/token_registry.h"
-#include "api/wire/api_error.h"
+#include "api/wire/error_table.h"
 #include "domain/cycle_decider.h"
 #include "domain/registry_decider.h"
 #include "engine/command_pipeline.h"
@@ -25,33 +25,6 @@ domain::pb::Actor actor_of(const pb::TokenGrant& g) {
   return a;
 }
 
-// The wire code of an error, and the field it names when the error does not name one itself.
-struct wire_code {
-  const char* code;
-  const char* field = "";
-};
-
-wire_code code_of(const error& e) {
-  if (e.code == storage::errc::wrong_expected_version) return {"WRONG_EXPECTED_VERSION", "expected_version"};
-  if (e.code == storage::errc::command_id_reused) return {"COMMAND_ID_REUSED", "command.command_id"};
-  if (e.code == engine::errc::busy || e.code == engine::errc::conflict_retries_exhausted) return {"BUSY"};
-  // The log could not take the command now (a failed write, shutting down): the client's command was fine.
-  if (e.code == storage::errc::log_poisoned || e.code == storage::errc::io_error ||
-      e.code == storage::errc::shutting_down || e.code == storage::errc::corruption)
-    return {"UNAVAILABLE"};
-  if (e.code.category() == storage::storage_category()) return {"INVALID_COMMAND"};
-  return {"INTERNAL"};
-}
-
-const char* vietnamese_for(const std::string& code) {
-  if (code == "COMMAND_ID_REUSED")
-    return "Mã lệnh này đã được dùng cho một lệnh khác; mỗi lệnh mới cần một mã lệnh mới";
-  if (code == "BUSY") return "Có quá nhiều lệnh đang chờ trên chu kỳ này; vui lòng gửi lại sau giây lát";
-  if (code == "UNAVAILABLE") return "Máy chủ tạm thời không ghi được sổ sự kiện; vui lòng gửi lại sau";
-  if (code == "WRONG_EXPECTED_VERSION") return "Dòng sự kiện đã thay đổi so với phiên bản mong đợi";
-  return nullptr;
-}
-
 // `command_id`: as the client sent it (the log knows it with the sender's scope in front, which is not the
 // client's business).
 pb::ServerFrame reply(const result<engine::command_result>& r, const std::string& command_id) {
@@ -65,23 +38,9 @@ pb::ServerFrame reply(const result<engine::command_result>& r, const std::string
     a->set_duplicate(r.value().duplicate);
     return f;
   }
-  const error& e = r.error();
-  auto* x = f.mutable_error();
-  const auto* rejected = engine::rejection_of(e);
-  if (rejected) {
-    x->set_code(rejected->code);
-    x->set_field(e.field);
-  } else {
-    const wire_code w = code_of(e);
-    x->set_code(w.code);
-    x->set_field(e.field.empty() ? w.field : e.field);
-  }
-  x->set_message(x->code() == "COMMAND_ID_REUSED"
-                     ? "command_id: " + command_id + " was already used for a different command"
-                     : e.message);
-  const char* vi = rejected ? nullptr : vietnamese_for(x->code());
-  x->set_message_vi(rejected ? rejected->message_vi : vi ? vi : e.message);
-  x->set_actual_version(e.actual_version);
+  *f.mutable_error() = to_wire(r.error());
+  if (r.error().code == storage::errc::command_id_reused)
+    f.mutable_error()->set_message("command_id: " + command_id + " was already used for a different command");
   return f;
 }
 
@@ -127,7 +86,7 @@ void command_service::execute(const pb::TokenGrant& grant, pb::SubmitCommand c, 
                               std::function<void(pb::ServerFrame)> done) {
   if (!c.has_cycle() && !c.has_registry()) {
     pb::ServerFrame f;
-    *f.mutable_error() = api_error("MISSING_FIELD", "command.target",
+    *f.mutable_error() = api_error(errc::missing_field, "command.target",
                                    "the command names neither a cycle nor a registry command",
                                    "Lệnh không nêu thao tác của chu kỳ hay của danh mục");
     return done(std::move(f));
@@ -135,7 +94,7 @@ void command_service::execute(const pb::TokenGrant& grant, pb::SubmitCommand c, 
   if (const auto bad = invalid_client_command_id(c.command_id())) {
     pb::ServerFrame f;
     *f.mutable_error() =
-        api_error("INVALID_FIELD", "command.command_id", *bad,
+        api_error(errc::invalid_field, "command.command_id", *bad,
                   "Mã lệnh (command_id) phải có 1–128 ký tự ASCII in được, không có dấu cách");
     return done(std::move(f));
   }
@@ -148,11 +107,10 @@ void command_service::execute(const pb::TokenGrant& grant, pb::SubmitCommand c, 
       using outcome = server_metrics::command_outcome;
       const double ms =
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-      metrics->command_done(
-          f.has_accepted() ? (f.accepted().duplicate() ? outcome::duplicate : outcome::accepted)
-          : f.error().code() == "INTERNAL" || f.error().code() == "UNAVAILABLE" ? outcome::failed
-                                                                                : outcome::rejected,
-          ms);
+      metrics->command_done(r ? (r.value().duplicate ? outcome::duplicate : outcome::accepted)
+                            : wire_error_of(r.error()).metric == "failed" ? outcome::failed
+                                                                          : outcome::rejected,
+                            ms);
     }
     done(std::move(f));
   };

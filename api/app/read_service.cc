@@ -7,7 +7,7 @@
 
 #include "api/app/catalog_projection.h"
 #include "api/app/membership_index.h"
-#include "api/wire/api_error.h"
+#include "api/wire/error_table.h"
 #include "domain/cycle_decider.h"
 #include "domain/read_access.h"
 #include "domain/registry_decider.h"
@@ -37,11 +37,11 @@ bool valid_id(const std::string& s, std::size_t max) {
 }
 
 pb::Error invalid(std::string field, std::string en, std::string vi) {
-  return api_error("INVALID_FIELD", std::move(field), std::move(en), std::move(vi));
+  return api_error(errc::invalid_field, std::move(field), std::move(en), std::move(vi));
 }
 
 pb::Error internal(const error& e) {
-  return api_error("INTERNAL", "", "the server could not read its log: " + e.message,
+  return api_error(errc::internal, "", "the server could not read its log: " + e.message,
                    "Máy chủ không đọc được sổ sự kiện");
 }
 
@@ -54,7 +54,7 @@ bool key_part_ok(const std::string& s) {
 
 pb::Error read_model_behind(std::uint64_t position) {
   return api_error(
-      "READ_MODEL_BEHIND", "query.at_least_position",
+      errc::read_model_behind, "query.at_least_position",
       "the read models did not reach position " + std::to_string(position) + " within 5 s; retry",
       "Dữ liệu đọc chưa cập nhật tới vị trí yêu cầu; vui lòng thử lại");
 }
@@ -233,7 +233,7 @@ read_service::query_answer read_service::query(const pb::TokenGrant& grant, cons
     case pb::Query::WHAT_NOT_SET:
       break;
   }
-  return api_error("MISSING_FIELD", "query.what", "the query names nothing to read",
+  return api_error(errc::missing_field, "query.what", "the query names nothing to read",
                    "Truy vấn không nêu cần đọc gì");
 }
 
@@ -287,12 +287,12 @@ read_service::query_answer read_service::impl::get_cycle(const domain::reader& r
   if (!got) return internal(got.error());
   domain::pb::CycleView c;
   if (!got.value() || !c.ParseFromString(*got.value()))
-    return api_error("NOT_FOUND", "get_cycle",
+    return api_error(errc::not_found, "get_cycle",
                      "no such cycle (yet: pass at_least_position to read your writes)",
                      "Không có chu kỳ thi đua này");
   const std::vector<std::string> units(c.member_unit_ids().begin(), c.member_unit_ids().end());
   if (!domain::may_read(reader, c.stream_id(), units))
-    return api_error("FORBIDDEN", "get_cycle", "this token may not read this cycle",
+    return api_error(errc::forbidden, "get_cycle", "this token may not read this cycle",
                      "Token này không được xem chu kỳ thi đua này");
   *out.add_cycles() = std::move(c);
   return out;
@@ -307,7 +307,7 @@ read_service::query_answer read_service::impl::read_stream(const domain::reader&
       domain::is_registry_stream(q.stream_id()) || !domain::organizer_of_cycle_stream(q.stream_id()).empty();
   // Which events of a known stream a token sees is decided per event below; other streams nobody reads.
   if (!known)
-    return api_error("FORBIDDEN", "read_stream.stream_id", "this token may not read this stream",
+    return api_error(errc::forbidden, "read_stream.stream_id", "this token may not read this stream",
                      "Token này không được đọc dòng sự kiện này");
   const std::uint32_t limit = q.limit() == 0 ? options.max_events : std::min(q.limit(), options.max_events);
   const std::uint64_t from = std::max<std::uint64_t>(q.from_version(), 1);

@@ -19,7 +19,7 @@
 #include "api/app/server_metrics.h"
 #include "api/net/frame_queue.h"
 #include "api/net/refusal_window.h"
-#include "api/wire/api_error.h"
+#include "api/wire/error_table.h"
 #include "api/wire/frame_json.h"
 
 namespace thidua::api {
@@ -198,7 +198,7 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
     if (stopping_) {
       send(error_frame(
                peek_request_id(data, text),
-               api_error("UNAVAILABLE", "frame", "the server is stopping; this request was not handled",
+               api_error(errc::unavailable, "frame", "the server is stopping; this request was not handled",
                          "Máy chủ đang dừng; yêu cầu này không được xử lý")),
            text);
       return do_read();
@@ -218,7 +218,7 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
     if (malformed) {
       const bool whole = malformed->field == "frame";
       send(error_frame(peek_request_id(data, text),
-                       api_error("MALFORMED_FRAME", malformed->field,
+                       api_error(errc::malformed_frame, malformed->field,
                                  whole ? malformed->detail : malformed->field + ": " + malformed->detail,
                                  whole ? "Khung tin không đúng định dạng ClientFrame"
                                        : "Trường " + malformed->field + " không hợp lệ trong khung tin")),
@@ -240,7 +240,7 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
     }
     if (refused > answered_refusals) return;
     send(error_frame(peek_request_id(data, text),
-                     api_error("RATE_LIMITED", "frame",
+                     api_error(errc::rate_limited, "frame",
                                "more than " + std::to_string(limits_.frames_per_second) +
                                    " frames per second on this connection; this frame was not handled",
                                "Gửi quá nhiều khung tin mỗi giây; khung tin này không được xử lý")),
@@ -277,7 +277,7 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
     if (grant_ || closing_) return;
     if (api_.metrics) ++api_.metrics->closed_unauthenticated;
     send(error_frame("",
-                     api_error("UNAUTHENTICATED", "auth",
+                     api_error(errc::unauthenticated, "auth",
                                "no valid token within " + std::to_string(limits_.auth_timeout_seconds) +
                                    " s of connecting",
                                "Không nhận được token hợp lệ trong " +
@@ -327,7 +327,7 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
       case pb::ClientFrame::kUnsubscribe:
         return unsubscribe(id, frame.unsubscribe(), text);
       default:
-        return send(error_frame(id, api_error("MISSING_FIELD", "body", "the frame carries no request",
+        return send(error_frame(id, api_error(errc::missing_field, "body", "the frame carries no request",
                                               "Khung tin không có yêu cầu")),
                     text);
     }
@@ -355,7 +355,7 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
 
   void query(const std::string& id, pb::Query q, bool text) {
     if (!api_.reads)
-      return send(error_frame(id, api_error("UNAVAILABLE", "query", "this server serves no queries",
+      return send(error_frame(id, api_error(errc::unavailable, "query", "this server serves no queries",
                                             "Máy chủ này không phục vụ truy vấn")),
                   text);
     const std::uint64_t at_least = q.at_least_position();
@@ -389,17 +389,18 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
 
   void subscribe(const std::string& id, const pb::Subscribe& s, bool text) {
     if (!api_.reads)
-      return send(error_frame(id, api_error("UNAVAILABLE", "subscribe", "this server serves no subscriptions",
-                                            "Máy chủ này không phục vụ theo dõi")),
-                  text);
+      return send(
+          error_frame(id, api_error(errc::unavailable, "subscribe", "this server serves no subscriptions",
+                                    "Máy chủ này không phục vụ theo dõi")),
+          text);
     if (subs_.contains(s.subscription_id()))
-      return send(error_frame(id, api_error("DUPLICATE_SUBSCRIPTION", "subscribe.subscription_id",
+      return send(error_frame(id, api_error(errc::duplicate_subscription, "subscribe.subscription_id",
                                             "this connection already has a subscription with this id",
                                             "Kết nối này đã có đăng ký theo dõi với mã này")),
                   text);
     if (subs_.size() >= limits_.max_subscriptions)
       return send(
-          error_frame(id, api_error("TOO_MANY_SUBSCRIPTIONS", "subscribe",
+          error_frame(id, api_error(errc::too_many_subscriptions, "subscribe",
                                     "at most " + std::to_string(limits_.max_subscriptions) +
                                         " subscriptions per connection",
                                     "Mỗi kết nối được tối đa " + std::to_string(limits_.max_subscriptions) +
@@ -424,7 +425,7 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
   void unsubscribe(const std::string& id, const pb::Unsubscribe& u, bool text) {
     auto it = subs_.find(u.subscription_id());
     if (it == subs_.end())
-      return send(error_frame(id, api_error("NOT_FOUND", "unsubscribe.subscription_id",
+      return send(error_frame(id, api_error(errc::not_found, "unsubscribe.subscription_id",
                                             "no subscription with this id on this connection",
                                             "Không có đăng ký theo dõi với mã này")),
                   text);
@@ -446,7 +447,7 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
       auto items = entry.sub->poll(poll_batch);
       if (!items) {
         spdlog::warn("subscription {}: reading the log failed: {}", sid, items.error().message);
-        send(error_frame("", api_error("INTERNAL", "subscription_id",
+        send(error_frame("", api_error(errc::internal, "subscription_id",
                                        "the subscription " + sid + " stopped: the log could not be read",
                                        "Việc theo dõi đã dừng vì không đọc được sổ sự kiện")),
              entry.text);
@@ -484,7 +485,7 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
   }
 
   void refuse_unauthenticated(const std::string& id, bool text) {
-    send(error_frame(id, api_error("UNAUTHENTICATED", "auth",
+    send(error_frame(id, api_error(errc::unauthenticated, "auth",
                                    "send a valid token first (Authorization header or an auth frame)",
                                    "Cần gửi token hợp lệ trước (tiêu đề Authorization hoặc khung auth)")),
          text);

@@ -10,7 +10,7 @@
 #include "api/app/read_service.h"
 #include "api/app/server_metrics.h"
 #include "api/net/bearer.h"
-#include "api/wire/api_error.h"
+#include "api/wire/error_table.h"
 
 namespace thidua::api {
 namespace {
@@ -25,17 +25,8 @@ std::string to_json(const google::protobuf::Message& m) {
   return out;
 }
 
-unsigned status_of(const std::string& code) {
-  if (code == "UNAUTHENTICATED") return 401;
-  if (code == "FORBIDDEN") return 403;
-  if (code == "NOT_FOUND") return 404;
-  if (code == "READ_MODEL_BEHIND" || code == "UNAVAILABLE") return 503;
-  if (code == "INTERNAL") return 500;
-  return 400;
-}
-
 http_reply error_reply(const pb::Error& e) {
-  return {status_of(e.code()), json_type, to_json(e)};
+  return {wire_error_of_code(e.code()).http_status, json_type, to_json(e)};
 }
 
 int hex_digit(char c) {
@@ -110,7 +101,7 @@ class params_reader {
     if (v.empty()) return n;
     auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
     if (ec != std::errc() || end != v.data() + v.size())
-      error_ = api_error("INVALID_FIELD", name, name + " must be a non-negative integer",
+      error_ = api_error(errc::invalid_field, name, name + " must be a non-negative integer",
                          name + " phải là số nguyên không âm");
     return n;
   }
@@ -118,15 +109,15 @@ class params_reader {
     const std::string v = text(name);
     if (v.empty() || v == "false" || v == "0") return false;
     if (v == "true" || v == "1") return true;
-    error_ =
-        api_error("INVALID_FIELD", name, name + " must be true or false", name + " phải là true hoặc false");
+    error_ = api_error(errc::invalid_field, name, name + " must be true or false",
+                       name + " phải là true hoặc false");
     return false;
   }
   // The first problem: a bad value, or a parameter the route does not know.
   std::optional<pb::Error> problem() const {
     if (error_) return error_;
     if (!params_.empty())
-      return api_error("INVALID_FIELD", params_.begin()->first,
+      return api_error(errc::invalid_field, params_.begin()->first,
                        "unknown query parameter \"" + params_.begin()->first + "\"",
                        "Tham số truy vấn không được hỗ trợ: \"" + params_.begin()->first + "\"");
     return std::nullopt;
@@ -174,7 +165,8 @@ std::variant<pb::Query, http_reply> route(const std::string& path, params_reader
     std::uint32_t year = 0;
     auto [end, ec] = std::from_chars(seg[4].data(), seg[4].data() + seg[4].size(), year);
     if (ec != std::errc() || end != seg[4].data() + seg[4].size())
-      return error_reply(api_error("INVALID_FIELD", "get_cycle.year", "the year in the path must be a number",
+      return error_reply(api_error(errc::invalid_field, "get_cycle.year",
+                                   "the year in the path must be a number",
                                    "Năm trong đường dẫn phải là số"));
     c->set_year(year);
     c->set_number(seg[5]);
@@ -191,7 +183,7 @@ std::variant<pb::Query, http_reply> route(const std::string& path, params_reader
   } else {
     return http_reply{
         404, json_type,
-        to_json(api_error("NOT_FOUND", "path", "no such resource: " + path, "Không có tài nguyên này"))};
+        to_json(api_error(errc::not_found, "path", "no such resource: " + path, "Không có tài nguyên này"))};
   }
   if (auto e = p.problem()) return error_reply(*e);
   return q;
@@ -233,11 +225,11 @@ http_server::handler make_http_routes(const services& api, const storage::event_
   return [&api, &log](const http_request_view& req, http_server::responder respond) {
     auto target = parse_target(req.target);
     if (!target)
-      return respond(error_reply(api_error("BAD_REQUEST", "target", "a broken percent-escape in the URL",
+      return respond(error_reply(api_error(errc::bad_request, "target", "a broken percent-escape in the URL",
                                            "Địa chỉ URL có mã thoát % không hợp lệ")));
     if (req.method != "GET")
       return respond({405, json_type,
-                      to_json(api_error("METHOD_NOT_ALLOWED", "method",
+                      to_json(api_error(errc::method_not_allowed, "method",
                                         "only GET is served over HTTP; "
                                         "commands go over /v1/ws",
                                         "HTTP chỉ phục vụ GET; lệnh gửi qua /v1/ws"))});
@@ -267,18 +259,18 @@ http_server::handler make_http_routes(const services& api, const storage::event_
       return respond({200, "text/plain; version=0.0.4; charset=utf-8", std::move(body)});
     }
     if (!path.starts_with("/v1/") || !api.reads || !api.commands)
-      return respond(
-          {404, json_type,
-           to_json(api_error("NOT_FOUND", "path", "no such resource: " + path, "Không có tài nguyên này"))});
+      return respond({404, json_type,
+                      to_json(api_error(errc::not_found, "path", "no such resource: " + path,
+                                        "Không có tài nguyên này"))});
     params_reader params(std::move(target->params));
     auto routed = route(path, params);
     if (auto* r = std::get_if<http_reply>(&routed)) return respond(std::move(*r));
     std::shared_ptr<const pb::TokenGrant> grant;
     if (auto token = bearer_token(req.authorization)) grant = api.commands->authenticate(*token);
     if (!grant)
-      return respond(error_reply(
-          api_error("UNAUTHENTICATED", "authorization", "send a valid token: Authorization: Bearer <token>",
-                    "Cần gửi token hợp lệ trong tiêu đề Authorization: Bearer <token>")));
+      return respond(error_reply(api_error(
+          errc::unauthenticated, "authorization", "send a valid token: Authorization: Bearer <token>",
+          "Cần gửi token hợp lệ trong tiêu đề Authorization: Bearer <token>")));
     auto q = std::get<pb::Query>(std::move(routed));
     if (q.at_least_position() == 0 || api.reads->read_model_position().value >= q.at_least_position())
       return answer(api, *grant, q, respond);

@@ -1,0 +1,38 @@
+#include "api/app/errc.h"
+
+#include <array>
+#include <cstddef>
+
+#include "storage/error_category.h"
+
+namespace thidua::api {
+namespace {
+
+// Indexed by value: one message per errc, in the enum's order.
+constexpr std::array<const char*, 15> messages{
+    "ok",                                    // ok
+    "a required field is missing",           // missing_field
+    "a field is malformed or out of range",  // invalid_field
+    "not a ClientFrame",                     // malformed_frame
+    "the HTTP request cannot be parsed",     // bad_request
+    "method not allowed",                    // method_not_allowed
+    "unauthenticated",                       // unauthenticated
+    "forbidden",                             // forbidden
+    "not found",                             // not_found
+    "duplicate subscription id",             // duplicate_subscription
+    "too many subscriptions",                // too_many_subscriptions
+    "rate limited",                          // rate_limited
+    "the read models are behind",            // read_model_behind
+    "unavailable",                           // unavailable
+    "internal error",                        // internal
+};
+static_assert(messages.size() == static_cast<std::size_t>(errc::internal) + 1, "a message for every errc");
+
+}  // namespace
+
+const std::error_category& api_category() noexcept {
+  static const errc_category instance{"thidua.api", messages};
+  return instance;
+}
+
+}  // namespace thidua::api
