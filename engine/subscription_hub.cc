@@ -4,7 +4,7 @@
 
 namespace thidua::engine {
 
-bool event_filter::matches(const storage::stored_event& e) const {
+bool event_filter::matches(const storage::stored_event& e, const event_note& note) const {
   const auto& r = e.record;
   if (!stream_prefixes.empty() &&
       std::none_of(stream_prefixes.begin(), stream_prefixes.end(),
@@ -13,7 +13,7 @@ bool event_filter::matches(const storage::stored_event& e) const {
   if (!event_types.empty() &&
       std::find(event_types.begin(), event_types.end(), r.event_type()) == event_types.end())
     return false;
-  return !allow || allow(e);
+  return !allow || allow(e, note);
 }
 
 subscription::subscription(subscription_hub& hub, event_filter filter, storage::position from,
@@ -23,15 +23,18 @@ subscription::subscription(subscription_hub& hub, event_filter filter, storage::
       ready_(std::move(ready)),
       next_(std::max<std::uint64_t>(from.value, 1)) {}
 
-void subscription::on_batch(const std::vector<storage::event_ptr>& batch, std::size_t capacity) {
+void subscription::on_batch(const std::vector<storage::event_ptr>& batch,
+                            const std::vector<event_note>& notes, std::size_t capacity) {
+  static const event_note no_note;
   bool wake = false;
   {
     std::lock_guard lk(mu_);
     if (mode_ != mode::live) return;
-    for (const auto& e : batch) {
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      const auto& e = batch[i];
       const std::uint64_t pos = e->pos().value;
       if (pos < next_) continue;  // already delivered from the log while catching up
-      if (filter_.matches(*e)) {
+      if (filter_.matches(*e, notes.empty() ? no_note : notes[i])) {
         if (queue_.size() >= capacity) {
           // Overflow: stop queueing and let the consumer read the rest from the log. next_ stays at the first
           // event not queued, so nothing is lost and nothing repeats.
@@ -81,7 +84,7 @@ result<std::vector<subscription::item>> subscription::poll(std::size_t max) {
       if (!events) return events.error();
       for (auto& e : events.value()) {
         scanned_to = e->pos().value;
-        if (filter_.matches(*e)) out.push_back({std::move(e), {}});
+        if (filter_.matches(*e, hub_.note_of(*e))) out.push_back({std::move(e), {}});
       }
       short_page = events.value().size() < page;
     }
@@ -128,8 +131,8 @@ void subscription::close() {
   hub_.detach(this);
 }
 
-subscription_hub::subscription_hub(storage::event_log& log, hub_options options)
-    : log_(log), options_(options) {
+subscription_hub::subscription_hub(storage::event_log& log, hub_options options, hub_hooks hooks)
+    : log_(log), options_(options), hooks_(std::move(hooks)) {
   // The log's thread only hands the batch over: filters run on the fan-out thread.
   listener_id_ = log_.add_commit_listener([this](const std::vector<storage::event_ptr>& batch) {
     fan_out_.post([this, batch] { publish(batch); });
@@ -173,9 +176,19 @@ void subscription_hub::detach(subscription* s) {
   s->queue_.clear();
 }
 
+event_note subscription_hub::note_of(const storage::stored_event& e) const {
+  return hooks_.annotate ? hooks_.annotate(e) : event_note{};
+}
+
 void subscription_hub::publish(const std::vector<storage::event_ptr>& batch) {
+  if (hooks_.learn) hooks_.learn(batch);
+  std::vector<event_note> notes;
+  if (hooks_.annotate) {
+    notes.reserve(batch.size());
+    for (const auto& e : batch) notes.push_back(hooks_.annotate(*e));
+  }
   std::lock_guard lk(mu_);
-  for (auto* s : subs_) s->on_batch(batch, options_.queue_capacity);
+  for (auto* s : subs_) s->on_batch(batch, notes, options_.queue_capacity);
   if (!batch.empty()) last_published_ = std::max(last_published_, batch.back()->pos().value);
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <any>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -13,14 +14,28 @@
 
 namespace thidua::engine {
 
+// What the read side works out once per event for every subscriber's filter (e.g. the cycle's members), made
+// by hub_hooks::annotate; empty when there is no annotator.
+using event_note = std::any;
+
 // Which events a subscriber wants. Empty lists match everything.
 struct event_filter {
   std::vector<std::string> stream_prefixes;  // an event matches if its stream id starts with one of these
   std::vector<std::string> event_types;      // ... and its type is one of these
-  // An extra predicate (e.g. what a token may read); null means none.
-  std::function<bool(const storage::stored_event&)> allow;
+  // An extra predicate (e.g. what a token may read), given the event's note; null means none.
+  std::function<bool(const storage::stored_event&, const event_note&)> allow;
 
-  bool matches(const storage::stored_event& e) const;
+  bool matches(const storage::stored_event& e, const event_note& note) const;
+};
+
+// The read side's part in fan-out, run on the hub's fan-out thread for each durable batch, in this order,
+// before any subscriber's filter sees the batch.
+struct hub_hooks {
+  // Learns the batch: whatever the filters consult (an index of memberships) is up to date with an event
+  // before any filter meets it — because the hub calls this first, not because of the order of registration.
+  std::function<void(const std::vector<storage::event_ptr>&)> learn;
+  // The event's note, made once and handed to every filter (also for events read back while catching up).
+  std::function<event_note(const storage::stored_event&)> annotate;
 };
 
 struct hub_options {
@@ -57,8 +72,9 @@ class subscription {
 
   subscription(class subscription_hub& hub, event_filter filter, storage::position from,
                std::function<void()> ready);
-  // Called by the hub with the hub's lock held.
-  void on_batch(const std::vector<storage::event_ptr>& batch, std::size_t capacity);
+  // Called by the hub with the hub's lock held; notes[i] belongs to batch[i] (or notes is empty).
+  void on_batch(const std::vector<storage::event_ptr>& batch, const std::vector<event_note>& notes,
+                std::size_t capacity);
 
   class subscription_hub& hub_;
   const event_filter filter_;
@@ -82,7 +98,7 @@ class subscription {
 // slow consumer.
 class subscription_hub {
  public:
-  explicit subscription_hub(storage::event_log& log, hub_options options = {});
+  explicit subscription_hub(storage::event_log& log, hub_options options = {}, hub_hooks hooks = {});
   ~subscription_hub();
   subscription_hub(const subscription_hub&) = delete;
   subscription_hub& operator=(const subscription_hub&) = delete;
@@ -99,9 +115,11 @@ class subscription_hub {
   friend class subscription;
   void publish(const std::vector<storage::event_ptr>& batch);
   void detach(subscription* s);
+  event_note note_of(const storage::stored_event& e) const;
 
   storage::event_log& log_;
   const hub_options options_;
+  const hub_hooks hooks_;
   mutable std::mutex mu_;  // guards subs_ and last_published_; taken before a subscription's own lock
   std::vector<subscription*> subs_;
   std::uint64_t last_published_ = 0;

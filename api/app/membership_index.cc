@@ -42,14 +42,8 @@ std::string cluster_of_payload(std::string_view payload) {
   return {};
 }
 
-membership_index::membership_index(storage::event_log& log) : log_(log) {
-  listener_id_ = log_.add_commit_listener([this](const std::vector<storage::event_ptr>& batch) {
-    for (const auto& e : batch) learn(e->record);
-  });
-}
-
-membership_index::~membership_index() {
-  log_.remove_commit_listener(listener_id_);
+void membership_index::learn(const std::vector<storage::event_ptr>& batch) {
+  for (const auto& e : batch) learn(e->record);
 }
 
 void membership_index::learn(const storage::pb::EventRecord& record) {
@@ -78,7 +72,8 @@ result<void> membership_index::load(std::string_view catalog_projection) {
         return true;
       });
   if (!scanned) return scanned.error();
-  // What the read model has not applied yet; the listener covers everything after the head read here.
+  // What the read model has not applied yet; learn(batch) covers everything the hub is handed after it was
+  // constructed, which is before this head was read (adding the same cycle twice changes nothing).
   auto tail = log_.scan({checkpoint.value().value + 1}, log_.head(),
                         [&](const storage::pb::EventRecord& r, const storage::hash256&) {
                           learn(r);

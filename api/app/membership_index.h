@@ -2,8 +2,8 @@
 // Which units are members of each cluster's cycle, in memory, for deciding per event what a token may read.
 // Membership is fixed when a cycle opens, so the index only grows and the order in which it learns does not
 // matter. It learns from the catalog read model and the log tail when it starts, and from every durable batch
-// after that; it must be registered with the log before anything that filters events by it (the subscription
-// hub), so that it knows a cycle before any subscriber sees the cycle's events.
+// after that through the subscription hub (engine::hub_hooks::learn), which hands it each batch before any
+// subscriber's filter sees the batch.
 
 #include <map>
 #include <memory>
@@ -18,13 +18,14 @@ namespace thidua::api {
 
 class membership_index {
  public:
-  explicit membership_index(storage::event_log& log);
-  ~membership_index();
+  explicit membership_index(storage::event_log& log) : log_(log) {}
   membership_index(const membership_index&) = delete;
   membership_index& operator=(const membership_index&) = delete;
 
   // Loads what the log holds so far (read model up to its checkpoint, then the log after it).
   result<void> load(std::string_view catalog_projection);
+  // Learns the cycles a durable batch opens.
+  void learn(const std::vector<storage::event_ptr>& batch);
   using unit_list = std::shared_ptr<const std::vector<std::string>>;
   // The members of `cluster` (normalized number) in the cycle stream `stream`; an empty list when unknown.
   unit_list members(std::string_view stream, std::string_view cluster) const;
@@ -36,7 +37,6 @@ class membership_index {
   void add(std::string stream, std::string cluster, std::vector<std::string> members);
 
   storage::event_log& log_;
-  std::uint64_t listener_id_ = 0;
   mutable std::shared_mutex mu_;
   std::map<std::string, unit_list, std::less<>> members_;  // "stream\ncluster" → units
 };

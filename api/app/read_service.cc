@@ -61,11 +61,30 @@ pb::Error read_model_behind(std::uint64_t position) {
 
 struct read_service::impl {
   impl(storage::event_log& l, read_options o)
-      : log(l), options(o), members(l), hub(l, o.hub), runner(l, catalog) {}
+      : log(l),
+        options(o),
+        members(l),
+        hub(l, o.hub,
+            {.learn = [this](const std::vector<storage::event_ptr>& batch) { members.learn(batch); },
+             .annotate = [this](const storage::stored_event& e) { return note_of(e); }}),
+        runner(l, catalog) {}
+
+  // What every subscription's filter wants to know of a cycle's event, worked out once per event.
+  struct cycle_note {
+    std::string cluster;
+    membership_index::unit_list units;
+  };
+  engine::event_note note_of(const storage::stored_event& e) const {
+    const std::string& stream = e.record.stream_id();
+    if (domain::organizer_of_cycle_stream(stream).empty()) return {};
+    cycle_note n{cluster_of_payload(e.record.payload()), nullptr};
+    n.units = members.members(stream, n.cluster);
+    return n;
+  }
 
   storage::event_log& log;
   read_options options;
-  // Registered with the log before the hub, so a cycle's membership is known before its events fan out.
+  // Learns each batch from the hub before the hub's filters see it (engine::hub_hooks).
   membership_index members;
   engine::subscription_hub hub;
   catalog_projection catalog;
@@ -388,26 +407,15 @@ read_service::subscribe_answer read_service::subscribe(const pb::TokenGrant& gra
     filter.stream_prefixes.push_back(std::move(prefix));
   }
   filter.event_types.assign(s.event_types().begin(), s.event_types().end());
-  filter.allow = [reader = reader_of(grant), number, unit = s.unit_id(),
-                  members = &impl_->members](const storage::stored_event& e) {
+  filter.allow = [reader = reader_of(grant), number, unit = s.unit_id()](const storage::stored_event& e,
+                                                                         const engine::event_note& note) {
     const std::string& stream = e.record.stream_id();
-    if (domain::organizer_of_cycle_stream(stream).empty())
-      return number.empty() && unit.empty() && domain::may_read(reader, stream, {});
-    // The hub asks every subscriber about the same event in turn, on one thread: find the event's cluster and
-    // members once per event, not once per subscriber.
-    thread_local const membership_index* memo_index = nullptr;
-    thread_local std::uint64_t memo_position = 0;
-    thread_local std::string cluster;
-    thread_local membership_index::unit_list units;
-    if (memo_index != members || memo_position != e.record.position() || !units) {
-      cluster = cluster_of_payload(e.record.payload());
-      units = members->members(stream, cluster);
-      memo_index = members;
-      memo_position = e.record.position();
-    }
-    if (!number.empty() && cluster != number) return false;
-    if (!unit.empty() && std::find(units->begin(), units->end(), unit) == units->end()) return false;
-    return domain::may_read(reader, stream, *units);
+    const auto* cycle = std::any_cast<impl::cycle_note>(&note);
+    if (!cycle) return number.empty() && unit.empty() && domain::may_read(reader, stream, {});
+    if (!number.empty() && cycle->cluster != number) return false;
+    const auto& units = *cycle->units;
+    if (!unit.empty() && std::find(units.begin(), units.end(), unit) == units.end()) return false;
+    return domain::may_read(reader, stream, units);
   };
   return impl_->hub.subscribe(std::move(filter), {s.from_position()}, std::move(ready));
 }

@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <any>
+#include <atomic>
 #include <condition_variable>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "tests/storage/log_test_util.h"
@@ -168,11 +172,12 @@ TEST_F(hub_test, a_slow_consumer_of_a_100000_event_burst_keeps_memory_bounded_an
 TEST_F(hub_test, a_slow_subscriber_filter_does_not_delay_acknowledgements) {
   subscription_hub hub(*log_);
   const auto per_event = std::chrono::milliseconds(200);
-  event_filter slow{
-      .stream_prefixes = {}, .event_types = {}, .allow = [per_event](const storage::stored_event&) {
-        std::this_thread::sleep_for(per_event);
-        return true;
-      }};
+  event_filter slow{.stream_prefixes = {},
+                    .event_types = {},
+                    .allow = [per_event](const storage::stored_event&, const event_note&) {
+                      std::this_thread::sleep_for(per_event);
+                      return true;
+                    }};
   consumer c;
   auto sub = hub.subscribe(std::move(slow), {0}, c.ready());
   const auto start = std::chrono::steady_clock::now();
@@ -184,6 +189,55 @@ TEST_F(hub_test, a_slow_subscriber_filter_does_not_delay_acknowledgements) {
       << " ms for them, and must not hold them back";
   c.drain(*sub, 5);
   expect_consecutive(c.positions, 1);
+}
+
+// What a filter consults (which units sit in an event's cycle) is learned from the batch before any filter
+// meets it, because the hub says so (hub_hooks::learn), not because of the order listeners were registered
+// in; and what every filter wants to know of an event is worked out once per event, not once per subscriber.
+TEST_F(hub_test, the_read_side_learns_each_batch_before_any_filter_and_notes_each_event_once) {
+  std::mutex mu;
+  std::set<std::uint64_t> learned;
+  std::atomic<int> notes_made{0};
+  hub_hooks hooks{.learn =
+                      [&](const std::vector<storage::event_ptr>& batch) {
+                        std::lock_guard lk(mu);
+                        for (const auto& e : batch) learned.insert(e->pos().value);
+                      },
+                  .annotate =
+                      [&](const storage::stored_event& e) {
+                        ++notes_made;
+                        return event_note(e.pos().value * 10);
+                      }};
+  subscription_hub hub(*log_, {}, std::move(hooks));
+  std::atomic<int> unknown{0}, wrong_note{0};
+  auto filter = [&] {
+    return event_filter{.stream_prefixes = {},
+                        .event_types = {},
+                        .allow = [&](const storage::stored_event& e, const event_note& note) {
+                          {
+                            std::lock_guard lk(mu);
+                            if (!learned.contains(e.pos().value)) ++unknown;
+                          }
+                          const auto* n = std::any_cast<std::uint64_t>(&note);
+                          if (!n || *n != e.pos().value * 10) ++wrong_note;
+                          return true;
+                        }};
+  };
+  consumer a, b;
+  auto sub_a = hub.subscribe(filter(), {0}, a.ready());
+  auto sub_b = hub.subscribe(filter(), {0}, b.ready());
+  append_many(20);
+  a.drain(*sub_a, 20);
+  b.drain(*sub_b, 20);
+  EXPECT_EQ(unknown.load(), 0) << "a filter met an event the read side had not learned yet";
+  EXPECT_EQ(wrong_note.load(), 0);
+  EXPECT_EQ(notes_made.load(), 20) << "one note per event for both subscribers";
+  // A subscriber catching up from the log gets the notes too.
+  consumer late;
+  auto sub_late = hub.subscribe(filter(), {1}, late.ready());
+  late.drain(*sub_late, 20);
+  expect_consecutive(late.positions, 1);
+  EXPECT_EQ(wrong_note.load(), 0);
 }
 
 TEST_F(hub_test, a_closed_subscription_receives_nothing_and_is_detached) {
