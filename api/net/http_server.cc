@@ -6,6 +6,7 @@
 #include "api/app/server_metrics.h"
 #include "api/app/services.h"
 #include "api/net/bearer.h"
+#include "api/net/connection_log.h"
 #include "api/net/connection_registry.h"
 #include "api/net/connection_slot.h"
 #include "api/net/net_stream.h"
@@ -55,6 +56,7 @@ class session : public closable, public std::enable_shared_from_this<session<Str
           std::shared_ptr<connection_slot> slot, std::atomic<std::size_t>& unauthenticated,
           connection_registry& connections)
       : stream_(std::move(stream)),
+        peer_(peer_of(beast::get_lowest_layer(stream_).socket())),
         executor_(stream_.get_executor()),
         options_(options),
         handler_(h),
@@ -73,7 +75,8 @@ class session : public closable, public std::enable_shared_from_this<session<Str
         beast::get_lowest_layer(self->stream_)
             .expires_after(std::chrono::seconds(self->options_.auth_timeout_seconds));
         self->stream_.async_handshake(asio::ssl::stream_base::server, [self](beast::error_code ec) {
-          if (ec) return;  // not TLS, or a failed handshake: nothing to answer in
+          // Not TLS, or a failed handshake: nothing to answer in.
+          if (ec) return log_give_up("http", self->peer_, "TLS handshake", ec);
           self->do_read();
         });
       });
@@ -107,6 +110,7 @@ class session : public closable, public std::enable_shared_from_this<session<Str
   }
 
   void on_read(beast::error_code ec, std::size_t) {
+    if (ec) log_give_up("http", peer_, "read", ec);
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
         ec == asio::error::operation_aborted)
       return shutdown();
@@ -173,6 +177,7 @@ class session : public closable, public std::enable_shared_from_this<session<Str
     res->body() = std::move(r.body);
     res->prepare_payload();
     http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+      if (ec) log_give_up("http", self->peer_, "write", ec);
       if (ec || !res->keep_alive()) return self->shutdown();
       self->do_read();
     });
@@ -192,6 +197,7 @@ class session : public closable, public std::enable_shared_from_this<session<Str
   }
 
   Stream stream_;
+  const std::string peer_;          // for the log: "address:port"
   asio::any_io_executor executor_;  // the stream's, kept for close() after the stream moved on
   bool upgraded_ = false;
   beast::flat_buffer buffer_;

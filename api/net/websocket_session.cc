@@ -17,6 +17,7 @@
 #include "api/app/proto/tokens.pb.h"
 #include "api/app/read_service.h"
 #include "api/app/server_metrics.h"
+#include "api/net/connection_log.h"
 #include "api/net/frame_queue.h"
 #include "api/net/refusal_window.h"
 #include "api/wire/error_table.h"
@@ -100,6 +101,7 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
   session(Next stream, const services& api, websocket_limits limits, std::shared_ptr<connection_slot> slot,
           std::shared_ptr<const pb::TokenGrant> grant, std::unique_ptr<unauthenticated_slot> pending)
       : ws_(std::move(stream)),
+        peer_(peer_of(beast::get_lowest_layer(ws_).socket())),
         executor_(ws_.get_executor()),
         api_(api),
         limits_(limits),
@@ -163,7 +165,7 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
 
  private:
   void on_accept(beast::error_code ec) {
-    if (ec) return;
+    if (ec) return log_give_up("websocket", peer_, "accept", ec);
     accepted_ = true;
     if (stopping_) return close_after_sending(websocket::close_code::going_away, "the server is stopping");
     do_read();
@@ -186,7 +188,7 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
   void on_read(beast::error_code ec, std::size_t) {
     // Closed, timed out, too large (1009) or invalid UTF-8 in a text frame (1007): Beast closes with the
     // code.
-    if (ec) return;
+    if (ec) return log_give_up("websocket", peer_, "read", ec);
     if (!ws_.is_message_done()) return do_read();
     watch().boundary();
     const bool text = ws_.got_text();
@@ -541,7 +543,7 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
   }
 
   void on_write(beast::error_code ec, std::size_t) {
-    if (ec) return;
+    if (ec) return log_give_up("websocket", peer_, "write", ec);
     queue_.pop_front();
     if (!queue_.empty()) do_write();
     if (queue_.size() < pump_below / 2) {
@@ -555,6 +557,7 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
   }
 
   websocket::stream<Next> ws_;
+  const std::string peer_;          // for the log: "address:port"
   asio::any_io_executor executor_;  // the stream's, for close() from another thread
   beast::flat_buffer buffer_;
   const services& api_;

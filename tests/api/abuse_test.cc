@@ -266,5 +266,29 @@ TEST(abuse, a_start_after_a_crash_says_how_many_records_it_reindexed) {
       << "a clean stop needs no recovery: " << third.output();
 }
 
+// A handler that gives up on a connection says so in one line naming the connection, so an operator can tell
+// a misbehaving client from a quiet one.
+TEST(abuse, a_connection_the_server_gives_up_on_is_logged_with_its_address) {
+  temp_dir dir;
+  server_process server(dir.sub("data"));
+  ASSERT_GT(server.port(), 0) << server.output();
+  const auto tokens = demo_tokens(dir.sub("data"));
+  const int ws = raw_websocket(server.port(), "Bearer " + tokens.at("MEMBER CA-SonLa"));
+  ASSERT_GE(ws, 0);
+  send_all(ws, std::string("\x81\x05hello"));  // a client frame without a mask breaks the protocol
+  read_frames(ws, std::chrono::seconds(5));
+  ::close(ws);
+  const int http = connect_raw(server.port());
+  ASSERT_GE(http, 0);
+  send_all(http, "NOT HTTP AT ALL\r\n\r\n");
+  seconds_until_closed(http, 5);
+  ::close(http);
+  server.terminate();
+  const std::string& log = server.output();
+  EXPECT_NE(log.find("websocket 127.0.0.1:"), std::string::npos) << log;
+  EXPECT_NE(log.find(": read: "), std::string::npos) << log;
+  EXPECT_NE(log.find("http 127.0.0.1:"), std::string::npos) << log;
+}
+
 }  // namespace
 }  // namespace thidua::testing
