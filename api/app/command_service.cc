@@ -18,8 +18,8 @@ domain::pb::Actor actor_of(const pb::TokenGrant& g) {
   a.set_person_name(g.person_name());
   a.set_rank(g.rank());
   a.set_position(g.position());
-  domain::pb::Role role = domain::pb::ROLE_UNSPECIFIED;
-  domain::pb::Role_Parse(g.role(), &role);
+  // Only grants whose role parses authenticate (role_of): value_or never hands out "unspecified" here.
+  const domain::pb::Role role = role_of(g.role()).value_or(domain::pb::ROLE_UNSPECIFIED);
   a.set_role(role);
   a.set_organizer_id(g.organizer_id());
   return a;

@@ -7,6 +7,7 @@
 
 #include "api/app/catalog_projection.h"
 #include "api/app/membership_index.h"
+#include "api/app/token_registry.h"
 #include "api/wire/error_table.h"
 #include "domain/cycle_decider.h"
 #include "domain/read_access.h"
@@ -20,8 +21,8 @@ namespace {
 
 domain::reader reader_of(const pb::TokenGrant& g) {
   domain::reader r;
-  domain::pb::Role role = domain::pb::ROLE_UNSPECIFIED;
-  domain::pb::Role_Parse(g.role(), &role);
+  // Only grants whose role parses authenticate (role_of): value_or never hands out "unspecified" here.
+  const domain::pb::Role role = role_of(g.role()).value_or(domain::pb::ROLE_UNSPECIFIED);
   r.role = role;
   r.unit_id = g.unit_id();
   r.organizer_id = g.organizer_id();

@@ -47,10 +47,18 @@ std::string new_token_secret() {
   return "thd_" + hex(bytes, sizeof bytes);
 }
 
+std::optional<domain::pb::Role> role_of(std::string_view name) {
+  domain::pb::Role role = domain::pb::ROLE_UNSPECIFIED;
+  if (!domain::pb::Role_Parse(std::string(name), &role) || role == domain::pb::ROLE_UNSPECIFIED)
+    return std::nullopt;
+  return role;
+}
+
 std::shared_ptr<const pb::TokenGrant> token_state::authenticate(std::string_view secret) const {
   auto id = id_by_hash.find(token_hash(secret));
   if (id == id_by_hash.end() || revoked.count(id->second)) return nullptr;
-  return by_id.at(id->second);
+  const auto& grant = by_id.at(id->second);
+  return role_of(grant->role()) ? grant : nullptr;
 }
 
 std::variant<std::vector<pb::TokenEvent>, token_rejection> token_decider::decide(const state& s,
@@ -60,7 +68,6 @@ std::variant<std::vector<pb::TokenEvent>, token_rejection> token_decider::decide
   pb::TokenEvent e;
   if (c.has_issue()) {
     const auto& g = c.issue();
-    static const std::set<std::string> roles{"ORGANIZER_OFFICE", "CHAIR", "VICE_CHAIR", "MEMBER", "OBSERVER"};
     if (g.token_id().empty() || s.by_id.count(g.token_id()))
       return refuse("TOKEN_ID_TAKEN", "issue.token_id", "token id '" + g.token_id() + "' is empty or taken",
                     "Mã token '" + g.token_id() + "' trống hoặc đã được dùng");
@@ -70,7 +77,7 @@ std::variant<std::vector<pb::TokenEvent>, token_rejection> token_decider::decide
                     "Token được lưu bằng SHA-256: 64 chữ số hệ 16 viết thường");
     if (s.id_by_hash.count(g.sha256()))
       return refuse("TOKEN_EXISTS", "issue.sha256", "this secret is already issued", "Token này đã được cấp");
-    if (!roles.count(g.role()))
+    if (!role_of(g.role()))
       return refuse("INVALID_ROLE", "issue.role",
                     "role must be one of ORGANIZER_OFFICE, CHAIR, VICE_CHAIR, MEMBER, OBSERVER",
                     "Vai trò phải là ORGANIZER_OFFICE, CHAIR, VICE_CHAIR, MEMBER hoặc OBSERVER");

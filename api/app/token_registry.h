@@ -13,8 +13,14 @@
 #include <vector>
 
 #include "api/app/proto/tokens.pb.h"
+#include "domain/proto/cycle.pb.h"
 
 namespace thidua::api {
+
+// The role a grant names, parsed strictly: ORGANIZER_OFFICE, CHAIR, VICE_CHAIR, MEMBER or OBSERVER, spelled
+// so; nullopt for anything else — never "unspecified". Issuing refuses other roles (INVALID_ROLE) and a
+// stored grant with another role does not authenticate.
+std::optional<domain::pb::Role> role_of(std::string_view name);
 
 struct token_rejection {
   std::string code, field, message_en, message_vi;

@@ -60,6 +60,23 @@ TEST(tokens, rules_refuse_what_is_wrong) {
   EXPECT_EQ(code_of(s, revoke), "TOKEN_REVOKED");
 }
 
+TEST(tokens, roles_are_parsed_strictly_never_as_unspecified) {
+  EXPECT_EQ(role_of("CHAIR"), domain::pb::CHAIR);
+  EXPECT_EQ(role_of("OBSERVER"), domain::pb::OBSERVER);
+  for (const char* bad : {"", "chair", "KING", "ROLE_UNSPECIFIED", "CHAIR ", "2"})
+    EXPECT_FALSE(role_of(bad).has_value()) << "'" << bad << "'";
+  token_state s;
+  EXPECT_EQ(code_of(s, issue("a", "tk-1", "ROLE_UNSPECIFIED")), "INVALID_ROLE");
+  // A grant stored with a role the server does not know (an older or altered log) does not authenticate.
+  auto grant = std::make_shared<pb::TokenGrant>(issue("secret-x").issue());
+  grant->set_role("GUEST");
+  s.by_id["tk-x"] = grant;
+  s.id_by_hash[token_hash("secret-x")] = "tk-x";
+  EXPECT_EQ(s.authenticate("secret-x"), nullptr);
+  grant->set_role("MEMBER");
+  EXPECT_NE(s.authenticate("secret-x"), nullptr);
+}
+
 TEST(tokens, authenticate_accepts_only_an_issued_unrevoked_secret_and_the_log_never_holds_it) {
   testing::temp_dir dir;
   auto opened = storage::event_log::open(storage::log_options{.path = dir.sub("db")});
