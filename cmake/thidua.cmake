@@ -70,7 +70,7 @@ function(thidua_add_proto_library name)
 endfunction()
 
 # thidua_storage_internals(TARGET): lets TARGET include storage/rocksdb/ (storage/rocksdb/private.h). Only the
-# storage library, storage's white-box tests and the benchmark's raw-RocksDB baseline are marked.
+# storage library and storage's white-box tests (tests/storage/rocksdb/) are marked.
 function(thidua_storage_internals target)
   target_compile_definitions(${target} PRIVATE THIDUA_STORAGE_INTERNALS)
 endfunction()

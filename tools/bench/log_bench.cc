@@ -1,10 +1,5 @@
 // thidua-bench log: the event log against raw RocksDB on the same disk, in the same run.
 
-#include <rocksdb/db.h>
-#include <rocksdb/file_system.h>
-#include <rocksdb/options.h>
-#include <rocksdb/write_batch.h>
-
 #include <sys/resource.h>
 
 #include <atomic>
@@ -17,8 +12,7 @@
 #include <string>
 
 #include "storage/event_log.h"
-#include "storage/rocksdb/keys.h"
-#include "storage/rocksdb/wal_files.h"
+#include "storage/raw_baseline.h"
 #include "tools/bench/bench.h"
 
 namespace thidua::bench {
@@ -39,68 +33,14 @@ struct figure {
   double baseline = 0;
 };
 
-std::unique_ptr<rocksdb::DB> open_raw(const std::string& path, rocksdb::Env* env = nullptr) {
-  rocksdb::Options o;
-  if (env != nullptr) o.env = env;
-  o.create_if_missing = true;
-  o.max_background_jobs = 2;
-  o.write_buffer_size = 64 << 20;
-  rocksdb::DB* db = nullptr;
-  auto s = rocksdb::DB::Open(o, path, &db);
-  if (!s.ok()) {
-    std::fprintf(stderr, "raw open: %s\n", s.ToString().c_str());
+// The baselines fail only when the disk does: the bench cannot report a ratio without them.
+template <class T>
+T or_exit(result<T> r, const char* what) {
+  if (!r) {
+    std::fprintf(stderr, "%s: %s\n", what, r.error().message.c_str());
     std::exit(1);
   }
-  return std::unique_ptr<rocksdb::DB>(db);
-}
-
-// Raw RocksDB: one thread, synced WriteBatches of `batch` puts, back to back, until `done` says so;
-// `wrote` hears of each batch. Returns puts per second.
-template <class Done, class Wrote>
-double write_raw_batches(rocksdb::DB& db, std::size_t batch, std::size_t value_bytes, std::uint64_t& key,
-                         Done&& done, Wrote&& wrote) {
-  rocksdb::WriteOptions wo;
-  wo.sync = true;
-  const std::string value(value_bytes, 'v');
-  rocksdb::WriteBatch wb;
-  std::uint64_t written = 0;
-  const auto start = clock_type::now();
-  while (!done(seconds_since(start))) {
-    wb.Clear();
-    for (std::size_t i = 0; i < batch; ++i) wb.Put(storage::keys::event_key(++key), value);
-    if (!db.Write(wo, &wb).ok()) std::exit(1);
-    wrote(wb.GetDataSize());
-    written += batch;
-  }
-  return written / seconds_since(start);
-}
-
-double raw_sync_batches(const std::string& path, std::size_t batch, std::size_t value_bytes, double seconds,
-                        std::uint64_t& key) {
-  auto db = open_raw(path);
-  return write_raw_batches(
-      *db, batch, value_bytes, key, [&](double elapsed) { return elapsed >= seconds; }, [](std::size_t) {});
-}
-
-// The same with RocksDB's WALs written over zeroed spares, as the log writes its own
-// (storage/rocksdb/wal_files.h): printed beside the ratio, to show how much of it that technique makes.
-// Warmed up until a WAL sits in a spare.
-double raw_sync_batches_on_spares(const std::string& path, std::size_t batch, std::size_t value_bytes,
-                                  double seconds) {
-  std::filesystem::create_directories(path);
-  const storage::log_options defaults;
-  storage::wal_file_pool pool(path, defaults.wal_spare_bytes, 4 * defaults.wal_spare_bytes,
-                              rocksdb::FileSystem::Default());
-  auto db = open_raw(path, pool.env());
-  std::uint64_t key = 0;
-  const auto wrote = [&](std::size_t bytes) { pool.wrote(bytes); };
-  write_raw_batches(
-      *db, batch, value_bytes, key, [&](double elapsed) { return pool.stats().used > 0 || elapsed >= 10; },
-      wrote);
-  const double rate = write_raw_batches(
-      *db, batch, value_bytes, key, [&](double elapsed) { return elapsed >= seconds; }, wrote);
-  db.reset();
-  return pool.stats().used > 0 ? rate : 0;
+  return std::move(r).value();
 }
 
 }  // namespace
@@ -165,38 +105,6 @@ double log_appends(storage::event_log& log, int in_flight, std::size_t payload_b
 
 namespace {
 
-std::vector<rocksdb::ColumnFamilyDescriptor> log_column_families() {
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-  for (std::string_view n : storage::keys::column_families)
-    cfs.emplace_back(std::string(n), rocksdb::ColumnFamilyOptions());
-  return cfs;
-}
-
-double raw_scan(const std::string& path, std::uint64_t& count) {
-  rocksdb::Options o;
-  rocksdb::DB* raw = nullptr;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  if (!rocksdb::DB::OpenForReadOnly(o, path, log_column_families(), &handles, &raw).ok()) std::exit(1);
-  std::unique_ptr<rocksdb::DB> db(raw);
-  rocksdb::ReadOptions ro;
-  ro.fill_cache = false;
-  ro.readahead_size = 2 << 20;
-  std::uint64_t bytes = 0;
-  count = 0;
-  auto start = clock_type::now();
-  {
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, handles[1]));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      bytes += it->key().size() + it->value().size();
-      ++count;
-    }
-  }
-  const double rate = count / seconds_since(start);
-  for (auto* h : handles) (void)db->DestroyColumnFamilyHandle(h);
-  if (bytes == 0) std::exit(1);
-  return rate;
-}
-
 // Replay with every record decoded in place (the engine's fast path).
 double log_replay(storage::event_log& log, std::uint64_t& count) {
   count = 0;
@@ -227,15 +135,9 @@ double log_replay_messages(storage::event_log& log) {
 // How fast open re-indexes records (what it does after a crash for the records the index had not flushed):
 // the index marks are removed behind the log's back, so the next open indexes the whole log again.
 double index_rebuild(const std::string& path, std::uint64_t events) {
-  {
-    rocksdb::DB* raw = nullptr;
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    if (!rocksdb::DB::Open(rocksdb::Options(), path, log_column_families(), &handles, &raw).ok())
-      std::exit(1);
-    std::unique_ptr<rocksdb::DB> db(raw);
-    for (auto* cf : {handles[2], handles[3]})
-      if (!db->Delete(rocksdb::WriteOptions(), cf, storage::keys::index_mark).ok()) std::exit(1);
-    for (auto* h : handles) (void)db->DestroyColumnFamilyHandle(h);
+  if (auto r = storage::raw_baseline::forget_index_marks(path); !r) {
+    std::fprintf(stderr, "index marks: %s\n", r.error().message.c_str());
+    std::exit(1);
   }
   const auto start = clock_type::now();
   auto reopened = storage::event_log::open(storage::log_options{.path = path});
@@ -274,7 +176,9 @@ int run_log(const args& a) {
     // Interleave the baseline and the log so drift on a noisy machine hits both alike.
     const double raw_cpu_before = cpu_seconds();
     const std::uint64_t raw_key_before = raw_key;
-    const double raw = raw_sync_batches(raw_path, n, a.event_bytes, a.seconds / 2, raw_key);
+    const double raw =
+        or_exit(storage::raw_baseline::synced_batches(raw_path, n, a.event_bytes, a.seconds / 2, raw_key),
+                "raw batches");
     std::printf("  raw batches of %d: %.2f us CPU per event\n", n,
                 (cpu_seconds() - raw_cpu_before) * 1e6 / double(raw_key - raw_key_before));
     const auto before = log->stats();
@@ -286,11 +190,14 @@ int run_log(const args& a) {
     std::printf("  %d in flight: %.1f events per sync, %.1f events per batch, %.2f us CPU per event\n", n,
                 events / double(after.syncs - before.syncs), events / double(after.batches - before.batches),
                 cpu * 1e6 / events);
-    const double raw2 = raw_sync_batches(raw_path, n, a.event_bytes, a.seconds / 2, raw_key);
+    const double raw2 =
+        or_exit(storage::raw_baseline::synced_batches(raw_path, n, a.event_bytes, a.seconds / 2, raw_key),
+                "raw batches");
     figures.push_back({"append, " + std::to_string(n) + " in flight (sync)", ours, (raw + raw2) / 2});
     if (n == 64) {
-      const double spares =
-          raw_sync_batches_on_spares(a.dir + "/raw-spares", n, a.event_bytes, a.seconds / 2);
+      const double spares = or_exit(storage::raw_baseline::synced_batches_on_spares(
+                                        a.dir + "/raw-spares", n, a.event_bytes, a.seconds / 2),
+                                    "raw batches on spares");
       std::printf(
           "  raw batches of 64 with WALs over zeroed spares: %.0f events/s (the log against it: %.2f)\n",
           spares, spares > 0 ? ours / spares : 0.0);
@@ -319,7 +226,8 @@ int run_log(const args& a) {
   double raw_best = 0, ours_best = 0, messages_best = 0;
   std::uint64_t raw_count = 0, ours_count = 0;
   for (int round = 0; round < 2; ++round) {
-    raw_best = std::max(raw_best, raw_scan(log_path, raw_count));
+    raw_best =
+        std::max(raw_best, or_exit(storage::raw_baseline::scan_events(log_path, raw_count), "raw scan"));
     auto reopened = storage::event_log::open(storage::log_options{.path = log_path});
     if (!reopened) return 1;
     ours_best = std::max(ours_best, log_replay(*reopened.value(), ours_count));
