@@ -1,19 +1,13 @@
 #include "domain/cycle_decider.h"
 
 #include "domain/dates.h"
+#include "domain/ids.h"
 
 #include <algorithm>
 #include <array>
 
 namespace thidua::domain {
 namespace {
-
-bool key_part_ok(const std::string& s) {
-  if (s.empty() || s.size() > 40) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-  });
-}
 
 // Stable type names: they are stored in the log and must never change (docs/events.md).
 constexpr std::array<std::pair<pb::Event::BodyCase, const char*>, 20> type_names{{
@@ -98,8 +92,8 @@ bool is_date(std::string_view d, bool month_only_allowed) {
 std::string cycle_decider::stream_of(const command& c) {
   const auto& k = c.cycle();
   const std::string number = normalize_cluster_number(k.number());
-  if (!key_part_ok(k.organizer_id()) || !key_part_ok(k.series()) || number.empty() || k.year() < 2000 ||
-      k.year() > 2100)
+  if (!valid_entity_id(k.organizer_id()) || !valid_entity_id(k.series()) || number.empty() ||
+      k.year() < 2000 || k.year() > 2100)
     return "cycles/invalid";  // decide refuses it with INVALID_CYCLE_KEY
   return "cycles/" + k.organizer_id() + "/" + k.series() + "/" + std::to_string(k.year());
 }

@@ -4,19 +4,6 @@
 
 namespace thidua::domain {
 
-std::string organizer_of_cycle_stream(std::string_view stream) {
-  constexpr std::string_view prefix = "cycles/";
-  if (!stream.starts_with(prefix)) return {};
-  stream.remove_prefix(prefix.size());
-  const auto slash = stream.find('/');
-  if (slash == std::string_view::npos || slash == 0) return {};
-  return std::string(stream.substr(0, slash));
-}
-
-bool is_registry_stream(std::string_view stream) {
-  return stream == "registry";
-}
-
 bool may_read(const reader& r, std::string_view stream, const std::vector<std::string>& members) {
   if (is_registry_stream(stream)) return r.role != pb::ROLE_UNSPECIFIED;
   const std::string organizer = organizer_of_cycle_stream(stream);

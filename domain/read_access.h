@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "domain/proto/cycle.pb.h"
+#include "domain/streams.h"
 
 namespace thidua::domain {
 
@@ -18,10 +19,6 @@ struct reader {
   std::string organizer_id;                  // for ORGANIZER_OFFICE
   std::vector<std::string> stream_prefixes;  // for OBSERVER
 };
-
-// A cycle stream's organizer ("cycles/<organizer>/<series>/<year>"), or empty when `stream` is not one.
-std::string organizer_of_cycle_stream(std::string_view stream);
-bool is_registry_stream(std::string_view stream);
 
 // Whether `r` may read an event of `stream`; for a cycle stream, `members` are the units of the event's
 // cluster in that year (empty when the cluster is unknown).

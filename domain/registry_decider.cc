@@ -4,6 +4,7 @@
 
 #include "domain/cycle_decider.h"
 #include "domain/dates.h"
+#include "domain/ids.h"
 
 namespace thidua::domain {
 namespace {
@@ -12,12 +13,6 @@ using result = std::variant<std::vector<pb::RegistryEvent>, rejection>;
 
 rejection refuse(std::string code, std::string field, std::string en, std::string vi) {
   return {std::move(code), std::move(field), std::move(en), std::move(vi)};
-}
-
-bool id_ok(const std::string& id) {
-  return !id.empty() && id.size() <= 40 && std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-  });
 }
 
 std::optional<rejection> known_active(const registry_state& s, const std::string& unit,
@@ -70,7 +65,7 @@ std::variant<std::vector<pb::RegistryEvent>, rejection> registry_decider::decide
   switch (c.action_case()) {
     case pb::RegistryCommand::kRegisterUnit: {
       const auto& m = c.register_unit();
-      if (!id_ok(m.unit_id()))
+      if (!valid_entity_id(m.unit_id()))
         return refuse("INVALID_UNIT_ID", "register_unit.unit_id", "a unit id is 1–40 of A-Z a-z 0-9 - _",
                       "Mã đơn vị gồm 1–40 ký tự A-Z a-z 0-9 - _");
       if (s.units.count(m.unit_id()))
@@ -116,7 +111,7 @@ std::variant<std::vector<pb::RegistryEvent>, rejection> registry_decider::decide
     case pb::RegistryCommand::kDefineCluster: {
       const auto& m = c.define_cluster();
       const std::string number = normalize_cluster_number(m.number());
-      if (!id_ok(m.organizer_id()) || !id_ok(m.series()) || number.empty())
+      if (!valid_entity_id(m.organizer_id()) || !valid_entity_id(m.series()) || number.empty())
         return refuse("INVALID_CLUSTER_KEY", "define_cluster",
                       "a cluster is named by organizer, series and number",
                       "Cụm được định danh bằng đơn vị tổ chức, khối và số cụm");

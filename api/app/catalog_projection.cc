@@ -1,8 +1,9 @@
 #include "api/app/catalog_projection.h"
 
-#include "domain/cycle_decider.h"
-#include "domain/read_access.h"
-#include "domain/registry_decider.h"
+#include <type_traits>
+#include <variant>
+
+#include "domain/streams.h"
 #include "domain/views.h"
 #include "engine/errc.h"
 
@@ -34,19 +35,18 @@ result<void> catalog_projection::apply(const storage::pb::EventRecord& record,
   const std::string& stream = record.stream_id();
   const domain::event_meta meta{stream, record.position(), record.recorded_at_ms()};
   context_store store(ctx);
-  if (!domain::organizer_of_cycle_stream(stream).empty()) {
-    auto e = domain::cycle_decider::decode(record.event_type(), record.payload());
-    if (!e)
-      return make_error(engine::errc::undecodable_event,
-                        "catalog: undecodable cycle event at position " + std::to_string(record.position()));
-    domain::apply_to_views(*e, meta, store);
-  } else if (domain::is_registry_stream(stream)) {
-    auto e = domain::registry_decider::decode(record.event_type(), record.payload());
-    if (!e)
-      return make_error(engine::errc::undecodable_event, "catalog: undecodable registry event at position " +
-                                                             std::to_string(record.position()));
-    domain::apply_to_views(*e, meta, store);
-  }
+  auto decoded = domain::decode_event(stream, record.event_type(), record.payload());
+  if (decoded.undecodable())
+    return make_error(engine::errc::undecodable_event,
+                      std::string("catalog: undecodable ") +
+                          (decoded.kind == domain::stream_kind::cycle ? "cycle" : "registry") +
+                          " event at position " + std::to_string(record.position()));
+  std::visit(
+      [&](const auto& e) {
+        if constexpr (!std::is_same_v<std::decay_t<decltype(e)>, std::monostate>)
+          domain::apply_to_views(e, meta, store);
+      },
+      decoded.event);
   if (store.failure_) return *store.failure_;
   return success();
 }

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstddef>
+#include <memory>
 
 #include "storage/error_category.h"
 
@@ -33,6 +34,15 @@ static_assert(messages.size() == static_cast<std::size_t>(errc::internal) + 1, "
 const std::error_category& api_category() noexcept {
   static const errc_category instance{"thidua.api", messages};
   return instance;
+}
+
+error app_error(errc code, std::string field, std::string en, std::string vi) {
+  error e = make_error(code, std::move(en));
+  e.field = std::move(field);
+  auto detail = std::make_shared<localized>();
+  detail->message_vi = std::move(vi);
+  e.detail = std::move(detail);
+  return e;
 }
 
 }  // namespace thidua::api

@@ -2,7 +2,10 @@
 // Why the application refused or failed a request (docs/api.md, "Error codes"). Values are stable. How the
 // wire says each one (code, HTTP status, retryability, metrics label) is api/wire/error_table.cc.
 
+#include <string>
 #include <system_error>
+
+#include "storage/result.h"
 
 namespace thidua::api {
 
@@ -33,3 +36,20 @@ inline std::error_code make_error_code(errc e) noexcept {
 
 template <>
 struct std::is_error_code_enum<thidua::api::errc> : std::true_type {};
+
+namespace thidua::api {
+
+// The Vietnamese message of an application error, said where the error happens (error::message is English).
+struct localized final : error_detail {
+  std::string message_vi;
+};
+
+// An application error with the field it names and both messages.
+error app_error(errc code, std::string field, std::string en, std::string vi);
+// The Vietnamese message an error carries itself, or null.
+inline const std::string* message_vi_of(const error& e) {
+  const auto* l = e.detail_as<localized>();
+  return l ? &l->message_vi : nullptr;
+}
+
+}  // namespace thidua::api

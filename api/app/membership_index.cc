@@ -1,14 +1,11 @@
 #include "api/app/membership_index.h"
 
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/wire_format_lite.h>
-
 #include <algorithm>
 #include <mutex>
 
-#include "domain/cycle_decider.h"
 #include "domain/proto/views.pb.h"
 #include "domain/read_access.h"
+#include "domain/streams.h"
 #include "domain/views.h"
 
 namespace thidua::api {
@@ -23,33 +20,14 @@ std::string index_key(std::string_view stream, std::string_view cluster) {
 
 }  // namespace
 
-std::string cluster_of_payload(std::string_view payload) {
-  using google::protobuf::internal::WireFormatLite;
-  google::protobuf::io::CodedInputStream in(reinterpret_cast<const std::uint8_t*>(payload.data()),
-                                            static_cast<int>(payload.size()));
-  // pb::Event: `cluster` is field 1, a string.
-  while (const std::uint32_t tag = in.ReadTag()) {
-    if (WireFormatLite::GetTagFieldNumber(tag) == 1 &&
-        WireFormatLite::GetTagWireType(tag) == WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
-      std::uint32_t length = 0;
-      std::string cluster;
-      if (!in.ReadVarint32(&length) || length > 64 || !in.ReadString(&cluster, static_cast<int>(length)))
-        return {};
-      return cluster;
-    }
-    if (!WireFormatLite::SkipField(&in, tag)) return {};
-  }
-  return {};
-}
-
 void membership_index::learn(const std::vector<storage::event_ptr>& batch) {
   for (const auto& e : batch) learn(e->record);
 }
 
 void membership_index::learn(const storage::pb::EventRecord& record) {
-  if (record.event_type() != "CycleOpened" || domain::organizer_of_cycle_stream(record.stream_id()).empty())
-    return;
-  auto e = domain::cycle_decider::decode(record.event_type(), record.payload());
+  if (record.event_type() != "CycleOpened") return;
+  auto decoded = domain::decode_event(record.stream_id(), record.event_type(), record.payload());
+  const auto* e = std::get_if<domain::pb::Event>(&decoded.event);
   if (!e || !e->has_cycle_opened()) return;
   const auto& ids = e->cycle_opened().details().member_unit_ids();
   add(record.stream_id(), e->cluster(), {ids.begin(), ids.end()});

@@ -41,7 +41,5 @@ class membership_index {
   std::map<std::string, unit_list, std::less<>> members_;  // "stream\ncluster" → units
 };
 
-// The cluster an event of a cycle stream belongs to, read from its payload without decoding the rest.
-std::string cluster_of_payload(std::string_view payload);
 
 }  // namespace thidua::api

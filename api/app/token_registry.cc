@@ -54,6 +54,27 @@ std::optional<domain::pb::Role> role_of(std::string_view name) {
   return role;
 }
 
+domain::pb::Actor actor_of(const pb::TokenGrant& g) {
+  domain::pb::Actor a;
+  a.set_unit_id(g.unit_id());
+  a.set_person_name(g.person_name());
+  a.set_rank(g.rank());
+  a.set_position(g.position());
+  // Only grants whose role parses authenticate (role_of): value_or never hands out "unspecified" here.
+  a.set_role(role_of(g.role()).value_or(domain::pb::ROLE_UNSPECIFIED));
+  a.set_organizer_id(g.organizer_id());
+  return a;
+}
+
+domain::reader reader_of(const pb::TokenGrant& g) {
+  domain::reader r;
+  r.role = role_of(g.role()).value_or(domain::pb::ROLE_UNSPECIFIED);  // see actor_of
+  r.unit_id = g.unit_id();
+  r.organizer_id = g.organizer_id();
+  r.stream_prefixes.assign(g.readable_stream_prefixes().begin(), g.readable_stream_prefixes().end());
+  return r;
+}
+
 std::shared_ptr<const pb::TokenGrant> token_state::authenticate(std::string_view secret) const {
   auto id = id_by_hash.find(token_hash(secret));
   if (id == id_by_hash.end() || revoked.count(id->second)) return nullptr;

@@ -14,6 +14,7 @@
 
 #include "api/app/proto/tokens.pb.h"
 #include "domain/proto/cycle.pb.h"
+#include "domain/read_access.h"
 
 namespace thidua::api {
 
@@ -21,6 +22,10 @@ namespace thidua::api {
 // so; nullopt for anything else — never "unspecified". Issuing refuses other roles (INVALID_ROLE) and a
 // stored grant with another role does not authenticate.
 std::optional<domain::pb::Role> role_of(std::string_view name);
+
+// A grant in the domain's terms: the actor its commands are decided for, the reader its reads are limited to.
+domain::pb::Actor actor_of(const pb::TokenGrant& g);
+domain::reader reader_of(const pb::TokenGrant& g);
 
 struct token_rejection {
   std::string code, field, message_en, message_vi;

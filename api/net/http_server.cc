@@ -4,13 +4,13 @@
 
 #include "api/app/command_service.h"
 #include "api/app/server_metrics.h"
-#include "api/app/services.h"
 #include "api/net/bearer.h"
 #include "api/net/connection_log.h"
 #include "api/net/connection_registry.h"
 #include "api/net/connection_slot.h"
 #include "api/net/net_stream.h"
 #include "api/net/websocket_session.h"
+#include "api/wire/services.h"
 
 #include <spdlog/spdlog.h>
 

@@ -21,7 +21,9 @@
 #include "api/net/frame_queue.h"
 #include "api/net/refusal_window.h"
 #include "api/wire/error_table.h"
+#include "api/wire/event_frames.h"
 #include "api/wire/frame_json.h"
+#include "api/wire/replies.h"
 
 namespace thidua::api {
 namespace {
@@ -37,13 +39,6 @@ std::int64_t now_ms() {
       .count();
 }
 
-pb::ServerFrame error_frame(const std::string& request_id, pb::Error e) {
-  pb::ServerFrame f;
-  f.set_request_id(request_id);
-  *f.mutable_error() = std::move(e);
-  return f;
-}
-
 // Subscription events are taken from the hub only while fewer frames than this wait to be written, so a slow
 // reader leaves its events in the log (the hub falls back to catch-up reads) instead of in memory.
 constexpr std::size_t pump_below = 32;
@@ -52,43 +47,6 @@ constexpr std::size_t poll_batch = 64;
 constexpr std::size_t read_chunk = 512;
 // Refused frames answered with RATE_LIMITED within refusal_window::span; later ones are dropped unanswered.
 constexpr std::uint32_t answered_refusals = 10;
-
-void append_varint(std::string& out, std::uint64_t v) {
-  while (v >= 0x80) {
-    out += static_cast<char>((v & 0x7f) | 0x80);
-    v >>= 7;
-  }
-  out += static_cast<char>(v);
-}
-
-// A ServerFrame carrying one subscription event, around an envelope already encoded for every subscriber:
-// the same bytes as encoding the whole frame, without re-encoding the envelope per subscriber.
-std::string event_frame(const std::string& subscription_id, const std::string& envelope, bool json) {
-  std::string out;
-  if (json) {
-    // subscription ids are [A-Za-z0-9._-]: nothing to escape.
-    out.reserve(envelope.size() + subscription_id.size() + 48);
-    out += R"({"event":{"subscription_id":")";
-    out += subscription_id;
-    out += R"(","event":)";
-    out += envelope;
-    out += "}}";
-    return out;
-  }
-  std::string inner;  // SubscriptionEvent: 1 = subscription_id, 2 = event
-  inner.reserve(envelope.size() + subscription_id.size() + 8);
-  inner += '\x0a';
-  append_varint(inner, subscription_id.size());
-  inner += subscription_id;
-  inner += '\x12';
-  append_varint(inner, envelope.size());
-  inner += envelope;
-  out.reserve(inner.size() + 8);
-  append_varint(out, (16u << 3) | 2u);  // ServerFrame.event = 16, length-delimited
-  append_varint(out, inner.size());
-  out += inner;
-  return out;
-}
 
 // Owns itself via shared_from_this; everything runs on the thread of the stream's io_context; one write in
 // flight, a bounded queue behind it. `Next` is the layer under the WebSocket: plain TCP or TLS over it.
@@ -344,15 +302,20 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
 
   void submit(const std::string& id, pb::SubmitCommand command, bool text) {
     ++owed_;
-    api_.commands->execute(*grant_, std::move(command), now_ms(),
-                           [weak = weak_from_this(), id, text](pb::ServerFrame reply) {
-                             reply.set_request_id(id);
-                             // Replies come from the log's thread: back onto the connection's thread.
-                             on_own_thread(weak, [reply = std::move(reply), text](session& s) mutable {
-                               s.send(std::move(reply), text);
-                               s.owed_reply_sent();
-                             });
-                           });
+    api_.commands->execute(
+        *grant_, std::move(command), now_ms(),
+        [weak = weak_from_this(), id, text, metrics = api_.metrics,
+         start = std::chrono::steady_clock::now()](result<pb::CommandAccepted> r) {
+          if (metrics)
+            metrics->command_done(
+                command_outcome_of(r),
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+          // Replies come from the engine's thread: back onto the connection's thread.
+          on_own_thread(weak, [reply = reply_frame(id, std::move(r)), text](session& s) mutable {
+            s.send(std::move(reply), text);
+            s.owed_reply_sent();
+          });
+        });
   }
 
   void query(const std::string& id, pb::Query q, bool text) {
@@ -360,33 +323,16 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
       return send(error_frame(id, api_error(errc::unavailable, "query", "this server serves no queries",
                                             "Máy chủ này không phục vụ truy vấn")),
                   text);
-    const std::uint64_t at_least = q.at_least_position();
-    if (at_least == 0 || api_.reads->read_model_position().value >= at_least) return answer(id, q, text);
-    // Wait (bounded) for the read models, off this thread; the answer comes back onto it.
+    // Answered at once, or (waiting for the read models) later from the read side's thread: either way the
+    // reply goes out on this connection's thread, counted as owed until then.
     ++owed_;
-    api_.reads->when_applied({at_least}, max_read_wait,
-                             [weak = weak_from_this(), id, q = std::move(q), text](bool reached) mutable {
-                               on_own_thread(weak, [id, q = std::move(q), text, reached](session& s) {
-                                 if (reached) {
-                                   s.answer(id, q, text);
-                                 } else {
-                                   s.send(error_frame(id, read_model_behind(q.at_least_position())), text);
-                                 }
-                                 s.owed_reply_sent();
-                               });
-                             });
-  }
-
-  void answer(const std::string& id, const pb::Query& q, bool text) {
-    auto a = api_.reads->query(*grant_, q);
-    pb::ServerFrame f;
-    f.set_request_id(id);
-    if (auto* r = std::get_if<pb::QueryResult>(&a)) {
-      *f.mutable_result() = std::move(*r);
-    } else {
-      *f.mutable_error() = std::move(std::get<pb::Error>(a));
-    }
-    send(std::move(f), text);
+    api_.reads->query_when_applied(
+        grant_, std::move(q), [weak = weak_from_this(), id, text](result<pb::QueryResult> r) {
+          on_own_thread(weak, [reply = reply_frame(id, std::move(r)), text](session& s) mutable {
+            s.send(std::move(reply), text);
+            s.owed_reply_sent();
+          });
+        });
   }
 
   void subscribe(const std::string& id, const pb::Subscribe& s, bool text) {
@@ -412,8 +358,8 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
     auto a = api_.reads->subscribe(*grant_, s, [weak = weak_from_this(), sid] {
       on_own_thread(weak, [sid](session& self) { self.pump(sid); });
     });
-    if (auto* e = std::get_if<pb::Error>(&a)) return send(error_frame(id, std::move(*e)), text);
-    subs_[sid] = {std::get<std::shared_ptr<engine::subscription>>(a), text, false};
+    if (!a) return send(error_frame(id, a.error()), text);
+    subs_[sid] = {std::move(a).value(), text, false};
     pb::ServerFrame ok;
     ok.set_request_id(id);
     ok.mutable_subscribed()->set_subscription_id(sid);
@@ -460,7 +406,7 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
       if (items.value().empty()) return;  // the hub calls back when there is news
       for (auto& item : items.value()) {
         if (item.event) {
-          enqueue(event_frame(sid, *api_.reads->encoded_envelope(*item.event, entry.text), entry.text),
+          enqueue(event_frame(sid, *api_.envelopes->encoded(*item.event, entry.text), entry.text),
                   entry.text);
           if (api_.metrics) ++api_.metrics->events_delivered;
         } else {

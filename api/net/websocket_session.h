@@ -7,11 +7,11 @@
 #include <cstddef>
 #include <memory>
 
-#include "api/app/services.h"
 #include "api/net/connection_registry.h"
 #include "api/net/connection_slot.h"
 #include "api/net/http_server.h"
 #include "api/net/net_stream.h"
+#include "api/wire/services.h"
 
 namespace thidua::api {
 

@@ -14,10 +14,11 @@
 #include "api/app/demo_loader.h"
 #include "api/app/read_service.h"
 #include "api/app/server_metrics.h"
-#include "api/app/services.h"
 #include "api/net/http_server.h"
 #include "api/server/server_config.h"
+#include "api/wire/event_frames.h"
 #include "api/wire/http_routes.h"
+#include "api/wire/services.h"
 #include "storage/event_log.h"
 
 namespace {
@@ -54,13 +55,14 @@ bool load_demo_if_empty(thidua::storage::event_log& log, const thidua::api::serv
 int serve(thidua::storage::event_log& log, thidua::api::server_config& config) {
   // Declared so that the reverse order of destruction is right: the network (and its sessions) goes first.
   thidua::api::server_metrics metrics;
-  thidua::api::command_service commands(log, &metrics);
+  thidua::api::command_service commands(log);
   thidua::api::read_service reads(log);
+  thidua::api::envelope_encoder envelopes;
   if (auto r = reads.start(); !r) {
     spdlog::critical("starting the read models failed: {}", r.error().message);
     return 1;
   }
-  const thidua::api::services api{&commands, &reads, &metrics};
+  const thidua::api::services api{&commands, &reads, &metrics, &envelopes};
   config.http.api = &api;
   // Taken over before the server says it listens: a SIGTERM right after that line stops it cleanly too.
   boost::asio::io_context signals_ioc;

@@ -147,30 +147,23 @@ wire_error wire_error_of(errc e) {
   return row(e);
 }
 
-wire_error wire_error_of_code(std::string_view code) {
-  for (int v = 0; v <= static_cast<int>(errc::internal); ++v)
-    if (row(static_cast<errc>(v)).code == code) return row(static_cast<errc>(v));
-  return {code, 400, false, "rejected", "", ""};
-}
-
 pb::Error to_wire(const error& e) {
   const wire_error w = wire_error_of(e);
   pb::Error x;
   x.set_code(std::string(w.code));
   x.set_field(e.field.empty() ? std::string(w.field) : e.field);
   x.set_message(e.message);
-  x.set_message_vi(w.message_vi.empty() ? e.message : std::string(w.message_vi));
+  if (const std::string* vi = message_vi_of(e)) {
+    x.set_message_vi(*vi);
+  } else {
+    x.set_message_vi(w.message_vi.empty() ? e.message : std::string(w.message_vi));
+  }
   x.set_actual_version(e.actual_version);
   return x;
 }
 
 pb::Error api_error(errc code, std::string field, std::string en, std::string vi) {
-  pb::Error x;
-  x.set_code(std::string(row(code).code));
-  x.set_field(std::move(field));
-  x.set_message(std::move(en));
-  x.set_message_vi(std::move(vi));
-  return x;
+  return to_wire(app_error(code, std::move(field), std::move(en), std::move(vi)));
 }
 
 }  // namespace thidua::api

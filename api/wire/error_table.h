@@ -24,13 +24,11 @@ struct wire_error {
 // The row of an error (for a decider's refusal: its code, from engine::rejection_detail).
 wire_error wire_error_of(const error& e);
 wire_error wire_error_of(errc e);
-// The row of an application code as the wire says it (for an Error body built before, e.g. a query's); any
-// other code reads as a refusal of the request (400).
-wire_error wire_error_of_code(std::string_view code);
 
-// The Error frame body of an error: code, field, message, Vietnamese message, actual version.
+// The Error frame body of an error: code, field, message, Vietnamese message (the error's own, else the
+// row's), actual version.
 pb::Error to_wire(const error& e);
-// An application error built where it happens, with its field and both messages.
+// The Error body of an application error the transport says itself (app_error, straight to the wire).
 pb::Error api_error(errc code, std::string field, std::string en, std::string vi);
 
 }  // namespace thidua::api

@@ -5,12 +5,14 @@
 #include <charconv>
 #include <map>
 #include <optional>
+#include <variant>
 
 #include "api/app/command_service.h"
 #include "api/app/read_service.h"
 #include "api/app/server_metrics.h"
 #include "api/net/bearer.h"
 #include "api/wire/error_table.h"
+#include "api/wire/services.h"
 
 namespace thidua::api {
 namespace {
@@ -25,8 +27,12 @@ std::string to_json(const google::protobuf::Message& m) {
   return out;
 }
 
-http_reply error_reply(const pb::Error& e) {
-  return {wire_error_of_code(e.code()).http_status, json_type, to_json(e)};
+http_reply error_reply(const error& e) {
+  return {wire_error_of(e).http_status, json_type, to_json(to_wire(e))};
+}
+
+error no_such_resource(const std::string& path) {
+  return app_error(errc::not_found, "path", "no such resource: " + path, "Không có tài nguyên này");
 }
 
 int hex_digit(char c) {
@@ -101,7 +107,7 @@ class params_reader {
     if (v.empty()) return n;
     auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
     if (ec != std::errc() || end != v.data() + v.size())
-      error_ = api_error(errc::invalid_field, name, name + " must be a non-negative integer",
+      error_ = app_error(errc::invalid_field, name, name + " must be a non-negative integer",
                          name + " phải là số nguyên không âm");
     return n;
   }
@@ -109,15 +115,15 @@ class params_reader {
     const std::string v = text(name);
     if (v.empty() || v == "false" || v == "0") return false;
     if (v == "true" || v == "1") return true;
-    error_ = api_error(errc::invalid_field, name, name + " must be true or false",
+    error_ = app_error(errc::invalid_field, name, name + " must be true or false",
                        name + " phải là true hoặc false");
     return false;
   }
   // The first problem: a bad value, or a parameter the route does not know.
-  std::optional<pb::Error> problem() const {
+  std::optional<error> problem() const {
     if (error_) return error_;
     if (!params_.empty())
-      return api_error(errc::invalid_field, params_.begin()->first,
+      return app_error(errc::invalid_field, params_.begin()->first,
                        "unknown query parameter \"" + params_.begin()->first + "\"",
                        "Tham số truy vấn không được hỗ trợ: \"" + params_.begin()->first + "\"");
     return std::nullopt;
@@ -125,7 +131,7 @@ class params_reader {
 
  private:
   std::map<std::string, std::string> params_;
-  std::optional<pb::Error> error_;
+  std::optional<error> error_;
 };
 
 // Splits "/a/b/c" into its segments.
@@ -165,7 +171,7 @@ std::variant<pb::Query, http_reply> route(const std::string& path, params_reader
     std::uint32_t year = 0;
     auto [end, ec] = std::from_chars(seg[4].data(), seg[4].data() + seg[4].size(), year);
     if (ec != std::errc() || end != seg[4].data() + seg[4].size())
-      return error_reply(api_error(errc::invalid_field, "get_cycle.year",
+      return error_reply(app_error(errc::invalid_field, "get_cycle.year",
                                    "the year in the path must be a number",
                                    "Năm trong đường dẫn phải là số"));
     c->set_year(year);
@@ -181,19 +187,15 @@ std::variant<pb::Query, http_reply> route(const std::string& path, params_reader
     r->set_limit(p.number<std::uint32_t>("limit"));
     r->set_backward(p.flag("backward"));
   } else {
-    return http_reply{
-        404, json_type,
-        to_json(api_error(errc::not_found, "path", "no such resource: " + path, "Không có tài nguyên này"))};
+    return error_reply(no_such_resource(path));
   }
   if (auto e = p.problem()) return error_reply(*e);
   return q;
 }
 
-void answer(const services& api, const pb::TokenGrant& grant, const pb::Query& q,
-            const http_server::responder& respond) {
-  auto a = api.reads->query(grant, q);
-  if (auto* r = std::get_if<pb::QueryResult>(&a)) return respond({200, json_type, to_json(*r)});
-  respond(error_reply(std::get<pb::Error>(a)));
+http_reply answer(result<pb::QueryResult> r) {
+  if (!r) return error_reply(r.error());
+  return {200, json_type, to_json(r.value())};
 }
 
 // The log's counters in the Prometheus text format.
@@ -225,14 +227,12 @@ http_server::handler make_http_routes(const services& api, const storage::event_
   return [&api, &log](const http_request_view& req, http_server::responder respond) {
     auto target = parse_target(req.target);
     if (!target)
-      return respond(error_reply(api_error(errc::bad_request, "target", "a broken percent-escape in the URL",
+      return respond(error_reply(app_error(errc::bad_request, "target", "a broken percent-escape in the URL",
                                            "Địa chỉ URL có mã thoát % không hợp lệ")));
     if (req.method != "GET")
-      return respond({405, json_type,
-                      to_json(api_error(errc::method_not_allowed, "method",
-                                        "only GET is served over HTTP; "
-                                        "commands go over /v1/ws",
-                                        "HTTP chỉ phục vụ GET; lệnh gửi qua /v1/ws"))});
+      return respond(error_reply(app_error(errc::method_not_allowed, "method",
+                                           "only GET is served over HTTP; commands go over /v1/ws",
+                                           "HTTP chỉ phục vụ GET; lệnh gửi qua /v1/ws")));
     const std::string& path = target->path;
     if (path == "/healthz")
       return respond({200, json_type, R"({"status":"ok","head":)" + std::to_string(log.head().value) + "}"});
@@ -259,25 +259,19 @@ http_server::handler make_http_routes(const services& api, const storage::event_
       return respond({200, "text/plain; version=0.0.4; charset=utf-8", std::move(body)});
     }
     if (!path.starts_with("/v1/") || !api.reads || !api.commands)
-      return respond({404, json_type,
-                      to_json(api_error(errc::not_found, "path", "no such resource: " + path,
-                                        "Không có tài nguyên này"))});
+      return respond(error_reply(no_such_resource(path)));
     params_reader params(std::move(target->params));
     auto routed = route(path, params);
     if (auto* r = std::get_if<http_reply>(&routed)) return respond(std::move(*r));
     std::shared_ptr<const pb::TokenGrant> grant;
     if (auto token = bearer_token(req.authorization)) grant = api.commands->authenticate(*token);
     if (!grant)
-      return respond(error_reply(api_error(
+      return respond(error_reply(app_error(
           errc::unauthenticated, "authorization", "send a valid token: Authorization: Bearer <token>",
           "Cần gửi token hợp lệ trong tiêu đề Authorization: Bearer <token>")));
-    auto q = std::get<pb::Query>(std::move(routed));
-    if (q.at_least_position() == 0 || api.reads->read_model_position().value >= q.at_least_position())
-      return answer(api, *grant, q, respond);
-    api.reads->when_applied({q.at_least_position()}, max_read_wait, [&api, grant, q, respond](bool reached) {
-      if (reached) return answer(api, *grant, q, respond);
-      respond(error_reply(read_model_behind(q.at_least_position())));
-    });
+    // Waiting for the read models (at_least_position) happens off the network and projection threads.
+    api.reads->query_when_applied(std::move(grant), std::get<pb::Query>(std::move(routed)),
+                                  [respond](result<pb::QueryResult> r) { respond(answer(std::move(r))); });
   };
 }
 

@@ -2,8 +2,8 @@
 // The HTTP side of the API: health, readiness, metrics, and GET /v1/... JSON reads answering the same queries
 // as the WebSocket (docs/api.md, "HTTP").
 
-#include "api/app/services.h"
 #include "api/net/http_server.h"
+#include "api/wire/services.h"
 #include "storage/event_log.h"
 
 namespace thidua::api {

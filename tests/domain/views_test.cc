@@ -165,9 +165,6 @@ TEST(read_access, each_reader_reads_its_own_and_nothing_else) {
   EXPECT_FALSE(domain::may_read(nobody, "registry", {}));
   for (const auto& r : {office, lai_chau, press, domain::reader{pb::OBSERVER, "", "", {"tokens", "t"}}})
     EXPECT_FALSE(domain::may_read(r, "tokens", {})) << "streams the domain does not know nobody reads";
-  EXPECT_EQ(domain::organizer_of_cycle_stream("cycles/BCA/x/2023"), "BCA");
-  EXPECT_EQ(domain::organizer_of_cycle_stream("cycles//x"), "");
-  EXPECT_EQ(domain::organizer_of_cycle_stream("cycles/BCA"), "");
 }
 
 }  // namespace

@@ -59,8 +59,6 @@ TEST(error_table, the_requests_own_faults_are_rejections_that_name_their_field) 
   EXPECT_EQ(wire_error_of(errc::forbidden).http_status, 403u);
   EXPECT_EQ(wire_error_of(errc::not_found).http_status, 404u);
   EXPECT_EQ(wire_error_of(errc::read_model_behind).http_status, 503u);
-  EXPECT_EQ(wire_error_of_code("READ_MODEL_BEHIND").http_status, 503u);
-  EXPECT_EQ(wire_error_of_code("NOT_CHAIR").http_status, 400u) << "a decider's code is a refusal";
 }
 
 TEST(error_table, a_deciders_refusal_keeps_its_code_field_and_vietnamese_message) {

@@ -1,0 +1,38 @@
+#include "api/app/catalog_projection.h"
+#include "api/app/queries/query_context.h"
+#include "domain/cycle_decider.h"
+#include "domain/ids.h"
+#include "domain/views.h"
+
+namespace thidua::api {
+
+result<pb::QueryResult> get_cycle(const query_context& c, const pb::GetCycle& q, pb::QueryResult out) {
+  if (!domain::valid_entity_id(q.organizer_id()))
+    return invalid("get_cycle.organizer_id", "an organizer id is required ([A-Za-z0-9_-], at most 40)",
+                   "Cần mã đơn vị tổ chức hợp lệ");
+  if (!domain::valid_entity_id(q.series()))
+    return invalid("get_cycle.series", "a series is required ([A-Za-z0-9_-], at most 40)",
+                   "Cần mã khối thi đua hợp lệ");
+  if (q.year() < 2000 || q.year() > 2100)
+    return invalid("get_cycle.year", "the year must be between 2000 and 2100", "Năm phải từ 2000 đến 2100");
+  const std::string number = domain::normalize_cluster_number(q.number());
+  if (number.empty())
+    return invalid("get_cycle.number", "a cluster number is a number or a Roman numeral (\"II\", \"2\")",
+                   "Số cụm phải là số hoặc số La Mã (\"II\", \"2\")");
+  auto got = c.log.projection_get(catalog_projection::projection_name,
+                                  domain::cycle_view_key(q.organizer_id(), q.series(), q.year(), number));
+  if (!got) return unreadable_log(got.error());
+  domain::pb::CycleView cycle;
+  if (!got.value() || !cycle.ParseFromString(*got.value()))
+    return app_error(errc::not_found, "get_cycle",
+                     "no such cycle (yet: pass at_least_position to read your writes)",
+                     "Không có chu kỳ thi đua này");
+  const std::vector<std::string> units(cycle.member_unit_ids().begin(), cycle.member_unit_ids().end());
+  if (!domain::may_read(c.reader, cycle.stream_id(), units))
+    return app_error(errc::forbidden, "get_cycle", "this token may not read this cycle",
+                     "Token này không được xem chu kỳ thi đua này");
+  *out.add_cycles() = std::move(cycle);
+  return out;
+}
+
+}  // namespace thidua::api

@@ -1,0 +1,44 @@
+#pragma once
+// Private to api/app: what every query handler (one file per query kind, queries/*.cc) reads from — the log,
+// the catalog read model, the membership index — and the checks they share. read_service builds one per
+// query.
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "api/app/proto/queries.pb.h"
+#include "api/app/request_checks.h"
+#include "domain/read_access.h"
+#include "storage/event_log.h"
+
+namespace thidua::api {
+
+class membership_index;
+
+struct query_context {
+  const storage::event_log& log;
+  const membership_index& members;
+  domain::reader reader;         // who asks
+  std::uint32_t max_events = 0;  // per ReadStream / ReadLog answer
+
+  // May the reader see this record (cycle events: by the members of its cluster)?
+  bool readable(const storage::pb::EventRecord& rec) const;
+  // Calls `each` with every value of the catalog read model under `prefix`.
+  result<void> scan_views(std::string_view prefix, const std::function<void(std::string_view)>& each) const;
+  // A page size: the asked limit, at most (and by default) max_events.
+  std::uint32_t page(std::uint32_t asked) const;
+};
+
+// The log or a read model could not be read.
+error unreadable_log(const error& e);
+
+// One handler per query kind; each fills `out` (which has the positions already) or says why not.
+result<pb::QueryResult> list_clusters(const query_context& c, const pb::ListClusters& q, pb::QueryResult out);
+result<pb::QueryResult> list_units(const query_context& c, const pb::ListUnits& q, pb::QueryResult out);
+result<pb::QueryResult> list_cycles(const query_context& c, const pb::ListCycles& q, pb::QueryResult out);
+result<pb::QueryResult> get_cycle(const query_context& c, const pb::GetCycle& q, pb::QueryResult out);
+result<pb::QueryResult> read_stream(const query_context& c, const pb::ReadStream& q, pb::QueryResult out);
+result<pb::QueryResult> read_log(const query_context& c, const pb::ReadLog& q, pb::QueryResult out);
+
+}  // namespace thidua::api
