@@ -37,13 +37,16 @@ std::string actor_scope(const pb::TokenGrant& grant) {
 }
 
 struct command_service::impl {
-  explicit impl(storage::event_log& log) : tokens(log), cycles(log), registry(log) {}
+  impl(storage::event_log& log, const engine::wall_clock& c)
+      : clock(c), tokens(log), cycles(log), registry(log) {}
+  const engine::wall_clock& clock;
   engine::command_pipeline<token_decider> tokens;
   engine::command_pipeline<domain::cycle_decider> cycles;
   engine::command_pipeline<domain::registry_decider> registry;
 };
 
-command_service::command_service(storage::event_log& log) : impl_(std::make_unique<impl>(log)) {}
+command_service::command_service(storage::event_log& log, const engine::wall_clock& clock)
+    : impl_(std::make_unique<impl>(log, clock)) {}
 command_service::~command_service() = default;
 
 std::shared_ptr<const pb::TokenGrant> command_service::authenticate(std::string_view secret) {
@@ -55,8 +58,7 @@ std::shared_ptr<const pb::TokenGrant> command_service::authenticate(std::string_
   return std::move(grant).value();
 }
 
-void command_service::execute(const pb::TokenGrant& grant, pb::SubmitCommand c, std::int64_t now_ms,
-                              command_done done) {
+void command_service::execute(const pb::TokenGrant& grant, pb::SubmitCommand c, command_done done) {
   if (!c.has_cycle() && !c.has_registry())
     return done(app_error(errc::missing_field, "command.target",
                           "the command names neither a cycle nor a registry command",
@@ -68,6 +70,7 @@ void command_service::execute(const pb::TokenGrant& grant, pb::SubmitCommand c, 
                               : "command_id: 1–" + std::to_string(domain::max_command_id_bytes) +
                                     " bytes of printable ASCII without spaces",
                           "Mã lệnh (command_id) phải có 1–128 ký tự ASCII in được, không có dấu cách"));
+  const std::int64_t now_ms = impl_->clock.now_ms();
   std::optional<std::uint64_t> expected;
   if (c.has_expected_version()) expected = c.expected_version();
   auto callback = [done = std::move(done), command_id = c.command_id()](result<engine::command_result> r) {

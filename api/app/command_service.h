@@ -10,6 +10,7 @@
 
 #include "api/app/proto/commands.pb.h"
 #include "api/app/proto/tokens.pb.h"
+#include "engine/clock.h"
 #include "storage/event_log.h"
 
 namespace thidua::api {
@@ -19,14 +20,14 @@ std::string actor_scope(const pb::TokenGrant& grant);
 
 class command_service {
  public:
-  explicit command_service(storage::event_log& log);
+  // `clock`: when commands are decided and their events recorded (engine/clock.h).
+  command_service(storage::event_log& log, const engine::wall_clock& clock);
   ~command_service();
 
   std::shared_ptr<const pb::TokenGrant> authenticate(std::string_view secret);
   // Runs the command as the grant's actor; `done` gets the acceptance or why not, possibly on another thread.
   using command_done = std::function<void(result<pb::CommandAccepted>)>;
-  void execute(const pb::TokenGrant& grant, pb::SubmitCommand command, std::int64_t now_ms,
-               command_done done);
+  void execute(const pb::TokenGrant& grant, pb::SubmitCommand command, command_done done);
 
   struct impl;
 

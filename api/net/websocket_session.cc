@@ -33,12 +33,6 @@ namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 namespace http = beast::http;
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // Subscription events are taken from the hub only while fewer frames than this wait to be written, so a slow
 // reader leaves its events in the log (the hub falls back to catch-up reads) instead of in memory.
 constexpr std::size_t pump_below = 32;
@@ -303,7 +297,7 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
   void submit(const std::string& id, pb::SubmitCommand command, bool text) {
     ++owed_;
     api_.commands->execute(
-        *grant_, std::move(command), now_ms(),
+        *grant_, std::move(command),
         [weak = weak_from_this(), id, text, metrics = api_.metrics,
          start = std::chrono::steady_clock::now()](result<pb::CommandAccepted> r) {
           if (metrics)

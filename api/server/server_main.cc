@@ -19,6 +19,7 @@
 #include "api/wire/event_frames.h"
 #include "api/wire/http_routes.h"
 #include "api/wire/services.h"
+#include "engine/clock.h"
 #include "storage/event_log.h"
 
 namespace {
@@ -31,11 +32,10 @@ void raise_open_file_limit() {
   ::setrlimit(RLIMIT_NOFILE, &lim);
 }
 
-bool load_demo_if_empty(thidua::storage::event_log& log, const thidua::api::server_config& config) {
+bool load_demo_if_empty(thidua::storage::event_log& log, const thidua::api::server_config& config,
+                        const thidua::engine::wall_clock& clock) {
   if (!config.demo || log.head().value != 0) return true;
-  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+  const auto now = clock.now_ms();
   const std::string tokens_file = (std::filesystem::path(config.data_dir) / "demo-tokens.txt").string();
   auto demo = thidua::api::load_demo(log, now, tokens_file);
   if (!demo) {
@@ -52,10 +52,11 @@ bool load_demo_if_empty(thidua::storage::event_log& log, const thidua::api::serv
 }
 
 // Serves until SIGINT or SIGTERM. Everything that holds on to the log lives and dies in here, before the log.
-int serve(thidua::storage::event_log& log, thidua::api::server_config& config) {
+int serve(thidua::storage::event_log& log, thidua::api::server_config& config,
+          const thidua::engine::wall_clock& clock) {
   // Declared so that the reverse order of destruction is right: the network (and its sessions) goes first.
   thidua::api::server_metrics metrics;
-  thidua::api::command_service commands(log);
+  thidua::api::command_service commands(log, clock);
   thidua::api::read_service reads(log);
   thidua::api::envelope_encoder envelopes;
   if (auto r = reads.start(); !r) {
@@ -112,7 +113,9 @@ int main(int argc, char** argv) {
   if (const auto s = log->stats(); s.reindexed_at_open > 0)
     spdlog::warn("recovered from an unclean stop: re-indexed {} records from position {} in {} ms",
                  s.reindexed_at_open, s.reindexed_from, s.reindex_ms);
-  int status = load_demo_if_empty(*log, config) ? serve(*log, config) : 1;
+  // The one wall clock of the process: everything below is handed it (engine/clock.h).
+  const thidua::engine::system_wall_clock clock;
+  int status = load_demo_if_empty(*log, config, clock) ? serve(*log, config, clock) : 1;
   log.reset();  // completes queued appends, then closes the database
   if (status == 0) spdlog::info("stopped cleanly");
   return status;

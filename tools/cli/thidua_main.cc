@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "api/app/token_registry.h"
+#include "engine/clock.h"
 #include "engine/command_pipeline.h"
 #include "storage/event_log.h"
 
@@ -81,9 +82,7 @@ std::string operator_name() {
 
 int token_command(const std::string& sub, args& a, event_log& log) {
   engine::command_pipeline<api::token_decider> tokens(log);
-  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+  const auto now = engine::system_wall_clock().now_ms();
   auto run = [&](std::string id, api::pb::TokenCommand c) {
     // The operator's own scope: no token's commands share these ids (engine/command_id.h).
     return tokens.execute({std::move(id),
