@@ -117,19 +117,4 @@ std::optional<pb::Event> cycle_decider::decode(std::string_view type, std::strin
   return e;
 }
 
-std::string cycle_decider::actor_person(const actor& a) {
-  std::string out;
-  for (const std::string* part : {&a.rank(), &a.person_name()}) {
-    if (part->empty()) continue;
-    if (!out.empty()) out += ' ';
-    out += *part;
-  }
-  if (!a.position().empty()) out += (out.empty() ? "" : ", ") + a.position();
-  return out;
-}
-
-std::string cycle_decider::actor_role(const actor& a) {
-  return pb::Role_Name(a.role());
-}
-
 }  // namespace thidua::domain

@@ -11,12 +11,14 @@
 #include <vector>
 
 #include "domain/cycle_state.h"
+#include "domain/decider_support.h"
 #include "domain/proto/cycle.pb.h"
 #include "domain/rejection.h"
 
 namespace thidua::domain {
 
-struct cycle_decider {
+// encode, encode_command and the actor_* functions: decider_support.h.
+struct cycle_decider : protobuf_codec<pb::Command, pb::Event>, actor_names {
   using state = series_state;
   using command = pb::Command;
   using event = pb::Event;
@@ -36,13 +38,7 @@ struct cycle_decider {
   static cycle_state evolve_cycle(cycle_state s, const event& e);
   static std::string event_type(const event& e);
   static bool known_event_type(std::string_view type);
-  static std::string encode(const event& e) { return e.SerializeAsString(); }
-  // Commands have no map fields, so protobuf's bytes are the same for the same command.
-  static std::string encode_command(const command& c) { return c.SerializeAsString(); }
   static std::optional<event> decode(std::string_view type, std::string_view bytes);
-  static std::string actor_unit(const actor& a) { return a.unit_id(); }
-  static std::string actor_person(const actor& a);
-  static std::string actor_role(const actor& a);
 };
 
 // "II" → "2", "5" → "5"; empty when the text is neither a number nor a Roman numeral up to XXXIX.

@@ -193,12 +193,4 @@ std::optional<pb::RegistryEvent> registry_decider::decode(std::string_view type,
   return e;
 }
 
-std::string registry_decider::actor_person(const actor& a) {
-  return cycle_decider::actor_person(a);
-}
-
-std::string registry_decider::actor_role(const actor& a) {
-  return cycle_decider::actor_role(a);
-}
-
 }  // namespace thidua::domain

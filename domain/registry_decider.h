@@ -11,6 +11,7 @@
 #include <variant>
 #include <vector>
 
+#include "domain/decider_support.h"
 #include "domain/proto/cycle.pb.h"
 #include "domain/proto/registry.pb.h"
 #include "domain/rejection.h"
@@ -35,7 +36,8 @@ struct registry_state {
   std::string successor(const std::string& unit) const;
 };
 
-struct registry_decider {
+// encode, encode_command and the actor_* functions: decider_support.h.
+struct registry_decider : protobuf_codec<pb::RegistryCommand, pb::RegistryEvent>, actor_names {
   using state = registry_state;
   using command = pb::RegistryCommand;
   using event = pb::RegistryEvent;
@@ -49,13 +51,7 @@ struct registry_decider {
   static state evolve(state s, const event& e);
   static std::string event_type(const event& e);
   static bool known_event_type(std::string_view type);
-  static std::string encode(const event& e) { return e.SerializeAsString(); }
-  // Commands have no map fields, so protobuf's bytes are the same for the same command.
-  static std::string encode_command(const command& c) { return c.SerializeAsString(); }
   static std::optional<event> decode(std::string_view type, std::string_view bytes);
-  static std::string actor_unit(const actor& a) { return a.unit_id(); }
-  static std::string actor_person(const actor& a);
-  static std::string actor_role(const actor& a);
 };
 
 }  // namespace thidua::domain

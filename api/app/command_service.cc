@@ -76,27 +76,13 @@ void command_service::execute(const pb::TokenGrant& grant, pb::SubmitCommand c, 
   auto callback = [done = std::move(done), command_id = c.command_id()](result<engine::command_result> r) {
     done(accepted(std::move(r), command_id));
   };
-  if (c.has_cycle()) {
-    impl_->cycles.execute_async({c.command_id(),
-                                 actor_of(grant),
-                                 std::move(*c.mutable_cycle()),
-                                 now_ms,
-                                 expected,
-                                 {},
-                                 {},
-                                 actor_scope(grant)},
-                                std::move(callback));
-  } else {
-    impl_->registry.execute_async({c.command_id(),
-                                   actor_of(grant),
-                                   std::move(*c.mutable_registry()),
-                                   now_ms,
-                                   expected,
-                                   {},
-                                   {},
-                                   actor_scope(grant)},
-                                  std::move(callback));
-  }
+  auto run = [&](auto& pipeline, auto command) {
+    pipeline.execute_async(
+        {c.command_id(), actor_of(grant), std::move(command), now_ms, expected, {}, {}, actor_scope(grant)},
+        std::move(callback));
+  };
+  if (c.has_cycle()) return run(impl_->cycles, std::move(*c.mutable_cycle()));
+  run(impl_->registry, std::move(*c.mutable_registry()));
 }
 
 }  // namespace thidua::api

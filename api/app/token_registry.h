@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "api/app/proto/tokens.pb.h"
+#include "domain/decider_support.h"
 #include "domain/proto/cycle.pb.h"
 #include "domain/read_access.h"
 
@@ -46,7 +47,8 @@ struct token_state {
   std::shared_ptr<const pb::TokenGrant> authenticate(std::string_view secret) const;
 };
 
-struct token_decider {
+// encode and encode_command: domain/decider_support.h.
+struct token_decider : domain::protobuf_codec<pb::TokenCommand, pb::TokenEvent> {
   using state = token_state;
   using command = pb::TokenCommand;
   using event = pb::TokenEvent;
@@ -59,9 +61,6 @@ struct token_decider {
                                                             std::int64_t now_ms);
   static state evolve(state s, const event& e);
   static std::string event_type(const event& e);
-  static std::string encode(const event& e) { return e.SerializeAsString(); }
-  // Commands have no map fields, so protobuf's bytes are the same for the same command.
-  static std::string encode_command(const command& c) { return c.SerializeAsString(); }
   static std::optional<event> decode(std::string_view type, std::string_view bytes);
   static std::string actor_unit(const actor&) { return "operator"; }
   static std::string actor_person(const actor& a) { return a.name; }

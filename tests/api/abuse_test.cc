@@ -30,11 +30,9 @@ long metric(int port, const std::string& name) {
   return std::stol(body.substr(at + name.size() + 2));
 }
 
-TEST(abuse, five_thousand_pings_in_one_write_get_ten_refusals_then_a_close_1008) {
-  temp_dir dir;
-  server_process server(dir.sub("data"));
-  ASSERT_GT(server.port(), 0) << server.output();
-  const auto tokens = demo_tokens(dir.sub("data"));
+class abuse_on_demo : public demo_server_test {};
+
+TEST_F(abuse_on_demo, five_thousand_pings_in_one_write_get_ten_refusals_then_a_close_1008) {
   const int fd = raw_websocket(server.port(), "Bearer " + tokens.at("MEMBER CA-SonLa"));
   ASSERT_GE(fd, 0);
   std::string burst;
@@ -156,11 +154,7 @@ TEST(abuse, a_frame_trickled_a_byte_at_a_time_is_cut_off_by_the_frame_timeout) {
   EXPECT_EQ(metric(server.port(), "thidua_closed_slow_frame_total"), 1);
 }
 
-TEST(abuse, a_malformed_stream_id_is_an_invalid_field_over_http_and_websocket) {
-  temp_dir dir;
-  server_process server(dir.sub("data"));
-  ASSERT_GT(server.port(), 0) << server.output();
-  const auto tokens = demo_tokens(dir.sub("data"));
+TEST_F(abuse_on_demo, a_malformed_stream_id_is_an_invalid_field_over_http_and_websocket) {
   const std::string office = tokens.at("ORGANIZER_OFFICE BCA-X03");
   const std::string http = http_get(server.port(), "/v1/streams/cycles/BCA/a%20b", office);
   EXPECT_NE(http.find("HTTP/1.1 400"), std::string::npos) << http;
@@ -175,11 +169,7 @@ TEST(abuse, a_malformed_stream_id_is_an_invalid_field_over_http_and_websocket) {
   EXPECT_EQ(r.error().field(), "read_stream.stream_id");
 }
 
-TEST(abuse, refused_frames_echo_their_request_id_and_name_the_field) {
-  temp_dir dir;
-  server_process server(dir.sub("data"));
-  ASSERT_GT(server.port(), 0) << server.output();
-  const auto tokens = demo_tokens(dir.sub("data"));
+TEST_F(abuse_on_demo, refused_frames_echo_their_request_id_and_name_the_field) {
   ws_client c(server.port(), tokens.at("MEMBER CA-SonLa"));
   auto expect_malformed = [&](const std::string& json, const std::string& request_id,
                               const std::string& field) {
@@ -226,11 +216,8 @@ TEST(abuse, refused_frames_echo_their_request_id_and_name_the_field) {
   EXPECT_EQ(reply.request_id(), "b1");
 }
 
-TEST(abuse, the_bearer_scheme_is_case_insensitive_over_http_and_websocket) {
-  temp_dir dir;
-  server_process server(dir.sub("data"));
-  ASSERT_GT(server.port(), 0) << server.output();
-  const std::string token = demo_tokens(dir.sub("data")).at("MEMBER CA-SonLa");
+TEST_F(abuse_on_demo, the_bearer_scheme_is_case_insensitive_over_http_and_websocket) {
+  const std::string token = tokens.at("MEMBER CA-SonLa");
   const std::string http = http_exchange(
       server.port(), "GET /v1/units HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: bearer " +
                          token + "\r\n\r\n");
@@ -268,11 +255,7 @@ TEST(abuse, a_start_after_a_crash_says_how_many_records_it_reindexed) {
 
 // A handler that gives up on a connection says so in one line naming the connection, so an operator can tell
 // a misbehaving client from a quiet one.
-TEST(abuse, a_connection_the_server_gives_up_on_is_logged_with_its_address) {
-  temp_dir dir;
-  server_process server(dir.sub("data"));
-  ASSERT_GT(server.port(), 0) << server.output();
-  const auto tokens = demo_tokens(dir.sub("data"));
+TEST_F(abuse_on_demo, a_connection_the_server_gives_up_on_is_logged_with_its_address) {
   const int ws = raw_websocket(server.port(), "Bearer " + tokens.at("MEMBER CA-SonLa"));
   ASSERT_GE(ws, 0);
   send_all(ws, std::string("\x81\x05hello"));  // a client frame without a mask breaks the protocol

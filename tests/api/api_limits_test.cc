@@ -20,12 +20,10 @@ namespace {
 
 namespace wire = api::pb;
 
-TEST(api_limits,
-     malformed_frames_wrong_types_and_bad_subscriptions_get_clear_errors_and_the_connection_stays) {
-  temp_dir dir;
-  server_process server(dir.sub("data"));
-  ASSERT_GT(server.port(), 0) << server.output();
-  const auto tokens = demo_tokens(dir.sub("data"));
+class api_limits_on_demo : public demo_server_test {};
+
+TEST_F(api_limits_on_demo,
+       malformed_frames_wrong_types_and_bad_subscriptions_get_clear_errors_and_the_connection_stays) {
   ws_client c(server.port(), tokens.at("MEMBER CA-SonLa"));
   ASSERT_TRUE(c.open());
   auto expect_error = [&](const std::string& json, const std::string& code, const std::string& field) {
@@ -263,11 +261,7 @@ TEST(api_limits, a_subscriber_that_does_not_read_leaves_events_in_the_log_and_la
 namespace thidua::testing {
 namespace {
 
-TEST(api_limits, a_query_still_waiting_for_the_read_models_is_answered_when_the_server_stops) {
-  temp_dir dir;
-  server_process server(dir.sub("data"));
-  ASSERT_GT(server.port(), 0) << server.output();
-  const auto tokens = demo_tokens(dir.sub("data"));
+TEST_F(api_limits_on_demo, a_query_still_waiting_for_the_read_models_is_answered_when_the_server_stops) {
   std::string answer;
   std::thread waiting([&] {
     answer = http_get(server.port(), "/v1/cycles?at_least_position=999999", tokens.at("MEMBER CA-SonLa"));

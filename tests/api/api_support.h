@@ -2,6 +2,7 @@
 // What the API tests share: the real thidua-server as a child process on 127.0.0.1 (port 0), tokens issued
 // into its data dir before it starts, plain HTTP exchanges, and a blocking WebSocket client on Beast.
 
+#include <gtest/gtest.h>
 #include <sys/types.h>
 
 #include <boost/asio/io_context.hpp>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "api/wire/proto/wire.pb.h"
+#include "tests/support/test_support.h"
 
 namespace thidua::testing {
 
@@ -50,6 +52,17 @@ void revoke_token(const std::string& data_dir, const std::string& token_id);
 
 // The demo tokens a server wrote into its data dir, by "ROLE UNIT" (e.g. "MEMBER CA-SonLa").
 std::map<std::string, std::string> demo_tokens(const std::string& data_dir);
+
+// The setup most API tests start from: a fresh data dir, the server on its demo data, its demo tokens. As a
+// fixture: `class my_suite : public demo_server_test {};` then TEST_F(my_suite, …) reads dir, server, tokens
+// (by "ROLE UNIT", e.g. "MEMBER CA-SonLa").
+class demo_server_test : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_GT(server.port(), 0) << server.output(); }
+  temp_dir dir;
+  server_process server{dir.sub("data")};
+  const std::map<std::string, std::string> tokens = demo_tokens(dir.sub("data"));
+};
 
 // One HTTP exchange on a fresh connection; returns the whole response ("" if the connection failed).
 std::string http_exchange(int port, const std::string& request);

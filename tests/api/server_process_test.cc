@@ -27,11 +27,9 @@ namespace {
 using testing::http_exchange;
 using testing::server_process;
 
-TEST(server_process, serves_healthz_refuses_oversized_headers_and_stops_cleanly_on_sigterm) {
-  testing::temp_dir dir;
-  server_process server(dir.sub("data"));
-  ASSERT_GT(server.port(), 0) << server.output();
+class server_process_on_demo : public testing::demo_server_test {};
 
+TEST_F(server_process_on_demo, serves_healthz_refuses_oversized_headers_and_stops_cleanly_on_sigterm) {
   std::string health =
       http_exchange(server.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_NE(health.find("HTTP/1.1 200"), std::string::npos) << health;
