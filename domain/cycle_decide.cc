@@ -43,6 +43,8 @@ rejection not_chair() {
 }
 
 rejection not_member(const std::string& field, const std::string& unit) {
+  if (unit.empty())
+    return refuse("MISSING_FIELD", field, "the command names no unit here", "Lệnh chưa nêu đơn vị");
   return refuse("NOT_A_MEMBER", field, "unit " + unit + " is not a member of this cluster this year",
                 "Đơn vị " + unit + " không phải thành viên của Cụm trong năm nay");
 }
@@ -66,6 +68,14 @@ std::optional<rejection> check_scores(const cycle_state& s,
                                       const google::protobuf::RepeatedPtrField<pb::Score>& scores,
                                       std::uint32_t& total) {
   total = 0;
+  // Without criteria every unit would score 0 and tie at rank 1, bypassing the Government-flag rule.
+  if (s.settings.criteria().empty())
+    return refuse("NO_CRITERIA", "scores",
+                  "the cycle has no scoring criteria: the organizer adopts them first (change_settings)",
+                  "Chu kỳ chưa có tiêu chí chấm điểm: đơn vị tổ chức phải ban hành tiêu chí trước");
+  if (scores.empty())
+    return refuse("MISSING_FIELD", "scores", "score at least one criterion",
+                  "Phải chấm ít nhất một tiêu chí");
   std::set<std::string> seen;
   for (int i = 0; i < scores.size(); ++i) {
     const auto& sc = scores[i];
@@ -530,7 +540,8 @@ std::variant<std::vector<pb::Event>, rejection> cycle_decider::decide_cycle(cons
                       "Bàn giao cho năm kế tiếp, " + std::to_string(s.key.year() + 1));
       if (!s.is_member(m.next_chair_unit_id()))
         return not_member("hand_over_chair.next_chair_unit_id", m.next_chair_unit_id());
-      if (!s.is_member(m.next_vice_chair_unit_id()))
+      // The next vice chair may not be known yet at the summary: the handover may name only the next chair.
+      if (!m.next_vice_chair_unit_id().empty() && !s.is_member(m.next_vice_chair_unit_id()))
         return not_member("hand_over_chair.next_vice_chair_unit_id", m.next_vice_chair_unit_id());
       if (m.next_chair_unit_id() == m.next_vice_chair_unit_id())
         return refuse("CHAIR_IS_VICE_CHAIR", "hand_over_chair.next_vice_chair_unit_id",
@@ -597,7 +608,9 @@ std::variant<std::vector<pb::Event>, rejection> cycle_decider::decide_cycle(cons
         if (!s.decided.count(u))
           return refuse("DECISIONS_PENDING", "close", "unit " + u + " still awaits its award decision",
                         "Đơn vị " + u + " chưa có quyết định khen thưởng");
-      if (!s.nominations_adopted)
+      // A cluster may propose nobody: once the summary is held and no candidate passed a vote, it can close.
+      const bool proposes_nobody = s.summary_done && s.nominated.empty();
+      if (!s.nominations_adopted && !proposes_nobody)
         return out_of_order("close", "the nominations and decisions come first",
                             "phải có danh sách đề nghị và quyết định trước");
       out.push_back(make([&](pb::Event& e) { e.mutable_cycle_closed()->set_date(c.close().date()); }));

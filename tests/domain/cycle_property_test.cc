@@ -53,10 +53,12 @@ void check_invariants(const domain::cycle_state& s) {
   if (s.handed_over) {
     ASSERT_NE(s.next_chair, s.next_vice_chair);
     ASSERT_TRUE(s.is_member(s.next_chair));
-    ASSERT_TRUE(s.is_member(s.next_vice_chair));
+    // The next vice chair may not be named yet.
+    ASSERT_TRUE(s.next_vice_chair.empty() || s.is_member(s.next_vice_chair));
   }
   if (s.closed) {
-    ASSERT_TRUE(s.nominations_adopted);
+    // Closed after adopting its nominations, or after a summary that left nobody to propose.
+    ASSERT_TRUE(s.nominations_adopted || (s.summary_done && s.nominated.empty()));
   }
 }
 

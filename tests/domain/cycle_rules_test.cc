@@ -388,6 +388,43 @@ TEST_F(rules, close_waits_for_every_decision_and_then_only_corrections_and_revoc
   EXPECT_EQ(h.refused(organizer(), revoke), "NOT_GRANTED") << "revoked once";
 }
 
+TEST_F(rules, a_handover_may_name_only_the_next_chair_and_a_missing_unit_is_named_as_missing) {
+  to_summary();
+  EXPECT_EQ(h.refused(chair, cmd::handover(2026, "", "U-C")), "MISSING_FIELD");
+  EXPECT_EQ(h.last_rejection().field, "hand_over_chair.next_chair_unit_id");
+  EXPECT_EQ(h.last_rejection().message_en.find("unit  "), std::string::npos) << h.last_rejection().message_en;
+  h.ok(chair, cmd::handover(2026, "U-B", ""));
+  EXPECT_EQ(h.state().next_chair, "U-B");
+  EXPECT_TRUE(h.state().next_vice_chair.empty()) << "the vice chair is chosen later";
+}
+
+TEST_F(rules, no_scores_without_criteria_and_none_that_score_nothing) {
+  cycle_harness bare{cmd::key("BCA", "dia-phuong", "8", 2025)};
+  bare.ok(organizer(), cmd::open("Cụm 8", four, "U-A", "U-B", pb::Settings{}));
+  bare.ok(chair, cmd::launch("2025-03-20"));
+  bare.ok(chair, cmd::contents());
+  for (const auto& u : four) bare.ok(as(u, pb::MEMBER), cmd::sign(u));
+  bare.ok(chair, cmd::mid_year("2025-07-10"));
+  pb::Command nothing;
+  nothing.mutable_self_assessment()->set_unit_id("U-C");
+  EXPECT_EQ(bare.refused(as("U-C", pb::MEMBER), nothing), "NO_CRITERIA")
+      << "without criteria every unit would tie at rank 1";
+
+  to_signed();
+  h.ok(chair, cmd::mid_year());
+  EXPECT_EQ(h.refused(as("U-C", pb::MEMBER), nothing), "MISSING_FIELD");
+  EXPECT_EQ(h.last_rejection().field, "scores");
+}
+
+TEST_F(rules, a_cluster_that_proposes_nobody_closes_after_its_summary) {
+  to_scored();
+  EXPECT_EQ(h.refused(organizer(), cmd::close()), "STEP_OUT_OF_ORDER") << "not before the summary";
+  h.ok(chair, cmd::summary("2025-11-20"));
+  EXPECT_EQ(h.refused(chair, cmd::adopt()), "NO_NOMINEES");
+  h.ok(organizer(), cmd::close());
+  EXPECT_TRUE(h.state().closed);
+}
+
 TEST_F(rules, settings_change_by_the_organizer_with_a_reason) {
   open();
   pb::Command change;
