@@ -26,9 +26,18 @@ bool is_organizer(const cycle_state& s, const pb::Actor& a, const pb::CycleKey& 
   return a.role() == pb::ORGANIZER_OFFICE && a.organizer_id() == organizer;
 }
 
+// An officer of a unit (not an organizer's office, not an observer). What the unit is in a cycle — chair,
+// vice chair or member — comes from the cycle, never from the token: the chair rotates every year, and one
+// unit chairs one cluster while it is a plain member of another.
+bool is_unit_officer(const pb::Actor& a) {
+  return (a.role() == pb::CHAIR || a.role() == pb::VICE_CHAIR || a.role() == pb::MEMBER) &&
+         !a.unit_id().empty();
+}
+
+// The cycle's chair, or its vice chair standing in.
 bool is_chair(const cycle_state& s, const pb::Actor& a) {
-  return (a.role() == pb::CHAIR && a.unit_id() == s.chair) ||
-         (a.role() == pb::VICE_CHAIR && !s.vice_chair.empty() && a.unit_id() == s.vice_chair);
+  return is_unit_officer(a) &&
+         (a.unit_id() == s.chair || (!s.vice_chair.empty() && a.unit_id() == s.vice_chair));
 }
 
 rejection not_organizer() {
@@ -261,7 +270,7 @@ std::variant<std::vector<pb::Event>, rejection> cycle_decider::decide_cycle(cons
         return out_of_order("sign_pledge", "the pledge contents must be adopted first",
                             "phải thông qua nội dung giao ước trước");
       if (!s.is_member(m.unit_id())) return not_member("sign_pledge.unit_id", m.unit_id());
-      if (a.unit_id() != m.unit_id() || a.role() == pb::ORGANIZER_OFFICE)
+      if (!is_unit_officer(a) || a.unit_id() != m.unit_id())
         return not_own_unit("sign_pledge.unit_id", m.unit_id());
       if (s.signed_units.count(m.unit_id()))
         return refuse("PLEDGE_ALREADY_SIGNED", "sign_pledge.unit_id",
@@ -281,7 +290,7 @@ std::variant<std::vector<pb::Event>, rejection> cycle_decider::decide_cycle(cons
     case pb::Command::kActivity: {
       const auto& m = c.activity();
       const bool chair = is_chair(s, a);
-      if (!chair && !(a.role() == pb::MEMBER && s.is_member(a.unit_id()))) return not_chair();
+      if (!chair && !(is_unit_officer(a) && s.is_member(a.unit_id()))) return not_chair();
       for (int i = 0; i < m.contributions_size(); ++i) {
         const auto& k = m.contributions(i);
         const std::string f = "activity.contributions[" + std::to_string(i) + "]";
@@ -322,7 +331,7 @@ std::variant<std::vector<pb::Event>, rejection> cycle_decider::decide_cycle(cons
         return out_of_order("self_assessment", "the mid-year review comes first",
                             "phải sơ kết 6 tháng trước");
       if (!s.is_member(m.unit_id())) return not_member("self_assessment.unit_id", m.unit_id());
-      if (a.unit_id() != m.unit_id() || a.role() == pb::ORGANIZER_OFFICE)
+      if (!is_unit_officer(a) || a.unit_id() != m.unit_id())
         return not_own_unit("self_assessment.unit_id", m.unit_id());
       if (s.self_totals.count(m.unit_id()))
         return refuse("ALREADY_RECORDED", "self_assessment.unit_id",

@@ -129,6 +129,23 @@ TEST_F(rules, each_member_signs_its_own_pledge_once_and_the_pledge_activates_whe
   EXPECT_TRUE(h.state().pledge_active);
 }
 
+TEST_F(rules, a_units_role_in_a_cycle_comes_from_the_cycle_not_from_its_token) {
+  to_signed();
+  // U-C's token says CHAIR (it chairs another cluster), but here U-C is a member: no chair's step ...
+  EXPECT_EQ(h.refused(as("U-C", pb::CHAIR), cmd::mid_year()), "NOT_CHAIR");
+  // ... yet it records its own unit's contribution as a member.
+  pb::Command gift;
+  auto* k = gift.mutable_activity()->add_contributions();
+  k->set_unit_id("U-C");
+  k->set_amount_vnd(20'000'000);
+  h.ok(as("U-C", pb::CHAIR), gift);
+  EXPECT_EQ(h.refused(as("U-C", pb::CHAIR), cmd::self_score("U-D", 10)), "STEP_OUT_OF_ORDER");
+  // U-A chairs this cycle, whatever its token was minted as.
+  h.ok(as("U-A", pb::MEMBER), cmd::mid_year());
+  EXPECT_EQ(h.refused(as("U-D", pb::VICE_CHAIR), cmd::verify("U-C", 10)), "NOT_CHAIR")
+      << "U-B is this cycle's vice chair, not U-D";
+}
+
 TEST_F(rules, activities_record_whole_positive_amounts_for_members) {
   to_signed();
   pb::Command gift;
@@ -291,7 +308,7 @@ TEST_F(rules, nominations_are_adopted_once_from_passed_votes_and_then_no_more_vo
   to_summary();
   EXPECT_EQ(h.refused(chair, cmd::adopt()), "NO_NOMINEES");
   h.ok(chair, cmd::vote(pb::MINISTRY_FLAG, {{"U-B", 4, 0, 0}}, 4));
-  EXPECT_EQ(h.refused(as("U-B", pb::MEMBER), cmd::adopt()), "NOT_CHAIR");
+  EXPECT_EQ(h.refused(as("U-C", pb::MEMBER), cmd::adopt()), "NOT_CHAIR");
   h.ok(chair, cmd::adopt());
   EXPECT_EQ(h.refused(chair, cmd::adopt()), "ALREADY_RECORDED");
   EXPECT_EQ(h.refused(chair, cmd::vote(pb::CERTIFICATE_OF_MERIT, {{"U-C", 4, 0, 0}}, 4)),
