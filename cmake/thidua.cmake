@@ -20,7 +20,12 @@ function(thidua_apply_sanitizers target)
   endif()
   if(THIDUA_TSAN)
     # -Wno-tsan: GCC 12 warns that TSan does not model atomic_thread_fence, which Asio's signal_set uses.
-    target_compile_options(${target} PRIVATE -fsanitize=thread -fno-omit-frame-pointer -Wno-tsan)
+    # -U__SANITIZE_THREAD__: Debian's libprotobuf is built without TSan, and protobuf's headers change the
+    # layout of map fields when they see that macro (map_field.h adds race-detection counters), so our inline
+    # accessors would read a google.protobuf.Struct that the library laid out differently (a crash in the
+    # JSON frame checks). libstdc++'s own TSan mode, which the macro also turns on, is kept by hand.
+    target_compile_options(${target} PRIVATE -fsanitize=thread -fno-omit-frame-pointer -Wno-tsan -U__SANITIZE_THREAD__
+                                             -D_GLIBCXX_TSAN=1)
     target_link_options(${target} PUBLIC -fsanitize=thread)
   endif()
 endfunction()

@@ -22,18 +22,18 @@ class serial_executor {
     {
       std::lock_guard lk(mu_);
       stopping_ = true;
+      cv_.notify_one();
     }
-    cv_.notify_one();
     thread_.join();
   }
   serial_executor(const serial_executor&) = delete;
   serial_executor& operator=(const serial_executor&) = delete;
 
   void post(std::function<void()> task) {
-    {
-      std::lock_guard lk(mu_);
-      tasks_.push_back(std::move(task));
-    }
+    // Notified under the lock: once the destructor can take the lock, no poster touches cv_ any more, so the
+    // destructor may destroy it (ThreadSanitizer saw a notify racing the destruction).
+    std::lock_guard lk(mu_);
+    tasks_.push_back(std::move(task));
     cv_.notify_one();
   }
 
