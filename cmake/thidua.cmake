@@ -80,15 +80,11 @@ function(thidua_storage_internals target)
   target_compile_definitions(${target} PRIVATE THIDUA_STORAGE_INTERNALS)
 endfunction()
 
-# thidua_forbid_lines(DIR REGEX WHY [EXEMPT file...]): configuring stops on any .h/.cc under DIR with a line
-# matching REGEX. For layer rules a linker cannot see (header-only libraries, the wall clock).
+# thidua_forbid_lines(DIR REGEX WHY): configuring stops on any .h/.cc under DIR with a line matching REGEX.
+# For layer rules a linker cannot see (header-only libraries, the wall clock).
 function(thidua_forbid_lines dir regex why)
-  cmake_parse_arguments(ARG "" "" "EXEMPT" ${ARGN})
   file(GLOB_RECURSE files CONFIGURE_DEPENDS ${dir}/*.h ${dir}/*.cc)
   foreach(f ${files})
-    if(f IN_LIST ARG_EXEMPT)
-      continue()
-    endif()
     file(STRINGS ${f} found REGEX "${regex}")
     if(found)
       message(FATAL_ERROR "${f}: ${found}\n${why}")

@@ -1,7 +1,8 @@
 #pragma once
 // The wall clock, injected: the time a command is decided at and its events are recorded at. Only the
-// composition roots (api/server/server_main.cc, tools/cli) make a system_wall_clock; everything below is
-// handed a wall_clock, so tests set and advance time instead of sleeping or depending on today's date.
+// composition roots read the system's clock (api/server/system_wall_clock.h, used by server_main and the
+// CLI); everything below is handed a wall_clock, so tests set and advance time instead of sleeping or
+// depending on today's date.
 
 #include <atomic>
 #include <chrono>
@@ -14,16 +15,6 @@ class wall_clock {
   virtual ~wall_clock() = default;
   // Milliseconds since the Unix epoch.
   virtual std::int64_t now_ms() const = 0;
-};
-
-// The system's clock: the one place that reads it.
-class system_wall_clock final : public wall_clock {
- public:
-  std::int64_t now_ms() const override {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  }
 };
 
 // A clock that moves only when told: for tests and replays.

@@ -41,5 +41,4 @@ class membership_index {
   std::map<std::string, unit_list, std::less<>> members_;  // "stream\ncluster" → units
 };
 
-
 }  // namespace thidua::api

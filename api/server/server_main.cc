@@ -16,6 +16,7 @@
 #include "api/app/server_metrics.h"
 #include "api/net/http_server.h"
 #include "api/server/server_config.h"
+#include "api/server/system_wall_clock.h"
 #include "api/wire/event_frames.h"
 #include "api/wire/http_routes.h"
 #include "api/wire/services.h"
@@ -114,7 +115,7 @@ int main(int argc, char** argv) {
     spdlog::warn("recovered from an unclean stop: re-indexed {} records from position {} in {} ms",
                  s.reindexed_at_open, s.reindexed_from, s.reindex_ms);
   // The one wall clock of the process: everything below is handed it (engine/clock.h).
-  const thidua::engine::system_wall_clock clock;
+  const thidua::api::system_wall_clock clock;
   int status = load_demo_if_empty(*log, config, clock) ? serve(*log, config, clock) : 1;
   log.reset();  // completes queued appends, then closes the database
   if (status == 0) spdlog::info("stopped cleanly");

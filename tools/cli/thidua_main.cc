@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "api/app/token_registry.h"
-#include "engine/clock.h"
+#include "api/server/system_wall_clock.h"
 #include "engine/command_pipeline.h"
 #include "storage/event_log.h"
 
@@ -82,7 +82,7 @@ std::string operator_name() {
 
 int token_command(const std::string& sub, args& a, event_log& log) {
   engine::command_pipeline<api::token_decider> tokens(log);
-  const auto now = engine::system_wall_clock().now_ms();
+  const auto now = api::system_wall_clock().now_ms();
   auto run = [&](std::string id, api::pb::TokenCommand c) {
     // The operator's own scope: no token's commands share these ids (engine/command_id.h).
     return tokens.execute({std::move(id),
