@@ -17,24 +17,16 @@
 
 namespace thidua::domain {
 
-// encode, encode_command and the actor_* functions: decider_support.h.
-struct cycle_decider : protobuf_codec<pb::Command, pb::Event>, actor_names {
-  using state = series_state;
-  using command = pb::Command;
-  using event = pb::Event;
-  using actor = pb::Actor;
-  using rejection = domain::rejection;
-
-  static state initial() { return {}; }
+// The contract's types, initial, encode, encode_command and the actor_* functions: decider_support.h.
+struct cycle_decider : protobuf_decider<series_state, pb::Command, pb::Event, pb::Actor, rejection>,
+                       actor_names {
   // "cycles/<organizer>/<series>/<year>": one stream per series and year; events name their cluster.
   static std::string stream_of(const command& c);
-  static std::variant<std::vector<event>, rejection> decide(const state& s, const command& c, const actor& a,
-                                                            std::int64_t now_ms);
+  static decision decide(const state& s, const command& c, const actor& a, std::int64_t now_ms);
   static state evolve(state s, const event& e);
 
   // The rules of one cluster's cycle, and its fold (used by decide and evolve).
-  static std::variant<std::vector<event>, rejection> decide_cycle(const cycle_state& s, const command& c,
-                                                                  const actor& a);
+  static decision decide_cycle(const cycle_state& s, const command& c, const actor& a);
   static cycle_state evolve_cycle(cycle_state s, const event& e);
   static std::string event_type(const event& e);
   static bool known_event_type(std::string_view type);

@@ -36,18 +36,12 @@ struct registry_state {
   std::string successor(const std::string& unit) const;
 };
 
-// encode, encode_command and the actor_* functions: decider_support.h.
-struct registry_decider : protobuf_codec<pb::RegistryCommand, pb::RegistryEvent>, actor_names {
-  using state = registry_state;
-  using command = pb::RegistryCommand;
-  using event = pb::RegistryEvent;
-  using actor = pb::Actor;
-  using rejection = domain::rejection;
-
-  static state initial() { return {}; }
+// The contract's types, initial, encode, encode_command and the actor_* functions: decider_support.h.
+struct registry_decider
+    : protobuf_decider<registry_state, pb::RegistryCommand, pb::RegistryEvent, pb::Actor, rejection>,
+      actor_names {
   static std::string stream_of(const command&) { return "registry"; }
-  static std::variant<std::vector<event>, rejection> decide(const state& s, const command& c, const actor& a,
-                                                            std::int64_t now_ms);
+  static decision decide(const state& s, const command& c, const actor& a, std::int64_t now_ms);
   static state evolve(state s, const event& e);
   static std::string event_type(const event& e);
   static bool known_event_type(std::string_view type);

@@ -18,13 +18,11 @@ constexpr std::array<const char*, 7> messages{
     "stopped",                                                   // stopped
     "too many commands wait on this stream; retry in a moment",  // busy
 };
-static_assert(messages.size() == static_cast<std::size_t>(errc::busy) + 1, "a message for every errc");
 
 }  // namespace
 
 const std::error_category& engine_category() noexcept {
-  static const errc_category instance{"thidua.engine", messages};
-  return instance;
+  return errc_category_instance<errc::busy>("thidua.engine", messages);
 }
 
 }  // namespace thidua::engine

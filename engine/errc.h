@@ -3,6 +3,8 @@
 #include <string>
 #include <system_error>
 
+#include "storage/error_category.h"
+
 #include "storage/result.h"
 
 namespace thidua::engine {
@@ -18,10 +20,11 @@ enum class errc {
   busy = 6,  // too many commands wait on this stream (or from this caller on it); retry in a moment
 };
 
-const std::error_category& engine_category() noexcept;
-inline std::error_code make_error_code(errc e) noexcept {
-  return {static_cast<int>(e), engine_category()};
-}
+}  // namespace thidua::engine
+
+THIDUA_ERRC_ENUM(thidua::engine, engine_category);
+
+namespace thidua::engine {
 
 // What a decider said when it refused a command (errc::rejected), beside error::message (English) and
 // error::field.
@@ -36,6 +39,3 @@ inline const rejection_detail* rejection_of(const error& e) {
 }
 
 }  // namespace thidua::engine
-
-template <>
-struct std::is_error_code_enum<thidua::engine::errc> : std::true_type {};

@@ -28,14 +28,11 @@ constexpr std::array<const char*, 17> messages{
     "the command id was already used for a different command",                  // command_id_reused
     "an earlier append this one depends on was not written",                    // chain_broken
 };
-static_assert(messages.size() == static_cast<std::size_t>(errc::chain_broken) + 1,
-              "a message for every errc");
 
 }  // namespace
 
 const std::error_category& storage_category() noexcept {
-  static const errc_category instance{"thidua.storage", messages};
-  return instance;
+  return errc_category_instance<errc::chain_broken>("thidua.storage", messages);
 }
 
 }  // namespace thidua::storage

@@ -3,6 +3,8 @@
 #include <string>
 #include <system_error>
 
+#include "storage/error_category.h"
+
 namespace thidua::storage {
 
 // Why a storage operation failed. Values are stable: they are logged and mapped to wire codes.
@@ -27,13 +29,6 @@ enum class errc {
   chain_broken = 16,  // an earlier append of the same append_chain wrote nothing; this one was not written
 };
 
-const std::error_category& storage_category() noexcept;
-
-inline std::error_code make_error_code(errc e) noexcept {
-  return {static_cast<int>(e), storage_category()};
-}
-
 }  // namespace thidua::storage
 
-template <>
-struct std::is_error_code_enum<thidua::storage::errc> : std::true_type {};
+THIDUA_ERRC_ENUM(thidua::storage, storage_category);

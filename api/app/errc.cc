@@ -27,13 +27,11 @@ constexpr std::array<const char*, 15> messages{
     "unavailable",                           // unavailable
     "internal error",                        // internal
 };
-static_assert(messages.size() == static_cast<std::size_t>(errc::internal) + 1, "a message for every errc");
 
 }  // namespace
 
 const std::error_category& api_category() noexcept {
-  static const errc_category instance{"thidua.api", messages};
-  return instance;
+  return errc_category_instance<errc::internal>("thidua.api", messages);
 }
 
 error app_error(errc code, std::string field, std::string en, std::string vi) {

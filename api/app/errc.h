@@ -5,6 +5,8 @@
 #include <string>
 #include <system_error>
 
+#include "storage/error_category.h"
+
 #include "storage/result.h"
 
 namespace thidua::api {
@@ -27,15 +29,9 @@ enum class errc {
   internal = 14,                // the server failed; nothing was changed
 };
 
-const std::error_category& api_category() noexcept;
-inline std::error_code make_error_code(errc e) noexcept {
-  return {static_cast<int>(e), api_category()};
-}
-
 }  // namespace thidua::api
 
-template <>
-struct std::is_error_code_enum<thidua::api::errc> : std::true_type {};
+THIDUA_ERRC_ENUM(thidua::api, api_category);
 
 namespace thidua::api {
 

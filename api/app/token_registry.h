@@ -47,18 +47,11 @@ struct token_state {
   std::shared_ptr<const pb::TokenGrant> authenticate(std::string_view secret) const;
 };
 
-// encode and encode_command: domain/decider_support.h.
-struct token_decider : domain::protobuf_codec<pb::TokenCommand, pb::TokenEvent> {
-  using state = token_state;
-  using command = pb::TokenCommand;
-  using event = pb::TokenEvent;
-  using actor = token_operator;
-  using rejection = token_rejection;
-
-  static state initial() { return {}; }
+// The contract's types, initial, encode and encode_command: domain/decider_support.h.
+struct token_decider : domain::protobuf_decider<token_state, pb::TokenCommand, pb::TokenEvent, token_operator,
+                                                token_rejection> {
   static std::string stream_of(const command&) { return "tokens"; }
-  static std::variant<std::vector<event>, rejection> decide(const state& s, const command& c, const actor& a,
-                                                            std::int64_t now_ms);
+  static decision decide(const state& s, const command& c, const actor& a, std::int64_t now_ms);
   static state evolve(state s, const event& e);
   static std::string event_type(const event& e);
   static std::optional<event> decode(std::string_view type, std::string_view bytes);

@@ -143,13 +143,7 @@ TEST_F(api_flow,
   EXPECT_FALSE(refused.error().message_vi().empty());
 
   // Read your writes: the cycle as of the last position is closed with its decisions.
-  wire::ClientFrame get;
-  get.mutable_query()->set_at_least_position(cycle_positions.back());
-  auto* g = get.mutable_query()->mutable_get_cycle();
-  g->set_organizer_id("BCA");
-  g->set_series("dia-phuong");
-  g->set_year(2023);
-  g->set_number("II");
+  const auto get = get_cycle_frame(2023, "II", cycle_positions.back());
   auto cycle = office.request(get);
   ASSERT_TRUE(cycle.has_result()) << cycle.DebugString();
   ASSERT_EQ(cycle.result().cycles_size(), 1);

@@ -269,4 +269,15 @@ api::pb::ClientFrame subscribe_frame(const std::string& id, std::uint64_t from) 
   return f;
 }
 
+api::pb::ClientFrame get_cycle_frame(int year, const std::string& number, std::uint64_t at_least_position) {
+  api::pb::ClientFrame f;
+  f.mutable_query()->set_at_least_position(at_least_position);
+  auto* g = f.mutable_query()->mutable_get_cycle();
+  g->set_organizer_id("BCA");
+  g->set_series("dia-phuong");
+  g->set_year(year);
+  g->set_number(number);
+  return f;
+}
+
 }  // namespace thidua::testing

@@ -99,5 +99,7 @@ api::pb::ClientFrame command_frame(const std::string& command_id, const google::
 api::pb::ClientFrame ping_frame();
 // A subscription to everything the token may read, from `from` (0 = from now).
 api::pb::ClientFrame subscribe_frame(const std::string& id, std::uint64_t from);
+// The cycle of a BCA "dia-phuong" cluster in `year`, once the read models have applied `at_least_position`.
+api::pb::ClientFrame get_cycle_frame(int year, const std::string& number, std::uint64_t at_least_position);
 
 }  // namespace thidua::testing

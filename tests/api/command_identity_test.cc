@@ -96,14 +96,7 @@ TEST_F(command_identity, a_second_members_signature_with_the_same_id_is_not_drop
   auto signed_c = c.request(command_frame("ky-giao-uoc", on(cmd::sign("CA-C"), "1")));
   ASSERT_TRUE(signed_c.has_accepted()) << signed_c.DebugString();
   EXPECT_FALSE(signed_c.accepted().duplicate());
-  wire::ClientFrame q;
-  q.mutable_query()->set_at_least_position(signed_c.accepted().last_position());
-  auto* g = q.mutable_query()->mutable_get_cycle();
-  g->set_organizer_id("BCA");
-  g->set_series("dia-phuong");
-  g->set_year(2030);
-  g->set_number("1");
-  auto view = c.request(q);
+  auto view = c.request(get_cycle_frame(2030, "1", signed_c.accepted().last_position()));
   ASSERT_TRUE(view.has_result() && view.result().cycles_size() == 1) << view.DebugString();
   const auto& signed_units = view.result().cycles(0).signed_unit_ids();
   EXPECT_EQ(std::vector<std::string>(signed_units.begin(), signed_units.end()),

@@ -3,6 +3,8 @@
 // award decisions and the close, for tests that drive it through another layer. Scores and vote counts are
 // not reported; these put Lai Châu first, as its Government-flag nomination requires.
 
+#include <gtest/gtest.h>
+
 #include <utility>
 #include <vector>
 
@@ -19,6 +21,20 @@ inline const std::vector<std::string>& cluster_ii_members() {
 
 inline pb::CycleKey cluster_ii_key() {
   return cmd::key("BCA", "dia-phuong", "II", 2023);
+}
+
+// What the reports say Cluster II adopted in 2023 ("cụm thống nhất suy tôn", all seven in favour): one
+// Government flag, three Ministry flags, three certificates, every member exactly one; Lạng Sơn chairs 2024
+// with Cao Bằng as vice chair.
+inline void expect_cluster_ii_2023_outcome(const domain::cycle_state& s) {
+  EXPECT_EQ(s.adopted.size(), 7u) << "every member received exactly one form (1+3+3)";
+  EXPECT_EQ(s.adopted.at("CA-LaiChau"), pb::GOVERNMENT_FLAG);
+  for (auto u : {"CA-CaoBang", "CA-LangSon", "CA-HaGiang"})
+    EXPECT_EQ(s.adopted.at(u), pb::MINISTRY_FLAG) << u;
+  for (auto u : {"CA-DienBien", "CA-LaoCai", "CA-SonLa"})
+    EXPECT_EQ(s.adopted.at(u), pb::CERTIFICATE_OF_MERIT) << u;
+  EXPECT_EQ(s.next_chair, "CA-LangSon");
+  EXPECT_EQ(s.next_vice_chair, "CA-CaoBang");
 }
 
 inline std::vector<std::pair<pb::Actor, pb::Command>> cluster_ii_script() {

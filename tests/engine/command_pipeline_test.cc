@@ -5,7 +5,7 @@
 #include <atomic>
 #include <thread>
 
-#include "tests/engine/account_decider.h"
+#include "tests/engine/account_pipeline_fixture.h"
 #include "tests/support/test_support.h"
 
 namespace thidua::engine {
@@ -15,33 +15,7 @@ using thidua::testing::account;
 using thidua::testing::temp_dir;
 static_assert(decider<account>);
 
-class pipeline_test : public ::testing::Test {
- protected:
-  void SetUp() override { open_log(); }
-  void open_log(pipeline_options o = {}) {
-    pipeline_.reset();
-    log_.reset();
-    auto r = storage::event_log::open(storage::log_options{.path = dir_.sub("db")});
-    ASSERT_TRUE(r);
-    log_ = std::move(r).value();
-    pipeline_ = std::make_unique<command_pipeline<account>>(*log_, o);
-  }
-  result<command_result> run(std::string command_id, account::command c) {
-    command_envelope<account> env;
-    env.command_id = std::move(command_id);
-    env.command = std::move(c);
-    env.now_ms = 1'700'000'000'000;
-    return pipeline_->execute(std::move(env));
-  }
-  std::int64_t balance(const std::string& id) {
-    auto s = pipeline_->load("account-" + id);
-    EXPECT_TRUE(s);
-    return s ? s.value().state.balance : -1;
-  }
-  temp_dir dir_;
-  std::unique_ptr<storage::event_log> log_;
-  std::unique_ptr<command_pipeline<account>> pipeline_;
-};
+using pipeline_test = account_pipeline_test;
 
 TEST_F(pipeline_test, decides_appends_and_folds_state) {
   ASSIGN_OR_FAIL(opened, run("c1", {account::command::open_account, "a"}));

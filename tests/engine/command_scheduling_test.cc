@@ -13,7 +13,7 @@
 
 #include "engine/command_id.h"
 #include "engine/command_pipeline.h"
-#include "tests/engine/account_decider.h"
+#include "tests/engine/account_pipeline_fixture.h"
 #include "tests/storage/log_test_util.h"
 #include "tests/support/test_support.h"
 
@@ -23,32 +23,8 @@ namespace {
 using thidua::testing::account;
 using thidua::testing::temp_dir;
 
-class scheduling_test : public ::testing::Test {
+class scheduling_test : public account_pipeline_test {
  protected:
-  void SetUp() override { open_log(); }
-  void open_log(pipeline_options o = {}) {
-    pipeline_.reset();
-    log_.reset();
-    auto r = storage::event_log::open(storage::log_options{.path = dir_.sub("db")});
-    ASSERT_TRUE(r);
-    log_ = std::move(r).value();
-    pipeline_ = std::make_unique<command_pipeline<account>>(*log_, o);
-  }
-  static command_envelope<account> envelope(std::string scope, std::string id, account::command c) {
-    command_envelope<account> env;
-    env.scope = std::move(scope);
-    env.command_id = std::move(id);
-    env.command = std::move(c);
-    env.now_ms = 1'700'000'000'000;
-    return env;
-  }
-  // Submits without waiting; the future has the result.
-  std::future<result<command_result>> submit(command_envelope<account> env) {
-    auto p = std::make_shared<std::promise<result<command_result>>>();
-    auto f = p->get_future();
-    pipeline_->execute_async(std::move(env), [p](result<command_result> r) { p->set_value(std::move(r)); });
-    return f;
-  }
   // Every result, once all have come: a test that stops early must not leave commands running.
   static std::vector<result<command_result>> wait_all(
       std::vector<std::future<result<command_result>>>& futures) {
@@ -56,14 +32,6 @@ class scheduling_test : public ::testing::Test {
     for (auto& f : futures) out.push_back(f.get());
     return out;
   }
-  std::int64_t balance(const std::string& id) {
-    auto s = pipeline_->load("account-" + id);
-    EXPECT_TRUE(s);
-    return s ? s.value().state.balance : -1;
-  }
-  temp_dir dir_;
-  std::unique_ptr<storage::event_log> log_;
-  std::unique_ptr<command_pipeline<account>> pipeline_;
 };
 
 TEST(command_id, a_scope_prefixes_the_id_and_the_clients_part_comes_back_out) {

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "tests/engine/read_model.h"
+#include "tests/storage/log_fixture.h"
 #include "tests/storage/log_test_util.h"
 #include "tests/support/test_support.h"
 
@@ -41,21 +42,12 @@ class stream_counts final : public projection {
 
 using thidua::testing::read_model;
 
-class runner_test : public ::testing::Test {
+class runner_test : public thidua::testing::log_fixture {
  protected:
-  void SetUp() override { reopen(); }
-  void reopen() {
-    log_.reset();
-    auto r = storage::event_log::open(storage::log_options{.path = dir_.sub("db")});
-    ASSERT_TRUE(r);
-    log_ = std::move(r).value();
-  }
   void append_many(int n) {
     for (int i = 0; i < n; ++i)
       ASSERT_TRUE(log_->append(make_append("s" + std::to_string(i % 7), "c" + std::to_string(seq_++))));
   }
-  temp_dir dir_;
-  std::unique_ptr<storage::event_log> log_;
   int seq_ = 0;
 };
 
@@ -71,7 +63,7 @@ TEST_F(runner_test, follows_the_log_and_resumes_from_its_checkpoint_equal_to_a_r
     EXPECT_EQ(runner.checkpoint().value, 1500u);
   }
   append_many(250);  // while no runner runs
-  reopen();
+  reopen_log();
   {
     projection_runner runner(*log_, p);
     runner.start();

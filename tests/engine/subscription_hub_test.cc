@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "tests/storage/log_fixture.h"
 #include "tests/storage/log_test_util.h"
 #include "tests/support/test_support.h"
 
@@ -65,20 +66,13 @@ class consumer {
   bool ready_ = false;
 };
 
-class hub_test : public ::testing::Test {
+class hub_test : public thidua::testing::log_fixture {
  protected:
-  void SetUp() override {
-    auto r = storage::event_log::open(storage::log_options{.path = dir_.sub("db")});
-    ASSERT_TRUE(r);
-    log_ = std::move(r).value();
-  }
   void append_many(int n, const std::string& stream = "s", int per_append = 1) {
     static std::atomic<int> seq{0};
     for (int i = 0; i < n; ++i)
       ASSERT_TRUE(log_->append(make_append(stream, "cmd-" + std::to_string(seq++), per_append)));
   }
-  temp_dir dir_;
-  std::unique_ptr<storage::event_log> log_;
 };
 
 void expect_consecutive(const std::vector<std::uint64_t>& p, std::uint64_t first) {

@@ -8,17 +8,16 @@
 
 #include "api/app/errc.h"
 #include "engine/clock.h"
+#include "tests/storage/log_fixture.h"
 #include "tests/support/test_support.h"
 
 namespace thidua::api {
 namespace {
 
-class command_service_test : public ::testing::Test {
+class command_service_test : public testing::log_fixture {
  protected:
   void SetUp() override {
-    auto opened = storage::event_log::open(storage::log_options{.path = dir_.sub("db")});
-    ASSERT_TRUE(opened);
-    log_ = std::move(opened).value();
+    log_fixture::SetUp();
     office_.set_unit_id("BCA-X03");
     office_.set_person_name("Cán bộ thường trực");
     office_.set_role("ORGANIZER_OFFICE");
@@ -42,8 +41,6 @@ class command_service_test : public ::testing::Test {
     return c;
   }
 
-  testing::temp_dir dir_;
-  std::unique_ptr<storage::event_log> log_;
   pb::TokenGrant office_;
 };
 

@@ -10,17 +10,17 @@
 #include "api/app/errc.h"
 #include "api/app/token_registry.h"
 #include "engine/command_pipeline.h"
+#include "tests/api/app/token_commands.h"
+#include "tests/storage/log_fixture.h"
 #include "tests/support/test_support.h"
 
 namespace thidua::api {
 namespace {
 
-class read_service_test : public ::testing::Test {
+class read_service_test : public testing::log_fixture {
  protected:
   void SetUp() override {
-    auto opened = storage::event_log::open(storage::log_options{.path = dir_.sub("db")});
-    ASSERT_TRUE(opened);
-    log_ = std::move(opened).value();
+    log_fixture::SetUp();
     tokens_ = std::make_unique<engine::command_pipeline<token_decider>>(*log_);
     grant_.set_unit_id("CA-LaiChau");
     grant_.set_role("OBSERVER");
@@ -28,20 +28,12 @@ class read_service_test : public ::testing::Test {
 
   // Appends one event (a token issued): something for the read models to apply.
   void append_something(const std::string& id) {
-    pb::TokenCommand c;
-    auto* g = c.mutable_issue();
-    g->set_token_id(id);
-    g->set_sha256(token_hash(id));
-    g->set_unit_id("CA-LaiChau");
-    g->set_person_name("Nguyễn Viết Giang");
-    g->set_role("CHAIR");
-    ASSERT_OK(tokens_->execute({"issue-" + id, {"ops"}, c, 0, std::nullopt, {}, {}, {}}));
+    ASSERT_OK(tokens_->execute(
+        {"issue-" + id, {"ops"}, testing::issue_token(id, id), 0, std::nullopt, {}, {}, {}}));
   }
 
   std::shared_ptr<const pb::TokenGrant> grant() const { return std::make_shared<pb::TokenGrant>(grant_); }
 
-  testing::temp_dir dir_;
-  std::unique_ptr<storage::event_log> log_;
   std::unique_ptr<engine::command_pipeline<token_decider>> tokens_;
   pb::TokenGrant grant_;
 };

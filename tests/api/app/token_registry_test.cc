@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/command_pipeline.h"
+#include "tests/api/app/token_commands.h"
 #include "tests/support/test_support.h"
 
 namespace thidua::api {
@@ -12,17 +13,7 @@ namespace {
 
 static_assert(engine::decider<token_decider>);
 
-pb::TokenCommand issue(const std::string& secret, const std::string& id = "tk-1",
-                       const std::string& role = "CHAIR") {
-  pb::TokenCommand c;
-  auto* g = c.mutable_issue();
-  g->set_token_id(id);
-  g->set_sha256(token_hash(secret));
-  g->set_unit_id("CA-LaiChau");
-  g->set_person_name("Nguyễn Viết Giang");
-  g->set_role(role);
-  return c;
-}
+using testing::issue_token;
 
 std::string code_of(const token_state& s, const pb::TokenCommand& c) {
   auto r = token_decider::decide(s, c, {"ops"}, 0);
@@ -35,21 +26,21 @@ std::string code_of(const token_state& s, const pb::TokenCommand& c) {
 
 TEST(tokens, rules_refuse_what_is_wrong) {
   token_state s;
-  pb::TokenCommand bad_hash = issue("a");
+  pb::TokenCommand bad_hash = issue_token("a");
   bad_hash.mutable_issue()->set_sha256("abc");
   EXPECT_EQ(code_of(s, bad_hash), "INVALID_SHA256");
-  EXPECT_EQ(code_of(s, issue("a", "tk-1", "KING")), "INVALID_ROLE");
-  pb::TokenCommand no_unit = issue("a");
+  EXPECT_EQ(code_of(s, issue_token("a", "tk-1", "KING")), "INVALID_ROLE");
+  pb::TokenCommand no_unit = issue_token("a");
   no_unit.mutable_issue()->clear_unit_id();
   EXPECT_EQ(code_of(s, no_unit), "MISSING_FIELD");
-  EXPECT_EQ(code_of(s, issue("a", "tk-1", "ORGANIZER_OFFICE")), "MISSING_FIELD")
+  EXPECT_EQ(code_of(s, issue_token("a", "tk-1", "ORGANIZER_OFFICE")), "MISSING_FIELD")
       << "an office names its organizer";
-  EXPECT_EQ(code_of(s, issue("a", "")), "TOKEN_ID_TAKEN");
-  auto r = token_decider::decide(s, issue("secret-1"), {"ops"}, 0);
+  EXPECT_EQ(code_of(s, issue_token("a", "")), "TOKEN_ID_TAKEN");
+  auto r = token_decider::decide(s, issue_token("secret-1"), {"ops"}, 0);
   for (auto& e : std::get<std::vector<pb::TokenEvent>>(r)) s = token_decider::evolve(s, e);
   EXPECT_EQ(s.by_id.at("tk-1")->issued_by(), "ops");
-  EXPECT_EQ(code_of(s, issue("secret-2", "tk-1")), "TOKEN_ID_TAKEN");
-  EXPECT_EQ(code_of(s, issue("secret-1", "tk-2")), "TOKEN_EXISTS");
+  EXPECT_EQ(code_of(s, issue_token("secret-2", "tk-1")), "TOKEN_ID_TAKEN");
+  EXPECT_EQ(code_of(s, issue_token("secret-1", "tk-2")), "TOKEN_EXISTS");
   pb::TokenCommand revoke;
   revoke.mutable_revoke()->set_token_id("tk-9");
   EXPECT_EQ(code_of(s, revoke), "TOKEN_NOT_FOUND");
@@ -66,9 +57,9 @@ TEST(tokens, roles_are_parsed_strictly_never_as_unspecified) {
   for (const char* bad : {"", "chair", "KING", "ROLE_UNSPECIFIED", "CHAIR ", "2"})
     EXPECT_FALSE(role_of(bad).has_value()) << "'" << bad << "'";
   token_state s;
-  EXPECT_EQ(code_of(s, issue("a", "tk-1", "ROLE_UNSPECIFIED")), "INVALID_ROLE");
+  EXPECT_EQ(code_of(s, issue_token("a", "tk-1", "ROLE_UNSPECIFIED")), "INVALID_ROLE");
   // A grant stored with a role the server does not know (an older or altered log) does not authenticate.
-  auto grant = std::make_shared<pb::TokenGrant>(issue("secret-x").issue());
+  auto grant = std::make_shared<pb::TokenGrant>(issue_token("secret-x").issue());
   grant->set_role("GUEST");
   s.by_id["tk-x"] = grant;
   s.id_by_hash[token_hash("secret-x")] = "tk-x";
@@ -86,7 +77,7 @@ TEST(tokens, authenticate_accepts_only_an_issued_unrevoked_secret_and_the_log_ne
   const std::string secret = new_token_secret();
   EXPECT_EQ(secret.size(), 4u + 64u);
   EXPECT_NE(secret, new_token_secret());
-  ASSERT_OK(tokens.execute({"issue-1", {"ops"}, issue(secret), 0, std::nullopt, {}, {}, {}}));
+  ASSERT_OK(tokens.execute({"issue-1", {"ops"}, issue_token(secret), 0, std::nullopt, {}, {}, {}}));
   ASSIGN_OR_FAIL(state, tokens.load("tokens"));
   auto grant = state.state.authenticate(secret);
   ASSERT_TRUE(grant);

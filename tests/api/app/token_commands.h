@@ -1,0 +1,23 @@
+#pragma once
+// The token command the application tests issue: a token for Lai Châu's chair (Nguyễn Viết Giang).
+
+#include <string>
+
+#include "api/app/proto/tokens.pb.h"
+#include "api/app/token_registry.h"
+
+namespace thidua::testing {
+
+inline api::pb::TokenCommand issue_token(const std::string& secret, const std::string& id = "tk-1",
+                                         const std::string& role = "CHAIR") {
+  api::pb::TokenCommand c;
+  auto* g = c.mutable_issue();
+  g->set_token_id(id);
+  g->set_sha256(api::token_hash(secret));
+  g->set_unit_id("CA-LaiChau");
+  g->set_person_name("Nguyễn Viết Giang");
+  g->set_role(role);
+  return c;
+}
+
+}  // namespace thidua::testing
