@@ -24,8 +24,12 @@ function(thidua_apply_sanitizers target)
     # layout of map fields when they see that macro (map_field.h adds race-detection counters), so our inline
     # accessors would read a google.protobuf.Struct that the library laid out differently (a crash in the
     # JSON frame checks). libstdc++'s own TSan mode, which the macro also turns on, is kept by hand.
+    # -fvisibility=hidden: the functions of RocksDB's headers and of the standard templates that we instantiate
+    # (the copy of rocksdb::DbPath in its options, an unordered_set<string>'s rehash) would otherwise interpose
+    # on librocksdb's own copies, so RocksDB's uninstrumented internals would run our instrumented code and
+    # TSan, blind to RocksDB's synchronization, would see races between RocksDB's threads on RocksDB's data.
     target_compile_options(${target} PRIVATE -fsanitize=thread -fno-omit-frame-pointer -Wno-tsan -U__SANITIZE_THREAD__
-                                             -D_GLIBCXX_TSAN=1)
+                                             -D_GLIBCXX_TSAN=1 -fvisibility=hidden)
     target_link_options(${target} PUBLIC -fsanitize=thread)
   endif()
 endfunction()

@@ -98,6 +98,10 @@ std::string cycle_decider::stream_of(const command& c) {
   return "cycles/" + k.organizer_id() + "/" + k.series() + "/" + std::to_string(k.year());
 }
 
+std::uint64_t cycle_decider::version_of(const state& s, const command& c) {
+  return s.cycle(normalize_cluster_number(c.cycle().number())).version;
+}
+
 std::string cycle_decider::event_type(const event& e) {
   for (const auto& [body, name] : type_names)
     if (body == e.body_case()) return name;

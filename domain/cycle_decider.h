@@ -24,6 +24,8 @@ struct cycle_decider : protobuf_decider<series_state, pb::Command, pb::Event, pb
   static std::string stream_of(const command& c);
   static decision decide(const state& s, const command& c, const actor& a, std::int64_t now_ms);
   static state evolve(state s, const event& e);
+  // The version of the cycle the command acts on (engine::versions_subjects).
+  static std::uint64_t version_of(const state& s, const command& c);
 
   // The rules of one cluster's cycle, and its fold (used by decide and evolve).
   static decision decide_cycle(const cycle_state& s, const command& c, const actor& a);

@@ -14,6 +14,7 @@ series_state cycle_decider::evolve(state s, const event& e) {
 }
 
 cycle_state cycle_decider::evolve_cycle(cycle_state s, const event& e) {
+  ++s.version;
   switch (e.body_case()) {
     case pb::Event::kCycleOpened: {
       const auto& o = e.cycle_opened();

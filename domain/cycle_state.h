@@ -12,6 +12,9 @@ namespace thidua::domain {
 
 // The state of one cluster's cycle in one year: a pure fold of its events (evolve).
 struct cycle_state {
+  // Events of this cycle folded in: what a client's expected_version concerns (never the series stream's
+  // version, which counts every cluster's events).
+  std::uint64_t version = 0;
   bool opened = false;
   pb::CycleKey key;
   std::string cluster_name;

@@ -24,6 +24,9 @@ std::optional<rejection> known_active(const registry_state& s, const std::string
   if (!it->second.merged_into.empty())
     return refuse("UNIT_MERGED", field, "unit " + unit + " was merged into " + it->second.merged_into,
                   "Đơn vị " + unit + " đã sáp nhập vào " + it->second.merged_into);
+  if (!it->second.dissolved_on.empty())
+    return refuse("UNIT_DISSOLVED", field, "unit " + unit + " was dissolved on " + it->second.dissolved_on,
+                  "Đơn vị " + unit + " đã giải thể từ ngày " + it->second.dissolved_on);
   return std::nullopt;
 }
 
@@ -42,6 +45,48 @@ std::optional<std::string> registry_state::name_on(const std::string& unit, cons
   for (const auto& [from, n] : it->second.names)
     if (date.empty() || from <= date) name = n;
   return name;
+}
+
+std::string registry_state::cluster_key(const std::string& organizer, const std::string& series,
+                                        const std::string& number) {
+  return organizer + "/" + series + "/" + normalize_cluster_number(number);
+}
+
+std::optional<rejection> registry_refusal(const registry_state& s, const pb::Command& c, const pb::Actor& a) {
+  const auto& k = c.cycle();
+  if (!c.has_open() || a.role() != pb::ORGANIZER_OFFICE || a.organizer_id() != k.organizer_id() ||
+      cycle_decider::stream_of(c) == "cycles/invalid")
+    return std::nullopt;
+  const std::string cluster = registry_state::cluster_key(k.organizer_id(), k.series(), k.number());
+  if (!s.clusters.count(cluster))
+    return refuse("CLUSTER_NOT_DEFINED", "cycle.number",
+                  "cluster " + cluster + " is not defined in the registry; define it (define_cluster) first",
+                  "Cụm " + cluster + " chưa được lập trong danh mục; hãy lập cụm (define_cluster) trước");
+  const std::string year_start = std::to_string(k.year()) + "-01-01";
+  for (const auto& unit : c.open().member_unit_ids()) {
+    auto it = s.units.find(unit);
+    if (it == s.units.end())
+      return refuse(
+          "UNIT_NOT_REGISTERED", "open.member_unit_ids",
+          "unit " + unit + " is not registered; register it (register_unit) first",
+          "Đơn vị " + unit + " chưa được đăng ký trong danh mục; hãy đăng ký (register_unit) trước");
+    const auto& u = it->second;
+    if (!u.ceased_on().empty() && u.ceased_on() <= year_start) {
+      if (!u.merged_into.empty())
+        return refuse("UNIT_CEASED", "open.member_unit_ids",
+                      "unit " + unit + " was merged into " + u.merged_into + " on " + u.merged_on +
+                          ", before " + std::to_string(k.year()) + "; the cycle names " + s.successor(unit),
+                      "Đơn vị " + unit + " đã sáp nhập vào " + u.merged_into + " từ ngày " + u.merged_on +
+                          ", trước năm " + std::to_string(k.year()) + "; chu kỳ phải ghi đơn vị " +
+                          s.successor(unit));
+      return refuse(
+          "UNIT_CEASED", "open.member_unit_ids",
+          "unit " + unit + " was dissolved on " + u.dissolved_on + ", before " + std::to_string(k.year()),
+          "Đơn vị " + unit + " đã giải thể từ ngày " + u.dissolved_on + ", trước năm " +
+              std::to_string(k.year()));
+    }
+  }
+  return std::nullopt;
 }
 
 std::string registry_state::successor(const std::string& unit) const {
@@ -108,6 +153,16 @@ std::variant<std::vector<pb::RegistryEvent>, rejection> registry_decider::decide
       *e.mutable_unit_merged() = m;
       break;
     }
+    case pb::RegistryCommand::kDissolveUnit: {
+      const auto& m = c.dissolve_unit();
+      if (auto r = known_active(s, m.unit_id(), "dissolve_unit.unit_id")) return *r;
+      if (auto r = check_date(m.effective_date(), "dissolve_unit.effective_date")) return *r;
+      if (m.reason().empty())
+        return refuse("MISSING_FIELD", "dissolve_unit.reason", "a dissolution names the decision behind it",
+                      "Việc giải thể phải nêu quyết định làm căn cứ");
+      *e.mutable_unit_dissolved() = m;
+      break;
+    }
     case pb::RegistryCommand::kDefineCluster: {
       const auto& m = c.define_cluster();
       const std::string number = normalize_cluster_number(m.number());
@@ -119,7 +174,7 @@ std::variant<std::vector<pb::RegistryEvent>, rejection> registry_decider::decide
         return refuse("NOT_ORGANIZER", "define_cluster.organizer_id",
                       "only " + m.organizer_id() + " defines its clusters",
                       "Chỉ " + m.organizer_id() + " được lập cụm của mình");
-      const std::string key = m.organizer_id() + "/" + m.series() + "/" + number;
+      const std::string key = registry_state::cluster_key(m.organizer_id(), m.series(), number);
       if (s.clusters.count(key))
         return refuse("CLUSTER_ALREADY_DEFINED", "define_cluster", "cluster " + key + " is already defined",
                       "Cụm " + key + " đã được lập");
@@ -156,7 +211,13 @@ registry_state registry_decider::evolve(state s, const event& e) {
     }
     case pb::RegistryEvent::kClusterDefined: {
       const auto& d = e.cluster_defined();
-      s.clusters[d.organizer_id() + "/" + d.series() + "/" + d.number()] = d.name();
+      s.clusters[registry_state::cluster_key(d.organizer_id(), d.series(), d.number())] = d.name();
+      break;
+    }
+    case pb::RegistryEvent::kUnitDissolved: {
+      auto& u = s.units[e.unit_dissolved().unit_id()];
+      u.dissolved_on = e.unit_dissolved().effective_date();
+      u.dissolved_reason = e.unit_dissolved().reason();
       break;
     }
     case pb::RegistryEvent::BODY_NOT_SET:
@@ -175,6 +236,8 @@ std::string registry_decider::event_type(const event& e) {
       return "UnitMerged";
     case pb::RegistryEvent::kClusterDefined:
       return "ClusterDefined";
+    case pb::RegistryEvent::kUnitDissolved:
+      return "UnitDissolved";
     case pb::RegistryEvent::BODY_NOT_SET:
       break;
   }
@@ -183,7 +246,7 @@ std::string registry_decider::event_type(const event& e) {
 
 bool registry_decider::known_event_type(std::string_view type) {
   return type == "UnitRegistered" || type == "UnitRenamed" || type == "UnitMerged" ||
-         type == "ClusterDefined";
+         type == "ClusterDefined" || type == "UnitDissolved";
 }
 
 std::optional<pb::RegistryEvent> registry_decider::decode(std::string_view type, std::string_view bytes) {

@@ -24,6 +24,11 @@ struct unit_record {
   std::vector<std::pair<std::string, std::string>> names;  // (effective date, name); the first has date ""
   std::string merged_into;
   std::string merged_on;
+  std::string dissolved_on;  // dissolved without a successor from that date
+  std::string dissolved_reason;
+
+  // The date (YYYY-MM-DD) from which the unit no longer exists, merged or dissolved; empty while it does.
+  const std::string& ceased_on() const { return merged_into.empty() ? dissolved_on : merged_on; }
 };
 
 struct registry_state {
@@ -34,7 +39,18 @@ struct registry_state {
   std::optional<std::string> name_on(const std::string& unit, const std::string& date = {}) const;
   // The unit that continues `unit` today, following merges (itself when never merged).
   std::string successor(const std::string& unit) const;
+  // "organizer/series/number" of a cluster (the number normalized: "II" → "2").
+  static std::string cluster_key(const std::string& organizer, const std::string& series,
+                                 const std::string& number);
 };
+
+// The registry's part in opening a cycle (the cycle's stream cannot see the registry, so the application asks
+// this before the cycle decides): the cluster must be defined for the organizer and series, and every member
+// registered and still existing on 1 January of the cycle's year (a unit merged or dissolved mid-year is
+// changed in the cycle, not refused at its opening). nullopt when the command passes, is not an opening, or
+// is one the cycle refuses anyway (a malformed key, an actor who is not the key's organizer office): those
+// hear the cycle's reason, and nobody else learns what the registry holds.
+std::optional<rejection> registry_refusal(const registry_state& s, const pb::Command& c, const pb::Actor& a);
 
 // The contract's types, initial, encode, encode_command and the actor_* functions: decider_support.h.
 struct registry_decider

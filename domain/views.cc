@@ -184,6 +184,18 @@ void apply_to_views(const pb::Event& event, const event_meta& meta, view_store& 
   store.put(key, serialize_view(after));
 }
 
+namespace {
+
+template <class Change>
+void update_unit_view(view_store& store, const std::string& unit, Change change) {
+  const auto key = unit_view_key(unit);
+  auto v = load<pb::UnitView>(store, key);
+  change(v);
+  store.put(key, serialize_view(v));
+}
+
+}  // namespace
+
 void apply_to_views(const pb::RegistryEvent& event, const event_meta&, view_store& store) {
   switch (event.body_case()) {
     case pb::RegistryEvent::kUnitRegistered: {
@@ -200,22 +212,28 @@ void apply_to_views(const pb::RegistryEvent& event, const event_meta&, view_stor
     }
     case pb::RegistryEvent::kUnitRenamed: {
       const auto& r = event.unit_renamed();
-      const auto key = unit_view_key(r.unit_id());
-      auto v = load<pb::UnitView>(store, key);
-      auto* n = v.add_names();
-      n->set_effective_date(r.effective_date());
-      n->set_name(r.name());
-      v.set_name(current_name(v));
-      store.put(key, serialize_view(v));
+      update_unit_view(store, r.unit_id(), [&](pb::UnitView& v) {
+        auto* n = v.add_names();
+        n->set_effective_date(r.effective_date());
+        n->set_name(r.name());
+        v.set_name(current_name(v));
+      });
       break;
     }
     case pb::RegistryEvent::kUnitMerged: {
       const auto& r = event.unit_merged();
-      const auto key = unit_view_key(r.unit_id());
-      auto v = load<pb::UnitView>(store, key);
-      v.set_merged_into(r.into_unit_id());
-      v.set_merged_on(r.effective_date());
-      store.put(key, serialize_view(v));
+      update_unit_view(store, r.unit_id(), [&](pb::UnitView& v) {
+        v.set_merged_into(r.into_unit_id());
+        v.set_merged_on(r.effective_date());
+      });
+      break;
+    }
+    case pb::RegistryEvent::kUnitDissolved: {
+      const auto& r = event.unit_dissolved();
+      update_unit_view(store, r.unit_id(), [&](pb::UnitView& v) {
+        v.set_dissolved_on(r.effective_date());
+        v.set_dissolved_reason(r.reason());
+      });
       break;
     }
     case pb::RegistryEvent::kClusterDefined: {

@@ -44,6 +44,9 @@ struct command_result {
   storage::position last;
   storage::stream_version version;  // the stream's version after the command
   bool duplicate = false;           // the command id had been executed before; nothing new was recorded
+  // The version of what the command acted on, after it: what to pass as the next expected_version. The
+  // stream's version unless the decider versions subjects (engine/decider.h); then 0 for a duplicate.
+  std::uint64_t subject_version = 0;
 };
 
 struct pipeline_options {
@@ -131,6 +134,19 @@ class command_pipeline {
 
  private:
   struct slot;
+  static std::uint64_t subject_version(const entry& e, const typename D::command& c) {
+    if constexpr (versions_subjects<D>)
+      return D::version_of(e.state, c);
+    else
+      return e.version;
+  }
+  // The answer to a repeat of a recorded command: where its events are. Its subject's version then is not
+  // kept (0) when the decider versions subjects.
+  static command_result repeated(std::string stream, storage::position first, storage::position last,
+                                 storage::stream_version version) {
+    return {std::move(stream), first, last, version, true, versions_subjects<D> ? 0 : version.value};
+  }
+
   struct job {
     command_envelope<D> env;
     callback done;
@@ -162,16 +178,6 @@ class command_pipeline {
     std::vector<std::pair<job_ptr, result<storage::append_result>>> inline_results;
   };
   using slot_ptr = std::shared_ptr<slot>;
-
-  static error rejection_error(const typename D::rejection& r) {
-    error e = make_error(errc::rejected, r.message_en);
-    e.field = r.field;
-    auto detail = std::make_shared<rejection_detail>();
-    detail->code = r.code;
-    detail->message_vi = r.message_vi;
-    e.detail = std::move(detail);
-    return e;
-  }
 
   static error reused_error(const job& j) {
     return make_error(storage::errc::command_id_reused,
@@ -275,7 +281,7 @@ class command_pipeline {
       if (const auto& p = previous.value()) {
         if (!p->command_digest.empty() && p->command_digest != j->digest)
           return finish(s, j, reused_error(*j), out);
-        return finish(s, j, command_result{p->stream_id, p->first, p->last, p->version, true}, out);
+        return finish(s, j, repeated(p->stream_id, p->first, p->last, p->version), out);
       }
     }
     if (!s.tip) {
@@ -285,12 +291,14 @@ class command_pipeline {
       s.chain = std::make_shared<storage::append_chain>();
     }
     const entry& current = *s.tip;
-    if (env.expected_version && *env.expected_version != current.version) {
-      error e =
-          make_error(storage::errc::wrong_expected_version,
-                     "expected_version: stream " + j->stream + " is at version " +
-                         std::to_string(current.version) + ", not " + std::to_string(*env.expected_version));
-      e.actual_version = current.version;
+    const std::uint64_t version = subject_version(current, env.command);
+    if (env.expected_version && *env.expected_version != version) {
+      error e = make_error(
+          storage::errc::wrong_expected_version,
+          "expected_version: " +
+              (versions_subjects<D> ? std::string("what the command acts on") : "stream " + j->stream) +
+              " is at version " + std::to_string(version) + ", not " + std::to_string(*env.expected_version));
+      e.actual_version = version;
       return finish(s, j, std::move(e), out);
     }
     auto decision = D::decide(current.state, env.command, env.actor, env.now_ms);
@@ -298,7 +306,7 @@ class command_pipeline {
       return finish(s, j, rejection_error(*refused), out);
     auto events = std::get<std::vector<typename D::event>>(std::move(decision));
     if (events.empty())
-      return finish(s, j, command_result{j->stream, {0}, {0}, {current.version}, false}, out);
+      return finish(s, j, command_result{j->stream, {0}, {0}, {current.version}, false, version}, out);
 
     storage::append_request request;
     request.stream_id = j->stream;
@@ -354,9 +362,10 @@ class command_pipeline {
     s.in_flight.pop_front();
     entry_ptr after = std::move(j->after);
     if (r && !r.value().duplicate) {
+      const std::uint64_t version = subject_version(*after, j->env.command);
       cache_.put(j->stream, std::move(after));
       const auto& a = r.value();
-      return finish(s, j, command_result{a.stream_id, a.first, a.last, a.version, false}, out);
+      return finish(s, j, command_result{a.stream_id, a.first, a.last, a.version, false, version}, out);
     }
     // It wrote nothing, so the state the later appends were decided on never was: decide them again.
     s.tip.reset();
@@ -364,7 +373,7 @@ class command_pipeline {
     if (r) {
       // Someone else recorded this command id in the meantime (same digest: the log checked).
       const auto& a = r.value();
-      return finish(s, j, command_result{a.stream_id, a.first, a.last, a.version, true}, out);
+      return finish(s, j, repeated(a.stream_id, a.first, a.last, a.version), out);
     }
     const error& e = r.error();
     const bool moved = e.code == storage::errc::wrong_expected_version;

@@ -47,4 +47,13 @@ concept decider = requires(const typename D::state& s, const typename D::command
   { r.message_vi } -> std::convertible_to<std::string>;
 };
 
+// Optional: a decider whose stream holds several subjects that clients act on apart (a series stream of many
+// clusters' cycles) says what version a command's expected_version concerns — the number of events of the
+// command's subject — so that a client's check neither fails on nor tells of the other subjects' events.
+// Without it, the stream's version.
+template <class D>
+concept versions_subjects = requires(const typename D::state& s, const typename D::command& c) {
+  { D::version_of(s, c) } -> std::convertible_to<std::uint64_t>;
+};
+
 }  // namespace thidua::engine

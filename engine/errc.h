@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <string>
 #include <system_error>
 
@@ -32,6 +33,19 @@ struct rejection_detail final : error_detail {
   std::string code;  // the decider's stable code, e.g. "NOT_CHAIR"
   std::string message_vi;
 };
+
+// The error of a decider's refusal `r` (errc::rejected): its English message, field, code and Vietnamese
+// message.
+template <class Rejection>
+error rejection_error(const Rejection& r) {
+  error e = make_error(errc::rejected, r.message_en);
+  e.field = r.field;
+  auto detail = std::make_shared<rejection_detail>();
+  detail->code = r.code;
+  detail->message_vi = r.message_vi;
+  e.detail = std::move(detail);
+  return e;
+}
 
 // The rejection an error carries, or null when it is not a decider's refusal.
 inline const rejection_detail* rejection_of(const error& e) {

@@ -1,6 +1,7 @@
 #include "api/app/command_service.h"
 
 #include "api/app/errc.h"
+#include "api/app/registry_gate.h"
 #include "api/app/token_registry.h"
 #include "domain/cycle_decider.h"
 #include "domain/ids.h"
@@ -11,8 +12,10 @@ namespace thidua::api {
 namespace {
 
 // `command_id`: as the client sent it (the log knows it with the sender's scope in front, which is not the
-// client's business).
-result<pb::CommandAccepted> accepted(result<engine::command_result> r, const std::string& command_id) {
+// client's business). `shared_stream`: other subjects (clusters) share the command's stream, so its version
+// is not the client's business either.
+result<pb::CommandAccepted> accepted(result<engine::command_result> r, const std::string& command_id,
+                                     bool shared_stream) {
   if (!r) {
     error e = std::move(r).error();
     if (e.code == storage::errc::command_id_reused)
@@ -23,7 +26,8 @@ result<pb::CommandAccepted> accepted(result<engine::command_result> r, const std
   a.set_stream_id(r.value().stream_id);
   a.set_first_position(r.value().first.value);
   a.set_last_position(r.value().last.value);
-  a.set_stream_version(r.value().version.value);
+  if (!shared_stream) a.set_stream_version(r.value().version.value);
+  a.set_version(r.value().subject_version);
   a.set_duplicate(r.value().duplicate);
   return a;
 }
@@ -70,11 +74,16 @@ void command_service::execute(const pb::TokenGrant& grant, pb::SubmitCommand c, 
                               : "command_id: 1–" + std::to_string(domain::max_command_id_bytes) +
                                     " bytes of printable ASCII without spaces",
                           "Mã lệnh (command_id) phải có 1–128 ký tự ASCII in được, không có dấu cách"));
+  if (c.has_cycle()) {
+    if (auto refused = registry_gate(impl_->registry, c.cycle(), actor_of(grant)))
+      return done(std::move(*refused));
+  }
   const std::int64_t now_ms = impl_->clock.now_ms();
   std::optional<std::uint64_t> expected;
   if (c.has_expected_version()) expected = c.expected_version();
-  auto callback = [done = std::move(done), command_id = c.command_id()](result<engine::command_result> r) {
-    done(accepted(std::move(r), command_id));
+  auto callback = [done = std::move(done), command_id = c.command_id(),
+                   shared_stream = c.has_cycle()](result<engine::command_result> r) {
+    done(accepted(std::move(r), command_id, shared_stream));
   };
   auto run = [&](auto& pipeline, auto command) {
     pipeline.execute_async(

@@ -25,7 +25,8 @@ wire_error row(storage::errc e) {
               false,
               "rejected",
               "expected_version",
-              "Dòng sự kiện đã thay đổi so với phiên bản mong đợi"};
+              "Chu kỳ (hoặc danh mục) đã có thay đổi mới so với phiên bản mong đợi (expected_version); hãy "
+              "đọc lại rồi gửi lại"};
     case errc::command_id_reused:
       return {"COMMAND_ID_REUSED",
               409,

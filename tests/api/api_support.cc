@@ -256,6 +256,25 @@ api::pb::ClientFrame command_frame(const std::string& command_id, const google::
   return f;
 }
 
+void define_cluster(ws_client& office, const std::string& number, const std::vector<std::string>& units) {
+  for (const auto& u : units) {
+    domain::pb::RegistryCommand r;
+    r.mutable_register_unit()->set_unit_id(u);
+    r.mutable_register_unit()->set_name("Công an " + u);
+    r.mutable_register_unit()->set_kind(domain::pb::PROVINCIAL_POLICE);
+    auto reply = office.request(command_frame("register-" + u, r));
+    ASSERT_TRUE(reply.has_accepted()) << reply.DebugString();
+  }
+  domain::pb::RegistryCommand d;
+  auto* c = d.mutable_define_cluster();
+  c->set_organizer_id("BCA");
+  c->set_series("dia-phuong");
+  c->set_number(number);
+  c->set_name("Cụm thi đua số " + number);
+  auto reply = office.request(command_frame("define-" + number, d));
+  ASSERT_TRUE(reply.has_accepted()) << reply.DebugString();
+}
+
 api::pb::ClientFrame ping_frame() {
   api::pb::ClientFrame f;
   f.mutable_ping();

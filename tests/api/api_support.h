@@ -99,6 +99,9 @@ api::pb::ClientFrame command_frame(const std::string& command_id, const google::
 api::pb::ClientFrame ping_frame();
 // A subscription to everything the token may read, from `from` (0 = from now).
 api::pb::ClientFrame subscribe_frame(const std::string& id, std::uint64_t from);
+// Registers `units` and defines cluster `number` of BCA's provincial series through `office` (an organizer
+// office's connection), as the office does before it opens the cluster's cycle.
+void define_cluster(ws_client& office, const std::string& number, const std::vector<std::string>& units);
 // The cycle of a BCA "dia-phuong" cluster in `year`, once the read models have applied `at_least_position`.
 api::pb::ClientFrame get_cycle_frame(int year, const std::string& number, std::uint64_t at_least_position);
 

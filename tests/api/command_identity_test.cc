@@ -46,6 +46,8 @@ class command_identity : public ::testing::Test {
   // Cluster 1 (A chairs, B and C) with its pledge contents adopted; cluster 2 (X chairs, Y).
   void open_two_clusters(int port) {
     ws_client office(port, token_.at("tk-office"));
+    define_cluster(office, "1", {"CA-A", "CA-B", "CA-C"});
+    define_cluster(office, "2", {"CA-X", "CA-Y"});
     ASSERT_TRUE(office
                     .request(command_frame("open-1",
                                            on(cmd::open("Cụm 1", {"CA-A", "CA-B", "CA-C"}, "CA-A", ""), "1")))

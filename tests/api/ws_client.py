@@ -35,10 +35,23 @@ async def main():
     async with websockets.connect(URL) as ws:
         r = await call(ws, {"request_id": "a1", "auth": {"token": TOKEN}})
         assert r["auth_ok"]["role"] == "ORGANIZER_OFFICE", r
+        # The registry first: a cycle opens only for a defined cluster of registered units.
+        r = await call(ws, {"request_id": "c0", "command": dict(OPEN, command_id="c-open-early")})
+        assert r["error"]["code"] == "CLUSTER_NOT_DEFINED", r
+        for unit, name in [("CA-LaiChau", "Công an tỉnh Lai Châu"), ("CA-LangSon", "Công an tỉnh Lạng Sơn")]:
+            r = await call(ws, {"request_id": "r-" + unit, "command": {
+                "command_id": "reg-" + unit,
+                "registry": {"register_unit": {"unit_id": unit, "name": name, "kind": "PROVINCIAL_POLICE"}}}})
+            assert "accepted" in r, r
+        r = await call(ws, {"request_id": "d1", "command": {"command_id": "define-IX", "registry": {
+            "define_cluster": {"organizer_id": "BCA", "series": "dia-phuong", "number": "IX",
+                               "name": "Cụm thi đua số IX"}}}})
+        assert "accepted" in r, r
         r = await call(ws, {"request_id": "c1", "command": dict(OPEN, command_id="c-open")})
         assert r["request_id"] == "c1", r
         assert r["accepted"]["stream_id"] == "cycles/BCA/dia-phuong/2026", r
-        assert r["accepted"]["stream_version"] == "1", r
+        assert r["accepted"]["version"] == "1", r
+        assert "stream_version" not in r["accepted"], "the series stream is shared by other clusters"
         # A retry of the same command id returns the first result.
         r = await call(ws, {"request_id": "c2", "command": dict(OPEN, command_id="c-open")})
         assert r["accepted"]["duplicate"] is True, r

@@ -35,6 +35,11 @@ replayed run_all(const std::vector<demo::step>& steps) {
       }
     } else {
       const auto& c = std::get<pb::Command>(s.command);
+      if (auto refused = registry_refusal(r.registry, c, s.actor)) {
+        ADD_FAILURE() << s.command_id << ": the registry refuses: " << refused->code << " "
+                      << refused->message_en;
+        continue;
+      }
       auto& state = r.series[cycle_decider::stream_of(c)];
       auto out = cycle_decider::decide(state, c, s.actor, 0);
       if (auto* refused = std::get_if<rejection>(&out)) {

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/domain/commands.h"
 #include "tests/domain/cycle_harness.h"
 
 namespace thidua::testing {
@@ -51,6 +52,14 @@ class registry : public ::testing::Test {
     c.mutable_merge_unit()->set_unit_id(id);
     c.mutable_merge_unit()->set_into_unit_id(into);
     c.mutable_merge_unit()->set_effective_date(date);
+    return c;
+  }
+  static pb::RegistryCommand dissolve(const std::string& id, const std::string& date,
+                                      const std::string& reason) {
+    pb::RegistryCommand c;
+    c.mutable_dissolve_unit()->set_unit_id(id);
+    c.mutable_dissolve_unit()->set_effective_date(date);
+    c.mutable_dissolve_unit()->set_reason(reason);
     return c;
   }
   static pb::RegistryCommand cluster(const std::string& org, const std::string& series,
@@ -116,6 +125,60 @@ TEST_F(registry, clusters_are_defined_once_by_their_organizer_with_normalized_nu
             "CLUSTER_ALREADY_DEFINED")
       << "II and 2 are the same cluster";
   EXPECT_EQ(state.clusters.at("BCA/dia-phuong/2"), "Cụm thi đua số II - Bộ Công an");
+}
+
+TEST_F(registry, a_dissolved_unit_names_its_decision_and_acts_no_more) {
+  ASSERT_EQ(run(organizer(), reg("BCA-C99", "Cục thí điểm")), "OK");
+  EXPECT_EQ(run(organizer(), dissolve("BCA-C99", "2025-03-01", "")), "MISSING_FIELD");
+  EXPECT_EQ(run(organizer(), dissolve("BCA-C99", "3/2025", "Quyết định số 1/QĐ-BCA")), "INVALID_DATE");
+  EXPECT_EQ(run(organizer(), dissolve("BCA-C00", "2025-03-01", "Quyết định số 1/QĐ-BCA")), "UNIT_NOT_FOUND");
+  ASSERT_EQ(run(organizer(), dissolve("BCA-C99", "2025-03-01", "Quyết định số 1/QĐ-BCA")), "OK");
+  EXPECT_EQ(state.units.at("BCA-C99").ceased_on(), "2025-03-01");
+  EXPECT_EQ(run(organizer(), dissolve("BCA-C99", "2025-04-01", "again")), "UNIT_DISSOLVED");
+  EXPECT_EQ(run(organizer(), rename("BCA-C99", "Cục mới", "2025-04-01")), "UNIT_DISSOLVED");
+}
+
+// Opening a cycle (the registry's part, asked by the application before the cycle decides).
+class registry_at_open : public registry {
+ protected:
+  void SetUp() override {
+    for (auto [id, name] : {std::pair{"CA-HaGiang", "Công an tỉnh Hà Giang"},
+                            {"CA-TuyenQuang", "Công an tỉnh Tuyên Quang"},
+                            {"CA-LaiChau", "Công an tỉnh Lai Châu"},
+                            {"BCA-C99", "Cục thí điểm"}})
+      ASSERT_EQ(run(organizer(), reg(id, name)), "OK");
+    ASSERT_EQ(run(organizer(), cluster("BCA", "dia-phuong", "II", "Cụm thi đua số II")), "OK");
+    ASSERT_EQ(run(organizer(), merge("CA-HaGiang", "CA-TuyenQuang", "2025-07-01")), "OK");
+    ASSERT_EQ(run(organizer(), dissolve("BCA-C99", "2024-12-31", "Quyết định số 1/QĐ-BCA")), "OK");
+  }
+  std::string open_code(const std::string& number, unsigned year, const std::vector<std::string>& members,
+                        const pb::Actor& actor = organizer()) {
+    pb::Command c = cmd::open("Cụm thi đua số II", members, members.front(), "");
+    *c.mutable_cycle() = cmd::key("BCA", "dia-phuong", number, year);
+    auto refused = domain::registry_refusal(state, c, actor);
+    if (!refused) return "OK";
+    EXPECT_FALSE(refused->message_vi.empty());
+    EXPECT_FALSE(refused->field.empty());
+    return refused->code;
+  }
+};
+
+TEST_F(registry_at_open, a_cycle_opens_only_for_a_defined_cluster_of_registered_units_that_still_exist) {
+  EXPECT_EQ(open_code("II", 2025, {"CA-LaiChau", "CA-HaGiang"}), "OK")
+      << "Hà Giang existed on 1 January 2025: its mid-year merger is changed in the cycle";
+  EXPECT_EQ(open_code("2", 2026, {"CA-LaiChau", "CA-TuyenQuang"}), "OK") << "II and 2 are the same cluster";
+  EXPECT_EQ(open_code("III", 2026, {"CA-LaiChau", "CA-TuyenQuang"}), "CLUSTER_NOT_DEFINED");
+  EXPECT_EQ(open_code("II", 2026, {"CA-LaiChau", "CA-DienBien"}), "UNIT_NOT_REGISTERED");
+  EXPECT_EQ(open_code("II", 2026, {"CA-LaiChau", "CA-HaGiang"}), "UNIT_CEASED") << "merged on 2025-07-01";
+  EXPECT_EQ(open_code("II", 2025, {"CA-LaiChau", "BCA-C99"}), "UNIT_CEASED") << "dissolved on 2024-12-31";
+  EXPECT_EQ(open_code("II", 2024, {"CA-LaiChau", "BCA-C99"}), "OK");
+}
+
+TEST_F(registry_at_open, the_registry_tells_nothing_to_whom_the_cycle_refuses_anyway) {
+  EXPECT_EQ(open_code("III", 2026, {"CA-LaiChau"}, as("CA-LaiChau", pb::CHAIR)), "OK")
+      << "a chair hears NOT_ORGANIZER from the cycle, not whether cluster III exists";
+  EXPECT_EQ(open_code("III", 2026, {"CA-LaiChau"}, organizer("CA-tinh-Hai-Duong")), "OK");
+  EXPECT_EQ(open_code("II?", 2026, {"CA-LaiChau"}), "OK") << "the cycle refuses the key (INVALID_CYCLE_KEY)";
 }
 
 }  // namespace

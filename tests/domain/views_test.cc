@@ -114,6 +114,17 @@ TEST(views, units_keep_their_names_over_time_and_clusters_list_in_number_order) 
     m->set_into_unit_id("CA-NinhBinh");
     m->set_effective_date("2025-07-01");
   });
+  registry([](pb::RegistryEvent& e) {
+    auto* r = e.mutable_unit_registered();
+    r->set_unit_id("BCA-C99");
+    r->set_name("Cục thí điểm");
+  });
+  registry([](pb::RegistryEvent& e) {
+    auto* d = e.mutable_unit_dissolved();
+    d->set_unit_id("BCA-C99");
+    d->set_effective_date("2024-12-31");
+    d->set_reason("Quyết định số 1/QĐ-BCA");
+  });
   for (const char* n : {"10", "2", "IX"}) {
     registry([n](pb::RegistryEvent& e) {
       auto* d = e.mutable_cluster_defined();
@@ -129,6 +140,11 @@ TEST(views, units_keep_their_names_over_time_and_clusters_list_in_number_order) 
   ASSERT_EQ(u.names_size(), 2);
   EXPECT_EQ(u.names(0).name(), "Công an tỉnh Hà Nam");
   EXPECT_EQ(u.merged_into(), "CA-NinhBinh");
+  pb::UnitView dissolved;
+  ASSERT_TRUE(dissolved.ParseFromString(store.kv.at(domain::unit_view_key("BCA-C99"))));
+  EXPECT_EQ(dissolved.dissolved_on(), "2024-12-31");
+  EXPECT_EQ(dissolved.dissolved_reason(), "Quyết định số 1/QĐ-BCA");
+  EXPECT_EQ(dissolved.name(), "Cục thí điểm");
   std::vector<std::string> order;
   for (const auto& [k, v] : store.kv)
     if (k.starts_with(domain::cluster_view_prefix)) order.push_back(k);

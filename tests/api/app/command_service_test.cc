@@ -4,10 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <future>
+#include <optional>
 
 #include "api/app/errc.h"
 #include "engine/clock.h"
+#include "engine/errc.h"
+#include "tests/domain/commands.h"
 #include "tests/storage/log_fixture.h"
 #include "tests/support/test_support.h"
 
@@ -25,10 +29,28 @@ class command_service_test : public testing::log_fixture {
   }
 
   result<pb::CommandAccepted> run(command_service& commands, pb::SubmitCommand c) {
+    return run(commands, office_, std::move(c));
+  }
+  result<pb::CommandAccepted> run(command_service& commands, const pb::TokenGrant& grant,
+                                  pb::SubmitCommand c) {
     std::promise<result<pb::CommandAccepted>> done;
-    commands.execute(office_, std::move(c),
+    commands.execute(grant, std::move(c),
                      [&](result<pb::CommandAccepted> r) { done.set_value(std::move(r)); });
     return done.get_future().get();
+  }
+
+  // Defines cluster `number` of BCA's provincial series and registers its units, as an organizer does first.
+  void define_cluster(command_service& commands, const std::string& number,
+                      const std::vector<std::string>& units) {
+    for (const auto& u : units) ASSERT_OK(run(commands, register_unit("reg-" + u, u)));
+    pb::SubmitCommand c;
+    c.set_command_id("define-" + number);
+    auto* d = c.mutable_registry()->mutable_define_cluster();
+    d->set_organizer_id("BCA");
+    d->set_series("dia-phuong");
+    d->set_number(number);
+    d->set_name("Cụm thi đua số " + number);
+    ASSERT_OK(run(commands, c));
   }
 
   static pb::SubmitCommand register_unit(const std::string& command_id, const std::string& unit) {
@@ -74,6 +96,76 @@ TEST_F(command_service_test, a_command_without_a_target_or_a_valid_id_is_refused
   EXPECT_EQ(bad_id.error().code, errc::invalid_field);
   EXPECT_EQ(bad_id.error().field, "command.command_id");
   EXPECT_EQ(log_->head().value, 0u) << "nothing recorded";
+}
+
+// A cycle command of cluster `number` of BCA's provincial series in 2030.
+pb::SubmitCommand on_cycle(const std::string& command_id, const std::string& number, domain::pb::Command c,
+                           std::optional<std::uint64_t> expected_version = std::nullopt) {
+  pb::SubmitCommand s;
+  s.set_command_id(command_id);
+  *c.mutable_cycle() = testing::cmd::key("BCA", "dia-phuong", number, 2030);
+  *s.mutable_cycle() = std::move(c);
+  if (expected_version) {
+    s.set_expected_version(*expected_version);
+    s.set_has_expected_version(true);
+  }
+  return s;
+}
+
+TEST_F(command_service_test, a_cycle_opens_only_on_what_the_registry_holds) {
+  engine::manual_wall_clock clock(1'900'000'000'000);
+  command_service commands(*log_, clock);
+  auto undefined =
+      run(commands, on_cycle("open-1", "1", testing::cmd::open("Cụm 1", {"CA-A", "CA-B"}, "CA-A", "")));
+  ASSERT_FALSE(undefined);
+  ASSERT_NE(engine::rejection_of(undefined.error()), nullptr) << undefined.error().message;
+  EXPECT_EQ(engine::rejection_of(undefined.error())->code, "CLUSTER_NOT_DEFINED");
+  EXPECT_EQ(undefined.error().field, "cycle.number");
+
+  define_cluster(commands, "1", {"CA-A"});
+  auto unregistered =
+      run(commands, on_cycle("open-1", "1", testing::cmd::open("Cụm 1", {"CA-A", "CA-B"}, "CA-A", "")));
+  ASSERT_FALSE(unregistered);
+  EXPECT_EQ(engine::rejection_of(unregistered.error())->code, "UNIT_NOT_REGISTERED");
+  EXPECT_NE(unregistered.error().message.find("CA-B"), std::string::npos) << unregistered.error().message;
+
+  ASSERT_OK(run(commands, register_unit("reg-CA-B", "CA-B")));
+  ASSERT_OK(
+      run(commands, on_cycle("open-1", "1", testing::cmd::open("Cụm 1", {"CA-A", "CA-B"}, "CA-A", ""))));
+}
+
+TEST_F(command_service_test, a_chairs_version_check_concerns_its_cycle_not_the_other_clusters_of_the_year) {
+  engine::manual_wall_clock clock(1'900'000'000'000);
+  command_service commands(*log_, clock);
+  define_cluster(commands, "1", {"CA-A", "CA-B"});
+  define_cluster(commands, "2", {"CA-X", "CA-Y"});
+  ASSERT_OK(
+      run(commands, on_cycle("open-1", "1", testing::cmd::open("Cụm 1", {"CA-A", "CA-B"}, "CA-A", ""))));
+  ASSERT_OK(
+      run(commands, on_cycle("open-2", "2", testing::cmd::open("Cụm 2", {"CA-X", "CA-Y"}, "CA-X", ""))));
+  pb::TokenGrant chair;
+  chair.set_unit_id("CA-A");
+  chair.set_person_name("Chủ tịch cụm 1");
+  chair.set_role("CHAIR");
+  pb::TokenGrant other_chair = chair;
+  other_chair.set_unit_id("CA-X");
+
+  // Cluster 1's cycle has one event (opened) although the year's stream has two: the check passes.
+  ASSIGN_OR_FAIL(launched,
+                 run(commands, chair, on_cycle("launch", "1", testing::cmd::launch("2030-03-20"), 1)));
+  EXPECT_EQ(launched.version(), 2u) << "the cycle's version after the launch: the next expected_version";
+  EXPECT_EQ(launched.stream_version(), 0u) << "the shared stream's version is not told";
+
+  // Cluster 2 keeps working; cluster 1's next check is not broken by it …
+  ASSERT_OK(run(commands, other_chair, on_cycle("launch-2", "2", testing::cmd::launch("2030-03-21"))));
+  ASSERT_OK(run(commands, chair, on_cycle("contents", "1", testing::cmd::contents(), launched.version())));
+
+  // … and a stale check is refused with the cycle's own version, saying nothing of cluster 2's events.
+  auto stale = run(commands, chair, on_cycle("contents-again", "1", testing::cmd::contents(), 2));
+  ASSERT_FALSE(stale);
+  EXPECT_EQ(stale.error().code, storage::errc::wrong_expected_version);
+  EXPECT_EQ(stale.error().actual_version, 3u) << "opened, launched, contents adopted";
+  EXPECT_EQ(stale.error().message.find("cycles/"), std::string::npos) << stale.error().message;
 }
 
 }  // namespace
