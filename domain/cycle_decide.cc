@@ -210,10 +210,12 @@ std::variant<std::vector<pb::Event>, rejection> cycle_decider::decide_cycle(cons
     return refuse("CYCLE_NOT_OPEN", "cycle",
                   "this cluster has no cycle for " + std::to_string(c.cycle().year()) + " yet",
                   "Cụm chưa mở chu kỳ thi đua năm " + std::to_string(c.cycle().year()));
-  if (s.closed && !c.has_correction() && !c.has_revoke_award())
+  // Voiding a handover concerns next year, so it stays possible after the close.
+  if (s.closed && !c.has_correction() && !c.has_revoke_award() && !c.has_void_handover())
     return refuse("CYCLE_CLOSED", "cycle",
-                  "the cycle is closed: only corrections and revocations are recorded",
-                  "Chu kỳ đã khép lại: chỉ ghi nhận đính chính hoặc thu hồi khen thưởng");
+                  "the cycle is closed: only corrections, revocations and the voiding of its handover are "
+                  "recorded",
+                  "Chu kỳ đã khép lại: chỉ ghi nhận đính chính, thu hồi khen thưởng hoặc hủy việc bàn giao");
 
   std::vector<pb::Event> out;
   switch (c.action_case()) {

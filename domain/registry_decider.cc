@@ -89,11 +89,12 @@ std::optional<rejection> registry_refusal(const registry_state& s, const pb::Com
   return std::nullopt;
 }
 
-std::string registry_state::successor(const std::string& unit) const {
+std::string registry_state::successor(const std::string& unit, const std::string& date) const {
   std::string current = unit;
   for (int hops = 0; hops < 64; ++hops) {  // merges form a chain; the bound guards a corrupt cycle
     auto it = units.find(current);
     if (it == units.end() || it->second.merged_into.empty()) return current;
+    if (!date.empty() && it->second.merged_on > date) return current;
     current = it->second.merged_into;
   }
   return current;

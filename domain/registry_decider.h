@@ -37,8 +37,9 @@ struct registry_state {
 
   // The unit's name in force on `date` (YYYY-MM-DD); the latest name when `date` is empty.
   std::optional<std::string> name_on(const std::string& unit, const std::string& date = {}) const;
-  // The unit that continues `unit` today, following merges (itself when never merged).
-  std::string successor(const std::string& unit) const;
+  // The unit that continues `unit` on `date` (YYYY-MM-DD), following the merges in effect by then; today
+  // when `date` is empty. Itself when never merged.
+  std::string successor(const std::string& unit, const std::string& date = {}) const;
   // "organizer/series/number" of a cluster (the number normalized: "II" → "2").
   static std::string cluster_key(const std::string& organizer, const std::string& series,
                                  const std::string& number);

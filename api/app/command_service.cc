@@ -1,7 +1,7 @@
 #include "api/app/command_service.h"
 
 #include "api/app/errc.h"
-#include "api/app/registry_gate.h"
+#include "api/app/opening_gate.h"
 #include "api/app/token_registry.h"
 #include "domain/cycle_decider.h"
 #include "domain/ids.h"
@@ -75,7 +75,7 @@ void command_service::execute(const pb::TokenGrant& grant, pb::SubmitCommand c, 
                                     " bytes of printable ASCII without spaces",
                           "Mã lệnh (command_id) phải có 1–128 ký tự ASCII in được, không có dấu cách"));
   if (c.has_cycle()) {
-    if (auto refused = registry_gate(impl_->registry, c.cycle(), actor_of(grant)))
+    if (auto refused = opening_gate(impl_->registry, impl_->cycles, c.cycle(), actor_of(grant)))
       return done(std::move(*refused));
   }
   const std::int64_t now_ms = impl_->clock.now_ms();

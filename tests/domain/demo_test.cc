@@ -8,6 +8,7 @@
 #include <map>
 
 #include "domain/cycle_decider.h"
+#include "domain/handover_checks.h"
 #include "domain/registry_decider.h"
 #include "tests/domain/cluster_ii_script.h"
 
@@ -35,9 +36,15 @@ replayed run_all(const std::vector<demo::step>& steps) {
       }
     } else {
       const auto& c = std::get<pb::Command>(s.command);
-      if (auto refused = registry_refusal(r.registry, c, s.actor)) {
-        ADD_FAILURE() << s.command_id << ": the registry refuses: " << refused->code << " "
-                      << refused->message_en;
+      domain::pb::Command previous = c;
+      previous.mutable_cycle()->set_year(c.cycle().year() - 1);
+      const auto& last_year =
+          r.series[cycle_decider::stream_of(previous)].cycle(normalize_cluster_number(c.cycle().number()));
+      auto gate = registry_refusal(r.registry, c, s.actor);
+      if (!gate) gate = handover_refusal(last_year, r.registry, c, s.actor);
+      if (gate) {
+        ADD_FAILURE() << s.command_id << ": refused before the cycle decides: " << gate->code << " "
+                      << gate->message_en;
         continue;
       }
       auto& state = r.series[cycle_decider::stream_of(c)];
