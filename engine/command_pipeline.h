@@ -378,7 +378,11 @@ class command_pipeline {
     const error& e = r.error();
     const bool moved = e.code == storage::errc::wrong_expected_version;
     if (moved) cache_.erase(j->stream);  // someone outside this pipeline wrote the stream: read it again
-    if (e.code == storage::errc::chain_broken || (moved && !j->env.expected_version)) {
+    // A client's expected_version is checked again on the moved stream, unless it concerns the stream itself:
+    // when the decider versions subjects, the stream moving says nothing of the command's subject (and the
+    // log's actual_version would tell of the others).
+    if (e.code == storage::errc::chain_broken ||
+        (moved && (!j->env.expected_version || versions_subjects<D>))) {
       if (++j->retries > options_.max_conflict_retries) {
         return finish(s, j,
                       make_error(errc::conflict_retries_exhausted,

@@ -168,5 +168,36 @@ TEST_F(command_service_test, a_chairs_version_check_concerns_its_cycle_not_the_o
   EXPECT_EQ(stale.error().message.find("cycles/"), std::string::npos) << stale.error().message;
 }
 
+TEST_F(command_service_test, a_stream_moved_by_another_writer_checks_the_cycles_version_again) {
+  engine::manual_wall_clock clock(1'900'000'000'000);
+  command_service commands(*log_, clock);
+  define_cluster(commands, "1", {"CA-A", "CA-B"});
+  ASSERT_OK(
+      run(commands, on_cycle("open-1", "1", testing::cmd::open("Cụm 1", {"CA-A", "CA-B"}, "CA-A", ""))));
+  // Another writer of the log (not this service's pipeline) records cluster 3's opening in the same stream.
+  domain::pb::Event other;
+  other.set_cluster("3");
+  *other.mutable_cycle_opened()->mutable_cycle() = testing::cmd::key("BCA", "dia-phuong", "3", 2030);
+  auto* details = other.mutable_cycle_opened()->mutable_details();
+  details->add_member_unit_ids("CA-P");
+  details->add_member_unit_ids("CA-Q");
+  details->set_chair_unit_id("CA-P");
+  storage::append_request outside;
+  outside.stream_id = "cycles/BCA/dia-phuong/2030";
+  outside.command_id = "outside-1";
+  outside.recorded_at_ms = clock.now_ms();
+  outside.events.push_back({"CycleOpened", other.SerializeAsString()});
+  ASSERT_OK(log_->append(std::move(outside)));
+
+  pb::TokenGrant chair;
+  chair.set_unit_id("CA-A");
+  chair.set_role("CHAIR");
+  // Cluster 1's cycle is still at version 1: the check holds, the command is decided again on the moved
+  // stream.
+  ASSIGN_OR_FAIL(launched,
+                 run(commands, chair, on_cycle("launch", "1", testing::cmd::launch("2030-03-20"), 1)));
+  EXPECT_EQ(launched.version(), 2u);
+}
+
 }  // namespace
 }  // namespace thidua::api
