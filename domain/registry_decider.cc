@@ -75,10 +75,11 @@ std::optional<rejection> registry_refusal(const registry_state& s, const pb::Com
       if (!u.merged_into.empty())
         return refuse("UNIT_CEASED", "open.member_unit_ids",
                       "unit " + unit + " was merged into " + u.merged_into + " on " + u.merged_on +
-                          ", before " + std::to_string(k.year()) + "; the cycle names " + s.successor(unit),
+                          ", before " + std::to_string(k.year()) + "; the cycle names " +
+                          s.successor(unit, year_start),
                       "Đơn vị " + unit + " đã sáp nhập vào " + u.merged_into + " từ ngày " + u.merged_on +
                           ", trước năm " + std::to_string(k.year()) + "; chu kỳ phải ghi đơn vị " +
-                          s.successor(unit));
+                          s.successor(unit, year_start));
       return refuse(
           "UNIT_CEASED", "open.member_unit_ids",
           "unit " + unit + " was dissolved on " + u.dissolved_on + ", before " + std::to_string(k.year()),
