@@ -3,14 +3,10 @@
 #include <set>
 #include <string>
 
-#include "domain/cycle_decider.h"
+#include "domain/opening_scope.h"
 
 namespace thidua::domain {
 namespace {
-
-rejection refuse(std::string code, std::string field, std::string en, std::string vi) {
-  return {std::move(code), std::move(field), std::move(en), std::move(vi)};
-}
 
 // What in `o` contradicts the handover of `previous`, in English and Vietnamese; empty when nothing does.
 std::pair<std::string, std::string> contradiction(const cycle_state& previous, const registry_state& registry,
@@ -41,26 +37,24 @@ std::pair<std::string, std::string> contradiction(const cycle_state& previous, c
 std::optional<rejection> handover_refusal(const cycle_state& previous_year, const registry_state& registry,
                                           const pb::Command& c, const pb::Actor& a) {
   const auto& k = c.cycle();
-  if (!c.has_open() || a.role() != pb::ORGANIZER_OFFICE || a.organizer_id() != k.organizer_id() ||
-      cycle_decider::stream_of(c) == "cycles/invalid")
-    return std::nullopt;
+  if (!asks_other_streams(c, a)) return std::nullopt;
   const auto& o = c.open();
   const std::string before = std::to_string(k.year() - 1);
   if (!previous_year.handed_over) {
     if (o.void_previous_handover_reason().empty()) return std::nullopt;
-    return refuse("NO_HANDOVER", "open.void_previous_handover_reason",
-                  "the cluster's " + before + " cycle has no handover to void",
-                  "Chu kỳ năm " + before + " của Cụm không có biên bản bàn giao nào để hủy");
+    return rejection{"NO_HANDOVER", "open.void_previous_handover_reason",
+                     "the cluster's " + before + " cycle has no handover to void",
+                     "Chu kỳ năm " + before + " của Cụm không có biên bản bàn giao nào để hủy"};
   }
   const auto [en, vi] = contradiction(previous_year, registry, o);
   if (en.empty() || !o.void_previous_handover_reason().empty()) return std::nullopt;
-  return refuse("HANDOVER_CONTRADICTED", "open",
-                "the opening contradicts the " + before + " handover: " + en +
-                    "; void that handover (void_handover on the " + before +
-                    " cycle) or give open.void_previous_handover_reason",
-                "Lệnh mở chu kỳ trái với biên bản bàn giao năm " + before + ": " + vi +
-                    "; hãy hủy việc bàn giao (void_handover ở chu kỳ năm " + before +
-                    ") hoặc nêu lý do hủy trong open.void_previous_handover_reason");
+  return rejection{"HANDOVER_CONTRADICTED", "open",
+                   "the opening contradicts the " + before + " handover: " + en +
+                       "; void that handover (void_handover on the " + before +
+                       " cycle) or give open.void_previous_handover_reason",
+                   "Lệnh mở chu kỳ trái với biên bản bàn giao năm " + before + ": " + vi +
+                       "; hãy hủy việc bàn giao (void_handover ở chu kỳ năm " + before +
+                       ") hoặc nêu lý do hủy trong open.void_previous_handover_reason"};
 }
 
 }  // namespace thidua::domain

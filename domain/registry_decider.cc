@@ -5,6 +5,7 @@
 #include "domain/cycle_decider.h"
 #include "domain/dates.h"
 #include "domain/ids.h"
+#include "domain/opening_scope.h"
 
 namespace thidua::domain {
 namespace {
@@ -54,9 +55,7 @@ std::string registry_state::cluster_key(const std::string& organizer, const std:
 
 std::optional<rejection> registry_refusal(const registry_state& s, const pb::Command& c, const pb::Actor& a) {
   const auto& k = c.cycle();
-  if (!c.has_open() || a.role() != pb::ORGANIZER_OFFICE || a.organizer_id() != k.organizer_id() ||
-      cycle_decider::stream_of(c) == "cycles/invalid")
-    return std::nullopt;
+  if (!asks_other_streams(c, a)) return std::nullopt;
   const std::string cluster = registry_state::cluster_key(k.organizer_id(), k.series(), k.number());
   if (!s.clusters.count(cluster))
     return refuse("CLUSTER_NOT_DEFINED", "cycle.number",

@@ -1,13 +1,14 @@
 #include "api/app/opening_gate.h"
 
 #include "domain/handover_checks.h"
+#include "domain/opening_scope.h"
 
 namespace thidua::api {
 
 std::optional<error> opening_gate(engine::command_pipeline<domain::registry_decider>& registry,
                                   engine::command_pipeline<domain::cycle_decider>& cycles,
                                   const domain::pb::Command& c, const domain::pb::Actor& a) {
-  if (!c.has_open()) return std::nullopt;  // the only cycle command other streams have a part in today
+  if (!domain::asks_other_streams(c, a)) return std::nullopt;  // nothing to read for the cycle's own refusals
   domain::pb::Command previous = c;
   previous.mutable_cycle()->set_year(c.cycle().year() - 1);
   const std::string number = domain::normalize_cluster_number(c.cycle().number());
