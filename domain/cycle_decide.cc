@@ -111,6 +111,39 @@ std::optional<rejection> check_scores(const cycle_state& s,
   return std::nullopt;
 }
 
+// A correction names an event of this cycle (found by the server from its log position), says what type it
+// is, why, and is made by someone who may correct it: the organizer's records by the organizer only.
+std::optional<rejection> check_correction(const cycle_state& s, const pb::RecordCorrection& m,
+                                          bool organizer) {
+  if (m.corrects_position() == 0)
+    return refuse("MISSING_FIELD", "correction.corrects_position",
+                  "a correction names the log position of the event it corrects",
+                  "Đính chính phải nêu vị trí trong sổ của sự kiện được đính chính");
+  if (m.reason().empty())
+    return refuse("MISSING_FIELD", "correction.reason", "a correction says why", "Đính chính phải nêu lý do");
+  const std::string position = std::to_string(m.corrects_position());
+  auto it = s.recorded.find(m.corrects_stream_version());
+  // The same answer for a position past the head and one of another cycle: tell nothing of other cycles.
+  if (m.corrects_stream_version() == 0 || it == s.recorded.end())
+    return refuse("EVENT_NOT_IN_CYCLE", "correction.corrects_position",
+                  "no event of this cycle is at log position " + position,
+                  "Không có sự kiện nào của chu kỳ này tại vị trí " + position + " trong sổ");
+  const std::string_view type = event_type_name(it->second.type);
+  if (m.corrects_event_type() != type)
+    return refuse("EVENT_TYPE_MISMATCH", "correction.corrects_event_type",
+                  "the event at log position " + position + " is " + std::string(type) + ", not '" +
+                      m.corrects_event_type() + "'",
+                  "Sự kiện tại vị trí " + position + " là " + std::string(type) + ", không phải '" +
+                      m.corrects_event_type() + "'");
+  if (it->second.by_organizer_office && !organizer)
+    return refuse("NOT_ORGANIZER", "correction.corrects_position",
+                  "the event at log position " + position + " (" + std::string(type) +
+                      ") is the organizer's record: only its emulation office corrects it",
+                  "Sự kiện tại vị trí " + position + " (" + std::string(type) +
+                      ") do cơ quan tổ chức ghi: chỉ cơ quan thường trực thi đua được đính chính");
+  return std::nullopt;
+}
+
 const char* award_vi(pb::Award a) {
   switch (a) {
     case pb::GOVERNMENT_FLAG:
@@ -659,16 +692,16 @@ std::variant<std::vector<pb::Event>, rejection> cycle_decider::decide_cycle(cons
     }
     case pb::Command::kCorrection: {
       const auto& m = c.correction();
-      if (!is_organizer(s, a, c.cycle()) && !is_chair(s, a))
+      const bool organizer = is_organizer(s, a, c.cycle());
+      if (!organizer && !is_chair(s, a))
         return refuse("NOT_CHAIR", "actor",
                       "only the organizer's office or the chair may record a correction",
                       "Chỉ cơ quan tổ chức hoặc Cụm trưởng được ghi đính chính");
-      if (m.corrects_position() == 0 || m.reason().empty())
-        return refuse("MISSING_FIELD",
-                      m.corrects_position() == 0 ? "correction.corrects_position" : "correction.reason",
-                      "a correction names the event it corrects and why",
-                      "Đính chính phải nêu sự kiện được đính chính và lý do");
-      out.push_back(make([&](pb::Event& e) { *e.mutable_correction_recorded()->mutable_details() = m; }));
+      if (auto e = check_correction(s, m, organizer)) return *e;
+      out.push_back(make([&](pb::Event& e) {
+        *e.mutable_correction_recorded()->mutable_details() = m;
+        e.mutable_correction_recorded()->set_by_organizer_office(organizer);
+      }));
       break;
     }
     default:

@@ -102,10 +102,14 @@ std::uint64_t cycle_decider::version_of(const state& s, const command& c) {
   return s.cycle(normalize_cluster_number(c.cycle().number())).version;
 }
 
-std::string cycle_decider::event_type(const event& e) {
-  for (const auto& [body, name] : type_names)
-    if (body == e.body_case()) return name;
+std::string_view event_type_name(pb::Event::BodyCase body) {
+  for (const auto& [b, name] : type_names)
+    if (b == body) return name;
   return "Unknown";
+}
+
+std::string cycle_decider::event_type(const event& e) {
+  return std::string(event_type_name(e.body_case()));
 }
 
 bool cycle_decider::known_event_type(std::string_view type) {

@@ -35,6 +35,9 @@ struct cycle_decider : protobuf_decider<series_state, pb::Command, pb::Event, pb
   static std::optional<event> decode(std::string_view type, std::string_view bytes);
 };
 
+// The stable type name of an event's body ("LaunchConferenceHeld"); "Unknown" for none.
+std::string_view event_type_name(pb::Event::BodyCase body);
+
 // "II" → "2", "5" → "5"; empty when the text is neither a number nor a Roman numeral up to XXXIX.
 std::string normalize_cluster_number(std::string_view number);
 

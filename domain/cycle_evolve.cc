@@ -3,10 +3,32 @@
 #include "domain/cycle_decider.h"
 
 namespace thidua::domain {
+namespace {
+
+// The organizer's own records: the opening, its settings, decisions, revocations, the voiding of a handover,
+// the close — and the corrections it made.
+bool by_organizer_office(const pb::Event& e) {
+  switch (e.body_case()) {
+    case pb::Event::kCycleOpened:
+    case pb::Event::kSettingsChanged:
+    case pb::Event::kHandoverVoided:
+    case pb::Event::kAwardDecisionRecorded:
+    case pb::Event::kCycleClosed:
+    case pb::Event::kAwardRevoked:
+      return true;
+    case pb::Event::kCorrectionRecorded:
+      return e.correction_recorded().by_organizer_office();
+    default:
+      return false;
+  }
+}
+
+}  // namespace
 
 series_state cycle_decider::evolve(state s, const event& e) {
   auto& cycle = s.cycles[e.cluster()];
   cycle = evolve_cycle(std::move(cycle), e);
+  cycle.recorded[++s.stream_version] = {e.body_case(), by_organizer_office(e)};
   if (e.has_cycle_opened())
     for (const auto& unit : e.cycle_opened().details().member_unit_ids())
       s.cluster_of_unit[unit] = e.cluster();

@@ -1,7 +1,7 @@
 #include "api/app/command_service.h"
 
+#include "api/app/cycle_gate.h"
 #include "api/app/errc.h"
-#include "api/app/opening_gate.h"
 #include "api/app/token_registry.h"
 #include "domain/cycle_decider.h"
 #include "domain/ids.h"
@@ -41,8 +41,9 @@ std::string actor_scope(const pb::TokenGrant& grant) {
 }
 
 struct command_service::impl {
-  impl(storage::event_log& log, const engine::wall_clock& c)
-      : clock(c), tokens(log), cycles(log), registry(log) {}
+  impl(storage::event_log& l, const engine::wall_clock& c)
+      : log(l), clock(c), tokens(l), cycles(l), registry(l) {}
+  const storage::event_log& log;
   const engine::wall_clock& clock;
   engine::command_pipeline<token_decider> tokens;
   engine::command_pipeline<domain::cycle_decider> cycles;
@@ -75,7 +76,8 @@ void command_service::execute(const pb::TokenGrant& grant, pb::SubmitCommand c, 
                                     " bytes of printable ASCII without spaces",
                           "Mã lệnh (command_id) phải có 1–128 ký tự ASCII in được, không có dấu cách"));
   if (c.has_cycle()) {
-    if (auto refused = opening_gate(impl_->registry, impl_->cycles, c.cycle(), actor_of(grant)))
+    if (auto refused = admit_cycle_command(impl_->log, impl_->registry, impl_->cycles, *c.mutable_cycle(),
+                                           actor_of(grant)))
       return done(std::move(*refused));
   }
   const std::int64_t now_ms = impl_->clock.now_ms();

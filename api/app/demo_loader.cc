@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <map>
 
-#include "api/app/opening_gate.h"
+#include "api/app/cycle_gate.h"
 #include "api/app/token_registry.h"
 
 #include "domain/cycle_decider.h"
@@ -67,8 +67,8 @@ result<demo_summary> load_demo(storage::event_log& log, std::int64_t now_ms, con
     result<engine::command_result> r = make_error(std::make_error_code(std::errc::invalid_argument));
     if (auto* c = std::get_if<domain::pb::RegistryCommand>(&s.command)) {
       r = registry.execute({s.command_id, s.actor, std::move(*c), now_ms, std::nullopt, {}, {}, demo_scope});
-    } else if (auto refused =
-                   opening_gate(registry, cycles, std::get<domain::pb::Command>(s.command), s.actor)) {
+    } else if (auto refused = admit_cycle_command(log, registry, cycles,
+                                                  std::get<domain::pb::Command>(s.command), s.actor)) {
       r = std::move(*refused);
     } else {
       r = cycles.execute({s.command_id,

@@ -38,6 +38,16 @@ class rules : public ::testing::Test {
     to_scored(points);
     h.ok(chair, cmd::summary("2025-11-20"));
   }
+  // A correction of the event at stream version `version` (the server finds it from the log position; here
+  // the position is a stand-in).
+  static pb::Command correction(std::uint64_t version, const std::string& type) {
+    pb::Command c;
+    c.mutable_correction()->set_corrects_position(100 + version);
+    c.mutable_correction()->set_corrects_stream_version(version);
+    c.mutable_correction()->set_corrects_event_type(type);
+    c.mutable_correction()->set_reason("sai địa điểm: Hưng Yên");
+    return c;
+  }
   void to_adopted() {
     to_summary();
     h.ok(chair, cmd::vote(pb::GOVERNMENT_FLAG, {{"U-A", 4, 0, 0}}, 4));
@@ -384,10 +394,7 @@ TEST_F(rules, close_waits_for_every_decision_and_then_only_corrections_and_revoc
   h.ok(organizer(), cmd::close());
   EXPECT_EQ(h.refused(chair, cmd::handover(2026, "U-B", "U-C")), "CYCLE_CLOSED");
   EXPECT_EQ(h.refused(organizer(), cmd::close()), "CYCLE_CLOSED");
-  pb::Command fix;
-  fix.mutable_correction()->set_corrects_position(17);
-  fix.mutable_correction()->set_corrects_event_type("LaunchConferenceHeld");
-  fix.mutable_correction()->set_reason("sai địa điểm: Hưng Yên");
+  pb::Command fix = correction(2, "LaunchConferenceHeld");
   h.ok(chair, fix);
   pb::Command no_reason = fix;
   no_reason.mutable_correction()->clear_reason();
@@ -403,6 +410,39 @@ TEST_F(rules, close_waits_for_every_decision_and_then_only_corrections_and_revoc
   EXPECT_EQ(h.refused(chair, revoke), "NOT_ORGANIZER");
   h.ok(organizer(), revoke);
   EXPECT_EQ(h.refused(organizer(), revoke), "NOT_GRANTED") << "revoked once";
+}
+
+TEST_F(rules, a_correction_names_an_event_of_this_cycle_that_the_actor_may_correct) {
+  open();                                  // version 1: CycleOpened, the organizer's
+  h.ok(chair, cmd::launch("2025-03-20"));  // version 2: the chair's
+  cycle_harness other = h;                 // the same series-year: cluster 9 opens at version 3
+  other.set_key(cmd::key("BCA", "dia-phuong", "9", 2025));
+  other.ok(organizer(), cmd::open("Cụm 9", {"U-E", "U-F"}, "U-E", "U-F"));
+  EXPECT_EQ(other.refused(as("U-E", pb::CHAIR), correction(2, "LaunchConferenceHeld")), "EVENT_NOT_IN_CYCLE")
+      << "cluster 7's event is not cluster 9's to correct";
+  EXPECT_EQ(other.last_rejection().field, "correction.corrects_position");
+  EXPECT_EQ(h.refused(chair, correction(0, "LaunchConferenceHeld")), "EVENT_NOT_IN_CYCLE")
+      << "the server found no event of this stream at that position";
+  EXPECT_EQ(h.refused(chair, correction(3, "LaunchConferenceHeld")), "EVENT_NOT_IN_CYCLE")
+      << "past the cycle";
+  auto no_position = correction(2, "LaunchConferenceHeld");
+  no_position.mutable_correction()->clear_corrects_position();
+  EXPECT_EQ(h.refused(chair, no_position), "MISSING_FIELD");
+  EXPECT_EQ(h.last_rejection().field, "correction.corrects_position");
+  EXPECT_EQ(h.refused(chair, correction(2, "MidYearReviewHeld")), "EVENT_TYPE_MISMATCH");
+  EXPECT_EQ(h.last_rejection().field, "correction.corrects_event_type");
+  EXPECT_EQ(h.refused(chair, correction(2, "")), "EVENT_TYPE_MISMATCH");
+  EXPECT_EQ(h.refused(as("U-C", pb::MEMBER), correction(2, "LaunchConferenceHeld")), "NOT_CHAIR");
+  EXPECT_EQ(h.refused(chair, correction(1, "CycleOpened")), "NOT_ORGANIZER") << "the organizer's record";
+  EXPECT_EQ(h.last_rejection().field, "correction.corrects_position");
+
+  h.ok(chair, correction(2, "LaunchConferenceHeld"));        // version 3 of cluster 7's stream
+  h.ok(vice, correction(3, "CorrectionRecorded"));           // the chair's correction, corrected again
+  h.ok(organizer(), correction(1, "CycleOpened"));           // version 5
+  h.ok(organizer(), correction(2, "LaunchConferenceHeld"));  // the organizer corrects anyone's record
+  EXPECT_EQ(h.refused(chair, correction(5, "CorrectionRecorded")), "NOT_ORGANIZER")
+      << "the organizer's correction is the organizer's record";
+  h.ok(organizer(), correction(5, "CorrectionRecorded"));
 }
 
 TEST_F(rules, a_handover_may_name_only_the_next_chair_and_a_missing_unit_is_named_as_missing) {

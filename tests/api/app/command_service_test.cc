@@ -63,7 +63,10 @@ class command_service_test : public testing::log_fixture {
     return c;
   }
 
+  void open_two_clusters(command_service& commands);
+
   pb::TokenGrant office_;
+  pb::TokenGrant chair, other_chair;
 };
 
 TEST_F(command_service_test, events_are_recorded_at_the_time_of_the_clock_it_is_handed) {
@@ -134,21 +137,26 @@ TEST_F(command_service_test, a_cycle_opens_only_on_what_the_registry_holds) {
       run(commands, on_cycle("open-1", "1", testing::cmd::open("Cụm 1", {"CA-A", "CA-B"}, "CA-A", ""))));
 }
 
-TEST_F(command_service_test, a_chairs_version_check_concerns_its_cycle_not_the_other_clusters_of_the_year) {
-  engine::manual_wall_clock clock(1'900'000'000'000);
-  command_service commands(*log_, clock);
+// Opens 2030's clusters 1 (CA-A chairs) and 2 (CA-X chairs) of the same series; `chair` and `other_chair`
+// are tokens of their units, minted MEMBER: the cycle makes them chairs.
+void command_service_test::open_two_clusters(command_service& commands) {
   define_cluster(commands, "1", {"CA-A", "CA-B"});
   define_cluster(commands, "2", {"CA-X", "CA-Y"});
   ASSERT_OK(
       run(commands, on_cycle("open-1", "1", testing::cmd::open("Cụm 1", {"CA-A", "CA-B"}, "CA-A", ""))));
   ASSERT_OK(
       run(commands, on_cycle("open-2", "2", testing::cmd::open("Cụm 2", {"CA-X", "CA-Y"}, "CA-X", ""))));
-  pb::TokenGrant chair;
   chair.set_unit_id("CA-A");
-  chair.set_person_name("Chủ tịch cụm 1");
-  chair.set_role("CHAIR");
-  pb::TokenGrant other_chair = chair;
+  chair.set_person_name("Lãnh đạo CA-A");
+  chair.set_role("MEMBER");
+  other_chair = chair;
   other_chair.set_unit_id("CA-X");
+}
+
+TEST_F(command_service_test, a_chairs_version_check_concerns_its_cycle_not_the_other_clusters_of_the_year) {
+  engine::manual_wall_clock clock(1'900'000'000'000);
+  command_service commands(*log_, clock);
+  open_two_clusters(commands);
 
   // Cluster 1's cycle has one event (opened) although the year's stream has two: the check passes.
   ASSIGN_OR_FAIL(launched,
@@ -189,7 +197,6 @@ TEST_F(command_service_test, a_stream_moved_by_another_writer_checks_the_cycles_
   outside.events.push_back({"CycleOpened", other.SerializeAsString()});
   ASSERT_OK(log_->append(std::move(outside)));
 
-  pb::TokenGrant chair;
   chair.set_unit_id("CA-A");
   chair.set_role("CHAIR");
   // Cluster 1's cycle is still at version 1: the check holds, the command is decided again on the moved
@@ -197,6 +204,42 @@ TEST_F(command_service_test, a_stream_moved_by_another_writer_checks_the_cycles_
   ASSIGN_OR_FAIL(launched,
                  run(commands, chair, on_cycle("launch", "1", testing::cmd::launch("2030-03-20"), 1)));
   EXPECT_EQ(launched.version(), 2u);
+}
+
+TEST_F(command_service_test, a_correction_names_its_event_by_log_position_and_finds_it_only_in_its_cycle) {
+  engine::manual_wall_clock clock(1'900'000'000'000);
+  command_service commands(*log_, clock);
+  open_two_clusters(commands);
+  ASSIGN_OR_FAIL(launched, run(commands, chair, on_cycle("launch", "1", testing::cmd::launch("2030-03-20"))));
+  ASSIGN_OR_FAIL(other_launched,
+                 run(commands, other_chair, on_cycle("launch-2", "2", testing::cmd::launch("2030-03-21"))));
+
+  auto correction = [](const std::string& id, std::uint64_t position, std::uint64_t forged_version) {
+    domain::pb::Command c;
+    c.mutable_correction()->set_corrects_position(position);
+    c.mutable_correction()->set_corrects_event_type("LaunchConferenceHeld");
+    c.mutable_correction()->set_reason("sai ngày: 19/3");
+    c.mutable_correction()->set_corrects_stream_version(forged_version);
+    return on_cycle(id, "1", std::move(c));
+  };
+  // Cluster 2's launch (in the same year's stream), a registry event and a position past the head: not this
+  // cycle's, with the same answer, whatever version the client claims.
+  for (std::uint64_t position : {other_launched.first_position(), std::uint64_t{1}, std::uint64_t{9'999}}) {
+    auto r = run(commands, chair, correction("fix-" + std::to_string(position), position, 3));
+    ASSERT_FALSE(r) << position;
+    ASSERT_NE(engine::rejection_of(r.error()), nullptr) << r.error().message;
+    EXPECT_EQ(engine::rejection_of(r.error())->code, "EVENT_NOT_IN_CYCLE") << position;
+    EXPECT_EQ(r.error().field, "correction.corrects_position");
+  }
+  ASSIGN_OR_FAIL(fixed, run(commands, chair, correction("fix", launched.first_position(), 0)));
+  ASSIGN_OR_FAIL(stored, log_->read_all({fixed.first_position()}, 1));
+  ASSERT_EQ(stored.size(), 1u);
+  domain::pb::Event e;
+  ASSERT_TRUE(e.ParseFromString(stored[0]->record.payload()));
+  EXPECT_EQ(e.correction_recorded().details().corrects_position(), launched.first_position());
+  ASSIGN_OR_FAIL(target, log_->read_all({launched.first_position()}, 1));
+  EXPECT_EQ(e.correction_recorded().details().corrects_stream_version(), target[0]->record.stream_version());
+  EXPECT_FALSE(e.correction_recorded().by_organizer_office());
 }
 
 }  // namespace

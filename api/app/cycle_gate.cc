@@ -1,4 +1,4 @@
-#include "api/app/opening_gate.h"
+#include "api/app/cycle_gate.h"
 
 #include "domain/handover_checks.h"
 #include "domain/opening_scope.h"
@@ -23,6 +23,28 @@ std::optional<error> opening_gate(engine::command_pipeline<domain::registry_deci
   if (!refusal) return std::move(refusal).error();
   if (refusal.value()) return engine::rejection_error(*refusal.value());
   return std::nullopt;
+}
+
+std::optional<error> locate_correction_target(const storage::event_log& log, domain::pb::Command& c) {
+  if (!c.has_correction()) return std::nullopt;
+  auto& m = *c.mutable_correction();
+  m.set_corrects_stream_version(0);
+  if (m.corrects_position() == 0 || m.corrects_position() > log.head().value) return std::nullopt;
+  auto found = log.read_all({m.corrects_position()}, 1);
+  if (!found) return std::move(found).error();
+  if (found.value().empty()) return std::nullopt;
+  const auto& record = found.value().front()->record;
+  if (record.position() == m.corrects_position() && record.stream_id() == domain::cycle_decider::stream_of(c))
+    m.set_corrects_stream_version(record.stream_version());
+  return std::nullopt;
+}
+
+std::optional<error> admit_cycle_command(const storage::event_log& log,
+                                         engine::command_pipeline<domain::registry_decider>& registry,
+                                         engine::command_pipeline<domain::cycle_decider>& cycles,
+                                         domain::pb::Command& c, const domain::pb::Actor& a) {
+  if (auto refused = opening_gate(registry, cycles, c, a)) return refused;
+  return locate_correction_target(log, c);
 }
 
 }  // namespace thidua::api

@@ -1,0 +1,38 @@
+#pragma once
+// What a cycle command needs from outside its stream before the cycle decides it, since the cycle's stream
+// holds neither: the registry's and the previous year's handover's say on an opening, and the log's place of
+// the event a correction names. Every path that records cycle commands (the command service, the demo loader)
+// goes through admit_cycle_command.
+
+#include <optional>
+
+#include "domain/cycle_decider.h"
+#include "domain/proto/cycle.pb.h"
+#include "domain/registry_decider.h"
+#include "engine/command_pipeline.h"
+#include "storage/event_log.h"
+
+namespace thidua::api {
+
+// An error when the registry (domain::registry_refusal) or the previous year's handover
+// (domain::handover_refusal) refuses `c` by `a` (errc::rejected, the domain's code) or cannot be read;
+// nullopt when the cycle may decide. Reads their current durable states: a change of the registry or of the
+// previous year's handover at the same instant is not serialized with the opening (the registry only grows;
+// voiding a handover is the organizer's own step).
+std::optional<error> opening_gate(engine::command_pipeline<domain::registry_decider>& registry,
+                                  engine::command_pipeline<domain::cycle_decider>& cycles,
+                                  const domain::pb::Command& c, const domain::pb::Actor& a);
+
+// For a correction: sets `corrects_stream_version` to the version of the event at `corrects_position` when
+// that event is in the command's series-year stream, else 0 (the cycle then refuses EVENT_NOT_IN_CYCLE
+// without telling what is there). Whatever the client put there is replaced. Durable events never move, so
+// this needs no serializing with the command.
+std::optional<error> locate_correction_target(const storage::event_log& log, domain::pb::Command& c);
+
+// Both of the above.
+std::optional<error> admit_cycle_command(const storage::event_log& log,
+                                         engine::command_pipeline<domain::registry_decider>& registry,
+                                         engine::command_pipeline<domain::cycle_decider>& cycles,
+                                         domain::pb::Command& c, const domain::pb::Actor& a);
+
+}  // namespace thidua::api
