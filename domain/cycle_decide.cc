@@ -63,12 +63,46 @@ rejection not_own_unit(const std::string& field, const std::string& unit) {
                 "Đơn vị thành viên chỉ được thực hiện cho chính mình, không thay cho " + unit);
 }
 
-std::optional<rejection> check_date(const std::string& field, const std::string& d, bool required = true) {
+// When a cycle of year Y happens. Its steps: from 1 October of Y−1 (a plan may be launched before the year
+// starts) to 31 March of Y+1 (a summary, the nominations or the dossier early the next year). Its award
+// decisions and its close: from 1 January of Y to 31 December of Y+2 (decisions come by the next spring, the
+// Government's sometimes a year later). docs/events.md says so to users.
+enum class date_kind { step, decision };
+
+std::optional<rejection> check_date(const std::string& field, const std::string& d, std::uint32_t year,
+                                    date_kind kind = date_kind::step, bool required = true) {
   if (d.empty() && !required) return std::nullopt;
   if (!is_date(d, true))
     return refuse("INVALID_DATE", field,
                   field + " must be a date written YYYY-MM-DD (or YYYY-MM), not '" + d + "'",
                   field + " phải là ngày dạng YYYY-MM-DD (hoặc YYYY-MM), không phải '" + d + "'");
+  const std::string from =
+      kind == date_kind::step ? std::to_string(year - 1) + "-10-01" : std::to_string(year) + "-01-01";
+  const std::string to =
+      kind == date_kind::step ? std::to_string(year + 1) + "-03-31" : std::to_string(year + 2) + "-12-31";
+  if (!date_within(d, from, to))
+    return refuse("DATE_OUTSIDE_CYCLE", field,
+                  field + " " + d + " is outside what a cycle of " + std::to_string(year) +
+                      " holds: " + from + " to " + to,
+                  field + " " + d + " nằm ngoài khoảng thời gian của chu kỳ năm " + std::to_string(year) +
+                      ": từ " + from + " đến " + to);
+  return std::nullopt;
+}
+
+// The vote's shares and the deadlines (dates of the cycle's steps, optional).
+std::optional<rejection> check_settings(const pb::Settings& st, const std::string& field,
+                                        std::uint32_t year) {
+  if (st.quorum_percent() > 100 || st.pass_threshold_percent() >= 100)
+    return refuse("INVALID_SETTING", field, "quorum ≤ 100% and threshold < 100%",
+                  "Tỷ lệ có mặt ≤ 100% và ngưỡng phiếu < 100%");
+  const auto& d = st.deadlines();
+  const std::pair<const char*, const std::string*> deadlines[] = {
+      {"launch_by", &d.launch_by()},
+      {"mid_year_review_by", &d.mid_year_review_by()},
+      {"year_end_summary_by", &d.year_end_summary_by()},
+      {"nominations_by", &d.nominations_by()}};
+  for (const auto& [name, date] : deadlines)
+    if (auto e = check_date(field + ".deadlines." + name, *date, year, date_kind::step, false)) return e;
   return std::nullopt;
 }
 
@@ -193,7 +227,8 @@ result decide_open(const cycle_state& s, const pb::Command& c, const pb::Actor& 
     if (!unique.count(o.vice_chair_unit_id()))
       return not_member("open.vice_chair_unit_id", o.vice_chair_unit_id());
   }
-  if (auto e = check_date("open.date", o.date(), false)) return *e;
+  if (auto e = check_date("open.date", o.date(), c.cycle().year(), date_kind::step, false)) return *e;
+  if (auto e = check_settings(o.settings(), "open.settings", c.cycle().year())) return *e;
   return std::vector<pb::Event>{make([&](pb::Event& e) {
     *e.mutable_cycle_opened()->mutable_cycle() = c.cycle();
     *e.mutable_cycle_opened()->mutable_details() = o;
@@ -259,7 +294,7 @@ std::variant<std::vector<pb::Event>, rejection> cycle_decider::decide_cycle(cons
         return refuse("ALREADY_RECORDED", "launch_conference",
                       "the launch conference is already recorded; record a correction instead",
                       "Hội nghị triển khai đã được ghi nhận; hãy ghi đính chính");
-      if (auto e = check_date("launch_conference.date", m.date())) return *e;
+      if (auto e = check_date("launch_conference.date", m.date(), s.key.year())) return *e;
       out.push_back(make([&](pb::Event& e) { *e.mutable_launch_conference_held()->mutable_details() = m; }));
       break;
     }
@@ -314,7 +349,7 @@ std::variant<std::vector<pb::Event>, rejection> cycle_decider::decide_cycle(cons
       if (m.signatory().name().empty())
         return refuse("MISSING_FIELD", "sign_pledge.signatory.name", "the signatory's name is required",
                       "Phải ghi tên người ký");
-      if (auto e = check_date("sign_pledge.date", m.date(), false)) return *e;
+      if (auto e = check_date("sign_pledge.date", m.date(), s.key.year(), date_kind::step, false)) return *e;
       out.push_back(make([&](pb::Event& e) { *e.mutable_pledge_signed()->mutable_details() = m; }));
       if (s.signed_units.size() + 1 == s.members.size())
         out.push_back(make([&](pb::Event& e) {
@@ -336,7 +371,7 @@ std::variant<std::vector<pb::Event>, rejection> cycle_decider::decide_cycle(cons
                         "a contribution is a positive whole number of đồng",
                         "Số tiền đóng góp phải là số đồng nguyên dương");
       }
-      if (auto e = check_date("activity.date", m.date(), false)) return *e;
+      if (auto e = check_date("activity.date", m.date(), s.key.year(), date_kind::step, false)) return *e;
       out.push_back(make([&](pb::Event& e) { *e.mutable_activity_recorded()->mutable_details() = m; }));
       break;
     }
@@ -352,7 +387,7 @@ std::variant<std::vector<pb::Event>, rejection> cycle_decider::decide_cycle(cons
       if (s.mid_year_done)
         return refuse("ALREADY_RECORDED", "mid_year_review", "the mid-year review is already recorded",
                       "Sơ kết 6 tháng đã được ghi nhận");
-      if (auto e = check_date("mid_year_review.date", c.mid_year_review().date())) return *e;
+      if (auto e = check_date("mid_year_review.date", c.mid_year_review().date(), s.key.year())) return *e;
       out.push_back(make(
           [&](pb::Event& e) { *e.mutable_mid_year_review_held()->mutable_details() = c.mid_year_review(); }));
       break;
@@ -415,7 +450,7 @@ std::variant<std::vector<pb::Event>, rejection> cycle_decider::decide_cycle(cons
                         "the scores of unit " + u + " are not verified yet",
                         "Điểm của đơn vị " + u + " chưa được thẩm định");
       }
-      if (auto e = check_date("year_end_summary.date", m.date())) return *e;
+      if (auto e = check_date("year_end_summary.date", m.date(), s.key.year())) return *e;
       // The ranking is derived from verified scores, never entered by hand.
       std::vector<std::pair<std::string, std::uint32_t>> totals(s.verified_totals.begin(),
                                                                 s.verified_totals.end());
@@ -504,7 +539,8 @@ std::variant<std::vector<pb::Event>, rejection> cycle_decider::decide_cycle(cons
                         "Chu kỳ này chỉ đề nghị tối đa " + std::to_string(s.settings.max_ministry_flags()) +
                             " Cờ thi đua của Bộ Công an");
       }
-      if (auto e = check_date("nomination_vote.date", m.date(), false)) return *e;
+      if (auto e = check_date("nomination_vote.date", m.date(), s.key.year(), date_kind::step, false))
+        return *e;
       out.push_back(make([&](pb::Event& e) {
         auto* r = e.mutable_nomination_vote_recorded();
         r->set_award(m.award());
@@ -531,6 +567,9 @@ std::variant<std::vector<pb::Event>, rejection> cycle_decider::decide_cycle(cons
       if (s.nominated.empty())
         return refuse("NO_NOMINEES", "adopt_nominations", "no candidate has passed a vote",
                       "Chưa có đơn vị nào đạt số phiếu suy tôn");
+      if (auto e = check_date("adopt_nominations.date", c.adopt_nominations().date(), s.key.year(),
+                              date_kind::step, false))
+        return *e;
       out.push_back(make([&](pb::Event& e) {
         auto* n = e.mutable_nominations_adopted();
         n->set_date(c.adopt_nominations().date());
@@ -565,6 +604,7 @@ std::variant<std::vector<pb::Event>, rejection> cycle_decider::decide_cycle(cons
           return refuse("MISSING_FIELD", "dossier.documents[" + std::to_string(i) + "].name",
                         "a document needs a name", "Tài liệu phải có tên");
       }
+      if (auto e = check_date("dossier.date", m.date(), s.key.year(), date_kind::step, false)) return *e;
       out.push_back(make([&](pb::Event& e) { *e.mutable_dossier_submitted()->mutable_details() = m; }));
       break;
     }
@@ -591,6 +631,8 @@ std::variant<std::vector<pb::Event>, rejection> cycle_decider::decide_cycle(cons
         return refuse("CHAIR_IS_VICE_CHAIR", "hand_over_chair.next_vice_chair_unit_id",
                       "the next chair cannot also be the next vice chair",
                       "Cụm trưởng năm sau không thể đồng thời là Cụm phó");
+      if (auto e = check_date("hand_over_chair.date", m.date(), s.key.year(), date_kind::step, false))
+        return *e;
       out.push_back(make([&](pb::Event& e) { *e.mutable_chair_handed_over()->mutable_details() = m; }));
       break;
     }
@@ -615,7 +657,7 @@ std::variant<std::vector<pb::Event>, rejection> cycle_decider::decide_cycle(cons
       if (m.decision_number().empty())
         return refuse("MISSING_FIELD", "award_decision.decision_number", "a decision needs its number",
                       "Quyết định phải có số");
-      if (auto e = check_date("award_decision.date", m.date())) return *e;
+      if (auto e = check_date("award_decision.date", m.date(), s.key.year(), date_kind::decision)) return *e;
       if (m.outcomes_size() == 0)
         return refuse("MISSING_FIELD", "award_decision.outcomes", "a decision names at least one unit",
                       "Quyết định phải nêu ít nhất một đơn vị");
@@ -657,6 +699,8 @@ std::variant<std::vector<pb::Event>, rejection> cycle_decider::decide_cycle(cons
       if (!s.nominations_adopted && !proposes_nobody)
         return out_of_order("close", "the nominations and decisions come first",
                             "phải có danh sách đề nghị và quyết định trước");
+      if (auto e = check_date("close.date", c.close().date(), s.key.year(), date_kind::decision, false))
+        return *e;
       out.push_back(make([&](pb::Event& e) { e.mutable_cycle_closed()->set_date(c.close().date()); }));
       break;
     }
@@ -678,9 +722,7 @@ std::variant<std::vector<pb::Event>, rejection> cycle_decider::decide_cycle(cons
     case pb::Command::kChangeSettings: {
       if (!is_organizer(s, a, c.cycle())) return not_organizer();
       const auto& st = c.change_settings().settings();
-      if (st.quorum_percent() > 100 || st.pass_threshold_percent() >= 100)
-        return refuse("INVALID_SETTING", "change_settings.settings", "quorum ≤ 100% and threshold < 100%",
-                      "Tỷ lệ có mặt ≤ 100% và ngưỡng phiếu < 100%");
+      if (auto e = check_settings(st, "change_settings.settings", s.key.year())) return *e;
       if (c.change_settings().reason().empty())
         return refuse("MISSING_FIELD", "change_settings.reason", "a change of settings needs a reason",
                       "Thay đổi thiết lập phải nêu lý do");

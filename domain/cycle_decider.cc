@@ -85,8 +85,16 @@ bool is_date(std::string_view d, bool month_only_allowed) {
   if (month < 1 || month > 12) return false;
   if (d.size() == 7) return true;
   if (d[7] != '-' || !digits(8, 2)) return false;
+  const int year = std::stoi(std::string(d.substr(0, 4)));
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  static constexpr std::array<int, 12> days_in{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   const int day = (d[8] - '0') * 10 + (d[9] - '0');
-  return day >= 1 && day <= 31;
+  return day >= 1 && day <= days_in[month - 1] + (month == 2 && leap);
+}
+
+bool date_within(std::string_view d, std::string_view from, std::string_view to) {
+  // ISO dates order as text; a month compares with the bounds' months.
+  return d >= from.substr(0, d.size()) && d <= to.substr(0, d.size());
 }
 
 std::string cycle_decider::stream_of(const command& c) {

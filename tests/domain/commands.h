@@ -124,9 +124,9 @@ inline pb::Command vote(pb::Award award, std::initializer_list<votes> candidates
   return c;
 }
 
-inline pb::Command adopt() {
+inline pb::Command adopt(const std::string& date = "") {
   pb::Command c;
-  c.mutable_adopt_nominations()->set_date("2023-11-25");
+  c.mutable_adopt_nominations()->set_date(date);
   return c;
 }
 
@@ -136,16 +136,17 @@ inline pb::Command handover(unsigned year, const std::string& chair, const std::
   h->set_for_year(year);
   h->set_next_chair_unit_id(chair);
   h->set_next_vice_chair_unit_id(vice);
-  h->set_date("2023-11-25");
+  h->set_date(std::to_string(year - 1) + "-11-25");  // at the summary of the year before
   return c;
 }
 
 inline pb::Command decision(const std::string& number, pb::Authority authority,
-                            std::initializer_list<std::pair<std::string, pb::Award>> granted) {
+                            std::initializer_list<std::pair<std::string, pb::Award>> granted,
+                            const std::string& date = "2024-03") {
   pb::Command c;
   auto* d = c.mutable_award_decision();
   d->set_decision_number(number);
-  d->set_date("2024-03-01");
+  d->set_date(date);
   d->set_authority(authority);
   for (auto& [unit, award] : granted) {
     auto* o = d->add_outcomes();
@@ -156,9 +157,9 @@ inline pb::Command decision(const std::string& number, pb::Authority authority,
   return c;
 }
 
-inline pb::Command close() {
+inline pb::Command close(const std::string& date = "") {
   pb::Command c;
-  c.mutable_close()->set_date("2024-04-01");
+  c.mutable_close()->set_date(date);
   return c;
 }
 

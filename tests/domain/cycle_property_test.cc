@@ -69,20 +69,20 @@ pb::Command random_command(std::mt19937& rng, const domain::cycle_state& s) {
     case 0:
       return cmd::open("Cụm", {units[0], units[1], units[2], unit()}, unit(), rng() % 4 ? unit() : "");
     case 1:
-      return cmd::launch();
+      return cmd::launch("2025-03-20");
     case 2:
       return cmd::contents();
     case 3:
     case 4:
       return cmd::sign(unit());
     case 5:
-      return cmd::mid_year();
+      return cmd::mid_year("2025-07-07");
     case 6:
       return cmd::self_score(unit(), rng() % 120);
     case 7:
       return cmd::verify(unit(), rng() % 120);
     case 8:
-      return cmd::summary();
+      return cmd::summary("2025-11-25");
     case 9: {
       // Usually a full, favourable meeting; sometimes anything.
       const auto n = static_cast<unsigned>(s.members.size());
@@ -95,7 +95,7 @@ pb::Command random_command(std::mt19937& rng, const domain::cycle_state& s) {
     case 11:
       return cmd::handover(2026, unit(), unit());
     case 12:
-      return cmd::decision("QĐ", static_cast<pb::Authority>(1 + rng() % 2), {{unit(), award()}});
+      return cmd::decision("QĐ", static_cast<pb::Authority>(1 + rng() % 2), {{unit(), award()}}, "2026-03");
     case 13:
       return cmd::close();
     case 14: {

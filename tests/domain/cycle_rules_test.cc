@@ -70,7 +70,7 @@ TEST_F(rules, observers_do_nothing) {
   EXPECT_EQ(h.refused(as("UBND-LaiChau", pb::OBSERVER), cmd::open("x", four, "U-A", "U-B")),
             "FORBIDDEN_ROLE");
   open();
-  EXPECT_EQ(h.refused(as("U-A", pb::OBSERVER), cmd::launch()), "FORBIDDEN_ROLE");
+  EXPECT_EQ(h.refused(as("U-A", pb::OBSERVER), cmd::launch("2025-03-20")), "FORBIDDEN_ROLE");
 }
 
 TEST_F(rules, only_the_organizers_office_opens_a_cycle_and_only_once) {
@@ -91,23 +91,24 @@ TEST_F(rules, membership_chair_and_vice_chair_are_checked_at_open) {
 }
 
 TEST_F(rules, nothing_happens_in_a_cycle_that_is_not_open) {
-  EXPECT_EQ(h.refused(chair, cmd::launch()), "CYCLE_NOT_OPEN");
+  EXPECT_EQ(h.refused(chair, cmd::launch("2025-03-20")), "CYCLE_NOT_OPEN");
   EXPECT_EQ(h.refused(as("U-A", pb::MEMBER), cmd::sign("U-A")), "CYCLE_NOT_OPEN");
 }
 
 TEST_F(rules, the_launch_conference_is_the_chairs_and_happens_once) {
   open();
-  EXPECT_EQ(h.refused(as("U-C", pb::MEMBER), cmd::launch()), "NOT_CHAIR");
-  EXPECT_EQ(h.refused(as("U-C", pb::CHAIR), cmd::launch()), "NOT_CHAIR") << "claiming the role is not enough";
+  EXPECT_EQ(h.refused(as("U-C", pb::MEMBER), cmd::launch("2025-03-20")), "NOT_CHAIR");
+  EXPECT_EQ(h.refused(as("U-C", pb::CHAIR), cmd::launch("2025-03-20")), "NOT_CHAIR")
+      << "claiming the role is not enough";
   EXPECT_EQ(h.refused(chair, cmd::launch("19/03/2025")), "INVALID_DATE");
-  h.ok(vice, cmd::launch());  // the vice chair stands in
-  EXPECT_EQ(h.refused(chair, cmd::launch()), "ALREADY_RECORDED");
+  h.ok(vice, cmd::launch("2025-03-20"));  // the vice chair stands in
+  EXPECT_EQ(h.refused(chair, cmd::launch("2025-03-20")), "ALREADY_RECORDED");
 }
 
 TEST_F(rules, pledge_contents_come_after_the_launch_and_before_any_signature) {
   open();
   EXPECT_EQ(h.refused(chair, cmd::contents()), "STEP_OUT_OF_ORDER");
-  h.ok(chair, cmd::launch());
+  h.ok(chair, cmd::launch("2025-03-20"));
   EXPECT_EQ(h.refused(chair, cmd::contents({})), "MISSING_FIELD");
   pb::Command bad = cmd::contents();
   auto* t = bad.mutable_adopt_pledge_contents()->mutable_contents(0)->add_targets();
@@ -120,7 +121,7 @@ TEST_F(rules, pledge_contents_come_after_the_launch_and_before_any_signature) {
 
 TEST_F(rules, each_member_signs_its_own_pledge_once_and_the_pledge_activates_when_all_have) {
   open();
-  h.ok(chair, cmd::launch());
+  h.ok(chair, cmd::launch("2025-03-20"));
   EXPECT_EQ(h.refused(as("U-A", pb::MEMBER), cmd::sign("U-A")), "STEP_OUT_OF_ORDER");
   h.ok(chair, cmd::contents());
   EXPECT_EQ(h.refused(as("U-B", pb::MEMBER), cmd::sign("U-C")), "NOT_OWN_UNIT");
@@ -142,7 +143,7 @@ TEST_F(rules, each_member_signs_its_own_pledge_once_and_the_pledge_activates_whe
 TEST_F(rules, a_units_role_in_a_cycle_comes_from_the_cycle_not_from_its_token) {
   to_signed();
   // U-C's token says CHAIR (it chairs another cluster), but here U-C is a member: no chair's step ...
-  EXPECT_EQ(h.refused(as("U-C", pb::CHAIR), cmd::mid_year()), "NOT_CHAIR");
+  EXPECT_EQ(h.refused(as("U-C", pb::CHAIR), cmd::mid_year("2025-07-10")), "NOT_CHAIR");
   // ... yet it records its own unit's contribution as a member.
   pb::Command gift;
   auto* k = gift.mutable_activity()->add_contributions();
@@ -151,7 +152,7 @@ TEST_F(rules, a_units_role_in_a_cycle_comes_from_the_cycle_not_from_its_token) {
   h.ok(as("U-C", pb::CHAIR), gift);
   EXPECT_EQ(h.refused(as("U-C", pb::CHAIR), cmd::self_score("U-D", 10)), "STEP_OUT_OF_ORDER");
   // U-A chairs this cycle, whatever its token was minted as.
-  h.ok(as("U-A", pb::MEMBER), cmd::mid_year());
+  h.ok(as("U-A", pb::MEMBER), cmd::mid_year("2025-07-10"));
   EXPECT_EQ(h.refused(as("U-D", pb::VICE_CHAIR), cmd::verify("U-C", 10)), "NOT_CHAIR")
       << "U-B is this cycle's vice chair, not U-D";
 }
@@ -174,25 +175,25 @@ TEST_F(rules, activities_record_whole_positive_amounts_for_members) {
 
 TEST_F(rules, no_mid_year_review_before_the_pledge_is_active_or_when_the_cycle_holds_none) {
   open();
-  h.ok(chair, cmd::launch());
+  h.ok(chair, cmd::launch("2025-03-20"));
   h.ok(chair, cmd::contents());
-  EXPECT_EQ(h.refused(chair, cmd::mid_year()), "STEP_OUT_OF_ORDER");
+  EXPECT_EQ(h.refused(chair, cmd::mid_year("2025-07-10")), "STEP_OUT_OF_ORDER");
   for (const auto& u : four) h.ok(as(u, pb::MEMBER), cmd::sign(u));
-  EXPECT_EQ(h.refused(as("U-C", pb::MEMBER), cmd::mid_year()), "NOT_CHAIR");
-  h.ok(chair, cmd::mid_year());
-  EXPECT_EQ(h.refused(chair, cmd::mid_year()), "ALREADY_RECORDED");
+  EXPECT_EQ(h.refused(as("U-C", pb::MEMBER), cmd::mid_year("2025-07-10")), "NOT_CHAIR");
+  h.ok(chair, cmd::mid_year("2025-07-10"));
+  EXPECT_EQ(h.refused(chair, cmd::mid_year("2025-07-10")), "ALREADY_RECORDED");
 
   cycle_harness skip(cmd::key("BCA", "dia-phuong", "8", 2025));
   pb::Settings s = cmd::settings_with_criteria({{"ket_qua", 100}});
   s.set_skip_mid_year_review(true);
   skip.ok(organizer(), cmd::open("Cụm 8", four, "U-A", "U-B", s));
-  EXPECT_EQ(skip.refused(chair, cmd::mid_year()), "MID_YEAR_REVIEW_NOT_HELD");
+  EXPECT_EQ(skip.refused(chair, cmd::mid_year("2025-07-10")), "MID_YEAR_REVIEW_NOT_HELD");
 }
 
 TEST_F(rules, self_assessment_is_own_once_within_the_criteria_and_after_the_mid_year_review) {
   to_signed();
   EXPECT_EQ(h.refused(as("U-C", pb::MEMBER), cmd::self_score("U-C", 50)), "STEP_OUT_OF_ORDER");
-  h.ok(chair, cmd::mid_year());
+  h.ok(chair, cmd::mid_year("2025-07-10"));
   EXPECT_EQ(h.refused(as("U-C", pb::MEMBER), cmd::self_score("U-D", 50)), "NOT_OWN_UNIT");
   EXPECT_EQ(h.refused(as("U-C", pb::MEMBER), cmd::self_score("U-C", 101)), "SCORE_ABOVE_MAXIMUM");
   EXPECT_NE(h.last_rejection().message_vi.find("tối đa 100"), std::string::npos);
@@ -206,7 +207,7 @@ TEST_F(rules, self_assessment_is_own_once_within_the_criteria_and_after_the_mid_
 
 TEST_F(rules, verified_scores_need_a_self_assessment_and_the_chair) {
   to_signed();
-  h.ok(chair, cmd::mid_year());
+  h.ok(chair, cmd::mid_year("2025-07-10"));
   EXPECT_EQ(h.refused(chair, cmd::verify("U-C", 50)), "SELF_ASSESSMENT_MISSING");
   h.ok(as("U-C", pb::MEMBER), cmd::self_score("U-C", 60));
   EXPECT_EQ(h.refused(as("U-C", pb::MEMBER), cmd::verify("U-C", 50)), "NOT_CHAIR");
@@ -216,14 +217,14 @@ TEST_F(rules, verified_scores_need_a_self_assessment_and_the_chair) {
 
 TEST_F(rules, the_year_end_summary_needs_every_score_and_ranks_by_verified_scores) {
   to_signed();
-  h.ok(chair, cmd::mid_year());
-  EXPECT_EQ(h.refused(chair, cmd::summary()), "SELF_ASSESSMENT_MISSING");
+  h.ok(chair, cmd::mid_year("2025-07-10"));
+  EXPECT_EQ(h.refused(chair, cmd::summary("2025-11-20")), "SELF_ASSESSMENT_MISSING");
   // Each unit claims 100; the chair verifies lower, and the ranking follows the verified figures.
   const std::vector<unsigned> verified = {70, 95, 80, 95};
   for (std::size_t i = 0; i < four.size(); ++i) h.ok(as(four[i], pb::MEMBER), cmd::self_score(four[i], 100));
-  EXPECT_EQ(h.refused(chair, cmd::summary()), "SCORES_NOT_VERIFIED");
+  EXPECT_EQ(h.refused(chair, cmd::summary("2025-11-20")), "SCORES_NOT_VERIFIED");
   for (std::size_t i = 0; i < four.size(); ++i) h.ok(chair, cmd::verify(four[i], verified[i]));
-  h.ok(chair, cmd::summary());
+  h.ok(chair, cmd::summary("2025-11-20"));
   const auto& ranking = h.state().ranking;
   ASSERT_EQ(ranking.size(), 4u);
   EXPECT_EQ(ranking[0].unit_id(), "U-B");
@@ -232,7 +233,7 @@ TEST_F(rules, the_year_end_summary_needs_every_score_and_ranks_by_verified_score
   EXPECT_EQ(ranking[1].rank(), 1u) << "equal totals share a rank";
   EXPECT_EQ(ranking[2].rank(), 3u);
   EXPECT_EQ(ranking[3].unit_id(), "U-A");
-  EXPECT_EQ(h.refused(chair, cmd::summary()), "ALREADY_RECORDED");
+  EXPECT_EQ(h.refused(chair, cmd::summary("2025-11-20")), "ALREADY_RECORDED");
   EXPECT_EQ(h.refused(as("U-C", pb::MEMBER), cmd::self_score("U-C", 1)), "ALREADY_RECORDED");
 }
 
@@ -261,15 +262,15 @@ TEST_F(rules, quorum_and_threshold_are_settings) {
   s.set_quorum_percent(75);
   s.set_pass_threshold_percent(66);
   open(s);
-  h.ok(chair, cmd::launch());
+  h.ok(chair, cmd::launch("2025-03-20"));
   h.ok(chair, cmd::contents());
   for (const auto& u : four) h.ok(as(u, pb::MEMBER), cmd::sign(u));
-  h.ok(chair, cmd::mid_year());
+  h.ok(chair, cmd::mid_year("2025-07-10"));
   for (const auto& u : four) {
     h.ok(as(u, pb::MEMBER), cmd::self_score(u, 50));
     h.ok(chair, cmd::verify(u, u == "U-A" ? 60 : 50));
   }
-  h.ok(chair, cmd::summary());
+  h.ok(chair, cmd::summary("2025-11-20"));
   EXPECT_EQ(h.refused(chair, cmd::vote(pb::MINISTRY_FLAG, {{"U-B", 2, 0, 0}}, 2)), "QUORUM_NOT_MET");
   auto events = h.ok(chair, cmd::vote(pb::MINISTRY_FLAG, {{"U-B", 2, 1, 0}, {"U-C", 3, 0, 0}}, 3));
   EXPECT_FALSE(events[0].nomination_vote_recorded().results(0).passed()) << "2/4 = 50% is not above 66%";
@@ -301,15 +302,15 @@ TEST_F(rules, the_cap_on_ministry_flags_is_a_setting) {
   s.set_max_ministry_flags(1);
   cycle_harness capped(cmd::key("BCA", "dia-phuong", "9", 2025));
   capped.ok(organizer(), cmd::open("Cụm 9", four, "U-A", "U-B", s));
-  capped.ok(chair, cmd::launch());
+  capped.ok(chair, cmd::launch("2025-03-20"));
   capped.ok(chair, cmd::contents());
   for (const auto& u : four) capped.ok(as(u, pb::MEMBER), cmd::sign(u));
-  capped.ok(chair, cmd::mid_year());
+  capped.ok(chair, cmd::mid_year("2025-07-10"));
   for (const auto& u : four) {
     capped.ok(as(u, pb::MEMBER), cmd::self_score(u, 10));
     capped.ok(chair, cmd::verify(u, 10));
   }
-  capped.ok(chair, cmd::summary());
+  capped.ok(chair, cmd::summary("2025-11-20"));
   EXPECT_EQ(capped.refused(chair, cmd::vote(pb::MINISTRY_FLAG, {{"U-B", 4, 0, 0}, {"U-C", 4, 0, 0}}, 4)),
             "MINISTRY_FLAG_LIMIT");
 }
@@ -346,7 +347,7 @@ TEST_F(rules, the_dossier_names_documents_by_sha256) {
 TEST_F(rules, the_handover_names_two_different_members_for_next_year_and_can_be_voided) {
   to_scored();
   EXPECT_EQ(h.refused(chair, cmd::handover(2026, "U-B", "U-C")), "STEP_OUT_OF_ORDER");
-  h.ok(chair, cmd::summary());
+  h.ok(chair, cmd::summary("2025-11-20"));
   EXPECT_EQ(h.refused(chair, cmd::handover(2027, "U-B", "U-C")), "INVALID_YEAR");
   EXPECT_EQ(h.refused(chair, cmd::handover(2026, "U-Z", "U-C")), "NOT_A_MEMBER");
   EXPECT_EQ(h.refused(chair, cmd::handover(2026, "U-B", "U-Z")), "NOT_A_MEMBER");
@@ -369,27 +370,31 @@ TEST_F(rules, the_handover_names_two_different_members_for_next_year_and_can_be_
 
 TEST_F(rules, award_decisions_only_for_adopted_nominees_by_the_right_authority) {
   to_adopted();  // U-A government flag, U-B and U-C ministry flags
-  EXPECT_EQ(h.refused(chair, cmd::decision("1/QĐ", pb::MINISTER, {{"U-B", pb::MINISTRY_FLAG}})),
+  EXPECT_EQ(h.refused(chair, cmd::decision("1/QĐ", pb::MINISTER, {{"U-B", pb::MINISTRY_FLAG}}, "2026-03")),
             "NOT_ORGANIZER");
-  EXPECT_EQ(h.refused(organizer(), cmd::decision("1/QĐ", pb::MINISTER, {{"U-D", pb::MINISTRY_FLAG}})),
+  EXPECT_EQ(
+      h.refused(organizer(), cmd::decision("1/QĐ", pb::MINISTER, {{"U-D", pb::MINISTRY_FLAG}}, "2026-03")),
+      "NOT_NOMINATED");
+  EXPECT_EQ(h.refused(organizer(),
+                      cmd::decision("1/QĐ", pb::MINISTER, {{"U-B", pb::CERTIFICATE_OF_MERIT}}, "2026-03")),
             "NOT_NOMINATED");
-  EXPECT_EQ(h.refused(organizer(), cmd::decision("1/QĐ", pb::MINISTER, {{"U-B", pb::CERTIFICATE_OF_MERIT}})),
-            "NOT_NOMINATED");
-  EXPECT_EQ(h.refused(organizer(), cmd::decision("1/QĐ", pb::MINISTER, {{"U-A", pb::GOVERNMENT_FLAG}})),
-            "WRONG_AUTHORITY");
-  EXPECT_EQ(h.refused(organizer(), cmd::decision("", pb::MINISTER, {{"U-B", pb::MINISTRY_FLAG}})),
+  EXPECT_EQ(
+      h.refused(organizer(), cmd::decision("1/QĐ", pb::MINISTER, {{"U-A", pb::GOVERNMENT_FLAG}}, "2026-03")),
+      "WRONG_AUTHORITY");
+  EXPECT_EQ(h.refused(organizer(), cmd::decision("", pb::MINISTER, {{"U-B", pb::MINISTRY_FLAG}}, "2026-03")),
             "MISSING_FIELD");
-  h.ok(organizer(), cmd::decision("1/QĐ-BCA", pb::MINISTER, {{"U-B", pb::MINISTRY_FLAG}}));
-  EXPECT_EQ(h.refused(organizer(), cmd::decision("2/QĐ-BCA", pb::MINISTER, {{"U-B", pb::MINISTRY_FLAG}})),
+  h.ok(organizer(), cmd::decision("1/QĐ-BCA", pb::MINISTER, {{"U-B", pb::MINISTRY_FLAG}}, "2026-03"));
+  EXPECT_EQ(h.refused(organizer(),
+                      cmd::decision("2/QĐ-BCA", pb::MINISTER, {{"U-B", pb::MINISTRY_FLAG}}, "2026-03")),
             "ALREADY_DECIDED");
 }
 
 TEST_F(rules, close_waits_for_every_decision_and_then_only_corrections_and_revocations) {
   to_adopted();
   EXPECT_EQ(h.refused(organizer(), cmd::close()), "DECISIONS_PENDING");
-  h.ok(organizer(), cmd::decision("1/QĐ-TTg", pb::PRIME_MINISTER, {{"U-A", pb::GOVERNMENT_FLAG}}));
-  h.ok(organizer(),
-       cmd::decision("2/QĐ-BCA", pb::MINISTER, {{"U-B", pb::MINISTRY_FLAG}, {"U-C", pb::MINISTRY_FLAG}}));
+  h.ok(organizer(), cmd::decision("1/QĐ-TTg", pb::PRIME_MINISTER, {{"U-A", pb::GOVERNMENT_FLAG}}, "2026-03"));
+  h.ok(organizer(), cmd::decision("2/QĐ-BCA", pb::MINISTER,
+                                  {{"U-B", pb::MINISTRY_FLAG}, {"U-C", pb::MINISTRY_FLAG}}, "2026-03"));
   EXPECT_EQ(h.refused(chair, cmd::close()), "NOT_ORGANIZER");
   h.ok(organizer(), cmd::close());
   EXPECT_EQ(h.refused(chair, cmd::handover(2026, "U-B", "U-C")), "CYCLE_CLOSED");
@@ -468,7 +473,7 @@ TEST_F(rules, no_scores_without_criteria_and_none_that_score_nothing) {
       << "without criteria every unit would tie at rank 1";
 
   to_signed();
-  h.ok(chair, cmd::mid_year());
+  h.ok(chair, cmd::mid_year("2025-07-10"));
   EXPECT_EQ(h.refused(as("U-C", pb::MEMBER), nothing), "MISSING_FIELD");
   EXPECT_EQ(h.last_rejection().field, "scores");
 }
@@ -524,6 +529,81 @@ TEST(dates, full_dates_and_where_allowed_months_only) {
   EXPECT_FALSE(domain::is_date("19/03/2024", true));
   EXPECT_FALSE(domain::is_date("2024-3-19", true));
   EXPECT_FALSE(domain::is_date("", true));
+  EXPECT_TRUE(domain::is_date("2024-02-29", false)) << "a leap year";
+  EXPECT_TRUE(domain::is_date("2000-02-29", false));
+  EXPECT_FALSE(domain::is_date("2023-02-29", false));
+  EXPECT_FALSE(domain::is_date("2100-02-29", false));
+  EXPECT_FALSE(domain::is_date("2025-04-31", false));
+  EXPECT_TRUE(domain::is_date("2025-12-31", false));
+}
+
+TEST_F(rules, dates_fall_in_the_window_of_the_cycles_year) {
+  // Opening: its date and its deadlines are the year's steps (1 Oct 2024 – 31 Mar 2026 for 2025).
+  pb::Command early = cmd::open("Cụm thi đua số 7", four, "U-A", "U-B");
+  early.mutable_open()->set_date("2024-09-30");
+  EXPECT_EQ(h.refused(organizer(), early), "DATE_OUTSIDE_CYCLE");
+  EXPECT_EQ(h.last_rejection().field, "open.date");
+  EXPECT_NE(h.last_rejection().message_vi.find("từ 2024-10-01 đến 2026-03-31"), std::string::npos)
+      << h.last_rejection().message_vi;
+  pb::Command late_deadline = cmd::open("Cụm thi đua số 7", four, "U-A", "U-B");
+  late_deadline.mutable_open()->mutable_settings()->mutable_deadlines()->set_launch_by("2027-03-31");
+  EXPECT_EQ(h.refused(organizer(), late_deadline), "DATE_OUTSIDE_CYCLE");
+  EXPECT_EQ(h.last_rejection().field, "open.settings.deadlines.launch_by");
+  pb::Command no_quorum = cmd::open("Cụm thi đua số 7", four, "U-A", "U-B");
+  no_quorum.mutable_open()->mutable_settings()->set_quorum_percent(150);
+  EXPECT_EQ(h.refused(organizer(), no_quorum), "INVALID_SETTING");
+  EXPECT_EQ(h.last_rejection().field, "open.settings");
+  early.mutable_open()->set_date("2024-10");  // a month is enough where the source gives only the month
+  *early.mutable_open()->mutable_settings() = cmd::settings_with_criteria({{"ket_qua", 100}});
+  h.ok(organizer(), early);
+
+  EXPECT_EQ(h.refused(chair, cmd::launch("2026-04-01")), "DATE_OUTSIDE_CYCLE");
+  EXPECT_EQ(h.last_rejection().field, "launch_conference.date");
+  EXPECT_EQ(h.refused(chair, cmd::launch("2025-02-29")), "INVALID_DATE") << "2025 is no leap year";
+  EXPECT_EQ(h.refused(chair, cmd::launch("2024-09")), "DATE_OUTSIDE_CYCLE");
+  h.ok(chair, cmd::launch("2024-10-01"));
+  h.ok(chair, cmd::contents());
+  for (const auto& u : four) h.ok(as(u, pb::MEMBER), cmd::sign(u));
+  pb::Command activity;
+  activity.mutable_activity()->set_date("2023-05-19");
+  activity.mutable_activity()->set_kind("sports_meet");
+  EXPECT_EQ(h.refused(chair, activity), "DATE_OUTSIDE_CYCLE");
+  EXPECT_EQ(h.last_rejection().field, "activity.date");
+  EXPECT_EQ(h.refused(chair, cmd::mid_year("2026-04")), "DATE_OUTSIDE_CYCLE");
+  h.ok(chair, cmd::mid_year("2025-07"));
+  for (const auto& u : four) {
+    h.ok(as(u, pb::MEMBER), cmd::self_score(u, 80));
+    h.ok(chair, cmd::verify(u, u == "U-A" ? 90 : 80));
+  }
+  h.ok(chair, cmd::summary("2026-03-31"));  // a summary early the next year
+  auto handover = cmd::handover(2026, "U-B", "U-C");
+  handover.mutable_hand_over_chair()->set_date("2026-04-01");
+  EXPECT_EQ(h.refused(chair, handover), "DATE_OUTSIDE_CYCLE");
+  EXPECT_EQ(h.last_rejection().field, "hand_over_chair.date");
+  h.ok(chair, cmd::handover(2026, "U-B", "U-C"));
+  h.ok(chair, cmd::vote(pb::MINISTRY_FLAG, {{"U-B", 4, 0, 0}}, 4));
+  EXPECT_EQ(h.refused(chair, cmd::adopt("2026-04")), "DATE_OUTSIDE_CYCLE");
+  EXPECT_EQ(h.last_rejection().field, "adopt_nominations.date");
+  h.ok(chair, cmd::adopt("2025-11-20"));
+  pb::Command dossier;
+  dossier.mutable_dossier()->set_date("2027-01-05");
+  auto* doc = dossier.mutable_dossier()->add_documents();
+  doc->set_name("Tờ trình");
+  doc->set_sha256(std::string(64, 'a'));
+  EXPECT_EQ(h.refused(chair, dossier), "DATE_OUTSIDE_CYCLE");
+  EXPECT_EQ(h.last_rejection().field, "dossier.date");
+
+  // Decisions and the close: 1 Jan 2025 – 31 Dec 2027.
+  EXPECT_EQ(h.refused(organizer(),
+                      cmd::decision("1/QĐ-BCA", pb::MINISTER, {{"U-B", pb::MINISTRY_FLAG}}, "2024-12-31")),
+            "DATE_OUTSIDE_CYCLE");
+  EXPECT_EQ(h.last_rejection().field, "award_decision.date");
+  EXPECT_NE(h.last_rejection().message_en.find("2025-01-01 to 2027-12-31"), std::string::npos)
+      << h.last_rejection().message_en;
+  h.ok(organizer(), cmd::decision("1/QĐ-BCA", pb::MINISTER, {{"U-B", pb::MINISTRY_FLAG}}, "2027-12-31"));
+  EXPECT_EQ(h.refused(organizer(), cmd::close("2028-01")), "DATE_OUTSIDE_CYCLE");
+  EXPECT_EQ(h.last_rejection().field, "close.date");
+  h.ok(organizer(), cmd::close("2027-12"));
 }
 
 }  // namespace
