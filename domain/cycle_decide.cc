@@ -746,6 +746,19 @@ std::variant<std::vector<pb::Event>, rejection> cycle_decider::decide_cycle(cons
       }));
       break;
     }
+    case pb::Command::kDissolve: {
+      if (!is_organizer(s, a, c.cycle())) return not_organizer();
+      if (!s.decided.empty())
+        return refuse("DECISIONS_RECORDED", "dissolve",
+                      "award decisions are recorded in this cycle: it was not opened by mistake",
+                      "Chu kỳ đã có quyết định khen thưởng nên không thể giải thể như mở nhầm");
+      if (c.dissolve().reason().empty())
+        return refuse("MISSING_FIELD", "dissolve.reason", "dissolving a cycle needs a reason",
+                      "Giải thể chu kỳ phải nêu lý do");
+      out.push_back(
+          make([&](pb::Event& e) { e.mutable_cycle_dissolved()->set_reason(c.dissolve().reason()); }));
+      break;
+    }
     default:
       return refuse("MISSING_FIELD", "action", "unknown action", "Thao tác không xác định");
   }

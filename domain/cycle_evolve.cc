@@ -15,6 +15,7 @@ bool by_organizer_office(const pb::Event& e) {
     case pb::Event::kAwardDecisionRecorded:
     case pb::Event::kCycleClosed:
     case pb::Event::kAwardRevoked:
+    case pb::Event::kCycleDissolved:
       return true;
     case pb::Event::kCorrectionRecorded:
       return e.correction_recorded().by_organizer_office();
@@ -32,6 +33,8 @@ series_state cycle_decider::evolve(state s, const event& e) {
   if (e.has_cycle_opened())
     for (const auto& unit : e.cycle_opened().details().member_unit_ids())
       s.cluster_of_unit[unit] = e.cluster();
+  if (e.has_cycle_dissolved())
+    std::erase_if(s.cluster_of_unit, [&](const auto& entry) { return entry.second == e.cluster(); });
   return s;
 }
 
@@ -41,6 +44,8 @@ cycle_state cycle_decider::evolve_cycle(cycle_state s, const event& e) {
     case pb::Event::kCycleOpened: {
       const auto& o = e.cycle_opened();
       s.opened = true;
+      s.dissolved = false;
+      s.dissolved_reason.clear();
       s.key = o.cycle();
       s.key.set_number(normalize_cluster_number(o.cycle().number()));
       s.cluster_name = o.details().cluster_name();
@@ -117,6 +122,21 @@ cycle_state cycle_decider::evolve_cycle(cycle_state s, const event& e) {
       break;
     case pb::Event::kCorrectionRecorded:
       break;  // a correction annotates history; the state it names stays
+    case pb::Event::kCycleDissolved: {
+      // Back to not opened, keeping what outlives the opening: the count of events (versions go on), the
+      // events a correction may name, who was a member, the key for the views.
+      cycle_state fresh;
+      fresh.version = s.version;
+      fresh.recorded = std::move(s.recorded);
+      fresh.former_members = std::move(s.former_members);
+      fresh.former_members.insert(s.members.begin(), s.members.end());
+      fresh.key = std::move(s.key);
+      fresh.cluster_name = std::move(s.cluster_name);
+      fresh.dissolved = true;
+      fresh.dissolved_reason = e.cycle_dissolved().reason();
+      s = std::move(fresh);
+      break;
+    }
     case pb::Event::BODY_NOT_SET:
       break;
   }

@@ -38,6 +38,9 @@ struct cycle_state {
   bool nominations_adopted = false;
   bool dossier_submitted = false;
   bool closed = false;
+  bool dissolved = false;  // dissolved and not opened again
+  std::string dissolved_reason;
+  std::set<std::string> former_members;  // members of a dissolved opening of this cluster's year
 
   std::set<std::string> signed_units;
   std::map<std::string, std::uint32_t> self_totals;

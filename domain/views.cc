@@ -63,6 +63,7 @@ std::string serialize_view(const google::protobuf::Message& view) {
 }
 
 pb::Stage stage_of(const cycle_state& s) {
+  if (s.dissolved) return pb::DISSOLVED;
   if (!s.opened) return pb::STAGE_UNSPECIFIED;
   if (s.closed) return pb::CLOSED;
   if (!s.decided.empty()) return pb::DECIDED;
@@ -77,7 +78,7 @@ pb::Stage stage_of(const cycle_state& s) {
 
 pb::CycleView to_view(const cycle_state& s) {
   pb::CycleView v;
-  if (s.opened) *v.mutable_key() = s.key;
+  if (s.opened || s.dissolved) *v.mutable_key() = s.key;
   v.set_cluster_name(s.cluster_name);
   v.set_stage(stage_of(s));
   for (const auto& m : s.members) v.add_member_unit_ids(m);
@@ -92,6 +93,9 @@ pb::CycleView to_view(const cycle_state& s) {
   v.set_nominations_adopted(s.nominations_adopted);
   v.set_dossier_submitted(s.dossier_submitted);
   v.set_closed(s.closed);
+  v.set_dissolved(s.dissolved);
+  v.set_dissolved_reason(s.dissolved_reason);
+  for (const auto& u : s.former_members) v.add_former_member_unit_ids(u);
   for (const auto& u : s.signed_units) v.add_signed_unit_ids(u);
   for (const auto& [u, p] : s.self_totals) {
     auto* x = v.add_self_assessed();
@@ -129,7 +133,10 @@ pb::CycleView to_view(const cycle_state& s) {
 
 cycle_state from_view(const pb::CycleView& v) {
   cycle_state s;
-  s.opened = v.has_key();
+  s.opened = v.has_key() && !v.dissolved();
+  s.dissolved = v.dissolved();
+  s.dissolved_reason = v.dissolved_reason();
+  s.former_members.insert(v.former_member_unit_ids().begin(), v.former_member_unit_ids().end());
   s.key = v.key();
   s.cluster_name = v.cluster_name();
   s.members.assign(v.member_unit_ids().begin(), v.member_unit_ids().end());

@@ -35,8 +35,14 @@ void membership_index::learn(const storage::pb::EventRecord& record) {
 
 void membership_index::add(std::string stream, std::string cluster, std::vector<std::string> members) {
   std::unique_lock lk(mu_);
-  members_.insert_or_assign(index_key(stream, cluster),
-                            std::make_shared<const std::vector<std::string>>(std::move(members)));
+  auto& units = members_[index_key(stream, cluster)];
+  // A cluster opened again in the same year (after a dissolution) adds its members to the earlier ones: each
+  // keeps reading what happened while it was a member. The list is replaced, never changed under a reader.
+  if (units) {
+    for (const auto& u : *units)
+      if (std::find(members.begin(), members.end(), u) == members.end()) members.push_back(u);
+  }
+  units = std::make_shared<const std::vector<std::string>>(std::move(members));
 }
 
 result<void> membership_index::load(std::string_view catalog_projection) {
@@ -45,8 +51,11 @@ result<void> membership_index::load(std::string_view catalog_projection) {
   auto scanned = log_.projection_scan(
       catalog_projection, domain::cycle_view_prefix, [&](std::string_view, std::string_view value) {
         domain::pb::CycleView v;
-        if (v.ParseFromArray(value.data(), static_cast<int>(value.size())) && !v.stream_id().empty())
-          add(v.stream_id(), v.key().number(), {v.member_unit_ids().begin(), v.member_unit_ids().end()});
+        if (v.ParseFromArray(value.data(), static_cast<int>(value.size())) && !v.stream_id().empty()) {
+          std::vector<std::string> units(v.member_unit_ids().begin(), v.member_unit_ids().end());
+          units.insert(units.end(), v.former_member_unit_ids().begin(), v.former_member_unit_ids().end());
+          add(v.stream_id(), v.key().number(), std::move(units));
+        }
         return true;
       });
   if (!scanned) return scanned.error();

@@ -1,9 +1,10 @@
 #pragma once
 // Which units are members of each cluster's cycle, in memory, for deciding per event what a token may read.
-// Membership is fixed when a cycle opens, so the index only grows and the order in which it learns does not
-// matter. It learns from the catalog read model and the log tail when it starts, and from every durable batch
-// after that through the subscription hub (engine::hub_hooks::learn), which hands it each batch before any
-// subscriber's filter sees the batch.
+// A unit that was ever a member of a cluster's cycle in a year stays one here (a dissolved opening's members
+// keep reading what happened while they were), so the index only grows and the order in which it learns does
+// not matter. It learns from the catalog read model and the log tail when it starts, and from every durable
+// batch after that through the subscription hub (engine::hub_hooks::learn), which hands it each batch before
+// any subscriber's filter sees the batch.
 
 #include <map>
 #include <memory>

@@ -450,6 +450,68 @@ TEST_F(rules, a_correction_names_an_event_of_this_cycle_that_the_actor_may_corre
   h.ok(organizer(), correction(5, "CorrectionRecorded"));
 }
 
+TEST_F(rules, a_cycle_opened_by_mistake_is_dissolved_by_the_organizer_with_a_reason_and_opened_again) {
+  open();
+  h.ok(chair, cmd::launch("2025-03-20"));
+  cycle_harness nine = h;  // cluster 9 of the same series and year
+  nine.set_key(cmd::key("BCA", "dia-phuong", "9", 2025));
+  EXPECT_EQ(nine.refused(organizer(), cmd::open("Cụm 9", {"U-A", "U-E"}, "U-E", "")),
+            "UNIT_IN_ANOTHER_CLUSTER");
+
+  pb::Command dissolve;
+  dissolve.mutable_dissolve()->set_reason("mở nhầm: Cụm 7 năm 2025 gồm các đơn vị khác");
+  EXPECT_EQ(h.refused(chair, dissolve), "NOT_ORGANIZER");
+  EXPECT_EQ(h.refused(organizer("CA-tinh-Nam-Dinh"), dissolve), "NOT_ORGANIZER");
+  pb::Command no_reason;
+  no_reason.mutable_dissolve();
+  EXPECT_EQ(h.refused(organizer(), no_reason), "MISSING_FIELD");
+  EXPECT_EQ(h.last_rejection().field, "dissolve.reason");
+  h.ok(organizer(), dissolve);
+  EXPECT_FALSE(h.state().opened);
+  EXPECT_TRUE(h.state().dissolved);
+  EXPECT_EQ(h.state().version, 3u) << "its events still count";
+  EXPECT_EQ(h.refused(chair, cmd::contents()), "CYCLE_NOT_OPEN");
+  EXPECT_EQ(h.refused(organizer(), dissolve), "CYCLE_NOT_OPEN");
+  EXPECT_EQ(h.refused(chair, correction(2, "LaunchConferenceHeld")), "CYCLE_NOT_OPEN");
+
+  // Its units are free for another cluster, and the cluster opens again with others.
+  nine = h;
+  nine.set_key(cmd::key("BCA", "dia-phuong", "9", 2025));
+  nine.ok(organizer(), cmd::open("Cụm 9", {"U-A", "U-E"}, "U-E", ""));
+  h = nine;
+  h.set_key(cmd::key("BCA", "dia-phuong", "7", 2025));
+  h.ok(organizer(), cmd::open("Cụm thi đua số 7", {"U-B", "U-C", "U-D"}, "U-B", "U-C",
+                              cmd::settings_with_criteria({{"ket_qua", 100}})));
+  EXPECT_TRUE(h.state().opened);
+  EXPECT_FALSE(h.state().dissolved);
+  EXPECT_FALSE(h.state().launched) << "nothing of the dissolved opening carries over";
+  EXPECT_EQ(h.state().version, 4u);
+  EXPECT_EQ(h.state().former_members, (std::set<std::string>{"U-A", "U-B", "U-C", "U-D"}));
+  EXPECT_EQ(h.refused(as("U-A", pb::MEMBER), cmd::launch("2025-03-21")), "NOT_CHAIR") << "U-A chairs no more";
+  h.ok(as("U-B", pb::MEMBER), cmd::launch("2025-03-21"));
+}
+
+TEST_F(rules, a_closed_cycle_is_not_dissolved_but_one_before_its_decisions_is) {
+  pb::Command dissolve;
+  dissolve.mutable_dissolve()->set_reason("mở nhầm");
+  to_summary();
+  cycle_harness nobody = h;  // proposes nobody and closes
+  nobody.ok(organizer(), cmd::close());
+  EXPECT_EQ(nobody.refused(organizer(), dissolve), "CYCLE_CLOSED");
+  h.ok(chair, cmd::vote(pb::GOVERNMENT_FLAG, {{"U-A", 4, 0, 0}}, 4));
+  h.ok(chair, cmd::adopt());
+  h.ok(organizer(), dissolve);  // before any decision it still can be
+  EXPECT_TRUE(h.state().dissolved);
+}
+
+TEST_F(rules, a_cycle_with_an_award_decision_is_not_dissolved) {
+  pb::Command dissolve;
+  dissolve.mutable_dissolve()->set_reason("mở nhầm");
+  to_adopted();
+  h.ok(organizer(), cmd::decision("1/QĐ-TTg", pb::PRIME_MINISTER, {{"U-A", pb::GOVERNMENT_FLAG}}, "2026-03"));
+  EXPECT_EQ(h.refused(organizer(), dissolve), "DECISIONS_RECORDED");
+}
+
 TEST_F(rules, a_handover_may_name_only_the_next_chair_and_a_missing_unit_is_named_as_missing) {
   to_summary();
   EXPECT_EQ(h.refused(chair, cmd::handover(2026, "", "U-C")), "MISSING_FIELD");

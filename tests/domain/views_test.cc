@@ -80,6 +80,35 @@ TEST(views, state_and_view_convert_both_ways_without_loss) {
       << "an unopened cycle has no stage";
 }
 
+TEST(views, a_dissolved_cycle_shows_as_dissolved_and_opened_again_keeps_its_former_members) {
+  cycle_harness h(cmd::key("BCA", "dia-phuong", "7", 2025));
+  map_store store;
+  const std::string key = domain::cycle_view_key("BCA", "dia-phuong", 2025, "7");
+  std::uint64_t position = 0;
+  auto run = [&](const pb::Actor& a, pb::Command c) {
+    for (const auto& e : h.ok(a, std::move(c)))
+      domain::apply_to_views(e, {"cycles/BCA/dia-phuong/2025", ++position, 0}, store);
+    EXPECT_EQ(state_part(view_at(store, key)), state_part(domain::to_view(h.state()))) << position;
+  };
+  run(organizer(), cmd::open("Cụm 7", {"U-A", "U-B"}, "U-A", ""));
+  pb::Command dissolve;
+  dissolve.mutable_dissolve()->set_reason("mở nhầm");
+  run(organizer(), dissolve);
+  pb::CycleView v = view_at(store, key);
+  EXPECT_EQ(v.stage(), pb::DISSOLVED);
+  EXPECT_TRUE(v.dissolved());
+  EXPECT_EQ(v.dissolved_reason(), "mở nhầm");
+  EXPECT_EQ(v.key().number(), "7") << "still listed, under its key";
+  EXPECT_FALSE(domain::from_view(v).opened);
+  run(organizer(), cmd::open("Cụm 7", {"U-C", "U-D"}, "U-C", ""));
+  v = view_at(store, key);
+  EXPECT_EQ(v.stage(), pb::OPENED);
+  EXPECT_FALSE(v.dissolved());
+  EXPECT_EQ(std::vector<std::string>(v.former_member_unit_ids().begin(), v.former_member_unit_ids().end()),
+            (std::vector<std::string>{"U-A", "U-B"}));
+  EXPECT_EQ(v.events(), 3u);
+}
+
 TEST(views, an_event_of_a_cluster_never_opened_changes_no_view) {
   map_store store;
   pb::Event e;
