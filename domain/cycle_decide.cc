@@ -6,6 +6,7 @@
 
 #include "domain/cycle_decider.h"
 #include "domain/dates.h"
+#include "domain/membership_change.h"
 
 namespace thidua::domain {
 namespace {
@@ -744,6 +745,40 @@ std::variant<std::vector<pb::Event>, rejection> cycle_decider::decide_cycle(cons
         *e.mutable_correction_recorded()->mutable_details() = m;
         e.mutable_correction_recorded()->set_by_organizer_office(organizer);
       }));
+      break;
+    }
+    case pb::Command::kChangeMembership: {
+      const auto& m = c.change_membership();
+      if (!is_organizer(s, a, c.cycle())) return not_organizer();
+      if (!s.is_member(m.unit_id())) return not_member("change_membership.unit_id", m.unit_id());
+      if (m.reason().empty())
+        return refuse("MISSING_FIELD", "change_membership.reason",
+                      "a change of membership names the decision behind it",
+                      "Thay đổi thành viên phải nêu quyết định làm căn cứ");
+      if (auto e = check_date("change_membership.effective_date", m.effective_date(), s.key.year()))
+        return *e;
+      if (m.successor_unit_id() == m.unit_id())
+        return refuse("INVALID_SUCCESSOR", "change_membership.successor_unit_id",
+                      "a unit does not succeed itself", "Đơn vị không thể kế thừa chính mình");
+      if (m.successor_unit_id().empty()) {
+        if (m.unit_id() == s.chair)
+          return refuse(
+              "CHAIR_WITHOUT_SUCCESSOR", "change_membership.successor_unit_id",
+              "the chair's unit cannot leave without a successor that takes the chair over",
+              "Đơn vị Cụm trưởng không thể rời Cụm khi không có đơn vị kế thừa nhận vai trò Cụm trưởng");
+        if (s.members.size() <= 2)
+          return refuse("TOO_FEW_MEMBERS", "change_membership.unit_id", "a cluster keeps at least 2 members",
+                        "Cụm phải còn ít nhất 2 đơn vị thành viên");
+      }
+      auto changed = membership_changed(s, m);
+      // A member that had not signed leaves while every other one has: the pledge comes into force now.
+      cycle_state after = s;
+      apply_membership_change(after, changed);
+      out.push_back(make([&](pb::Event& e) { *e.mutable_membership_changed() = std::move(changed); }));
+      if (s.contents_adopted && !s.pledge_active && after.signed_units.size() == after.members.size())
+        out.push_back(make([&](pb::Event& e) {
+          e.mutable_pledge_activated()->set_signatures(static_cast<std::uint32_t>(after.members.size()));
+        }));
       break;
     }
     case pb::Command::kDissolve: {

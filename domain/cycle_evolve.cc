@@ -1,6 +1,7 @@
 // evolve: the state after an event. Pure and total: an event that was accepted once always applies.
 
 #include "domain/cycle_decider.h"
+#include "domain/membership_change.h"
 
 namespace thidua::domain {
 namespace {
@@ -33,6 +34,10 @@ series_state cycle_decider::evolve(state s, const event& e) {
   if (e.has_cycle_opened())
     for (const auto& unit : e.cycle_opened().details().member_unit_ids())
       s.cluster_of_unit[unit] = e.cluster();
+  // A successor from another cluster of the series sits in both for the rest of the year: the mergers do not
+  // wait for the cycle. The rule of one cluster per series and year is the openings'.
+  if (e.has_membership_changed() && !e.membership_changed().details().successor_unit_id().empty())
+    s.cluster_of_unit.try_emplace(e.membership_changed().details().successor_unit_id(), e.cluster());
   if (e.has_cycle_dissolved())
     std::erase_if(s.cluster_of_unit, [&](const auto& entry) { return entry.second == e.cluster(); });
   return s;
@@ -122,6 +127,9 @@ cycle_state cycle_decider::evolve_cycle(cycle_state s, const event& e) {
       break;
     case pb::Event::kCorrectionRecorded:
       break;  // a correction annotates history; the state it names stays
+    case pb::Event::kMembershipChanged:
+      apply_membership_change(s, e.membership_changed());
+      break;
     case pb::Event::kCycleDissolved: {
       // Back to not opened, keeping what outlives the opening: the count of events (versions go on), the
       // events a correction may name, who was a member, the key for the views.

@@ -37,7 +37,7 @@ std::pair<std::string, std::string> contradiction(const cycle_state& previous, c
 std::optional<rejection> handover_refusal(const cycle_state& previous_year, const registry_state& registry,
                                           const pb::Command& c, const pb::Actor& a) {
   const auto& k = c.cycle();
-  if (!asks_other_streams(c, a)) return std::nullopt;
+  if (!c.has_open() || !asks_other_streams(c, a)) return std::nullopt;
   const auto& o = c.open();
   const std::string before = std::to_string(k.year() - 1);
   if (!previous_year.handed_over) {

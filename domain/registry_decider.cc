@@ -53,9 +53,55 @@ std::string registry_state::cluster_key(const std::string& organizer, const std:
   return organizer + "/" + series + "/" + normalize_cluster_number(number);
 }
 
+namespace {
+
+// A change of a cycle's membership repeats what the registry records: the unit merged into the successor, or
+// dissolved, on the effective date.
+std::optional<rejection> change_refusal(const registry_state& s, const pb::ChangeMembership& m) {
+  auto unit = s.units.find(m.unit_id());
+  if (unit == s.units.end())
+    return refuse("UNIT_NOT_REGISTERED", "change_membership.unit_id",
+                  "unit " + m.unit_id() + " is not registered",
+                  "Đơn vị " + m.unit_id() + " chưa được đăng ký");
+  if (!m.successor_unit_id().empty() && !s.units.count(m.successor_unit_id()))
+    return refuse(
+        "UNIT_NOT_REGISTERED", "change_membership.successor_unit_id",
+        "unit " + m.successor_unit_id() + " is not registered; register it (register_unit) first",
+        "Đơn vị " + m.successor_unit_id() + " chưa được đăng ký; hãy đăng ký (register_unit) trước");
+  const auto& u = unit->second;
+  const std::string asked = m.successor_unit_id().empty()
+                                ? "dissolved on " + m.effective_date()
+                                : "merged into " + m.successor_unit_id() + " on " + m.effective_date();
+  const std::string asked_vi = m.successor_unit_id().empty() ? "giải thể từ ngày " + m.effective_date()
+                                                             : "sáp nhập vào " + m.successor_unit_id() +
+                                                                   " từ ngày " + m.effective_date();
+  const bool agrees = m.successor_unit_id().empty()
+                          ? u.merged_into.empty() && u.dissolved_on == m.effective_date()
+                          : u.merged_into == m.successor_unit_id() && u.merged_on == m.effective_date();
+  if (agrees) return std::nullopt;
+  const std::string holds = !u.merged_into.empty()    ? "merged into " + u.merged_into + " on " + u.merged_on
+                            : !u.dissolved_on.empty() ? "dissolved on " + u.dissolved_on
+                                                      : "neither merged nor dissolved";
+  const std::string holds_vi = !u.merged_into.empty()
+                                   ? "sáp nhập vào " + u.merged_into + " từ ngày " + u.merged_on
+                               : !u.dissolved_on.empty() ? "giải thể từ ngày " + u.dissolved_on
+                                                         : "chưa sáp nhập hay giải thể";
+  return refuse("CHANGE_NOT_IN_REGISTRY",
+                u.ceased_on().empty()                 ? "change_membership.unit_id"
+                : u.ceased_on() != m.effective_date() ? "change_membership.effective_date"
+                                                      : "change_membership.successor_unit_id",
+                "the registry holds unit " + m.unit_id() + " " + holds + ", not " + asked +
+                    ": record the change in the registry first (merge_unit or dissolve_unit)",
+                "Danh mục ghi đơn vị " + m.unit_id() + " " + holds_vi + ", không phải " + asked_vi +
+                    ": hãy ghi thay đổi vào danh mục trước (merge_unit hoặc dissolve_unit)");
+}
+
+}  // namespace
+
 std::optional<rejection> registry_refusal(const registry_state& s, const pb::Command& c, const pb::Actor& a) {
   const auto& k = c.cycle();
   if (!asks_other_streams(c, a)) return std::nullopt;
+  if (c.has_change_membership()) return change_refusal(s, c.change_membership());
   const std::string cluster = registry_state::cluster_key(k.organizer_id(), k.series(), k.number());
   if (!s.clusters.count(cluster))
     return refuse("CLUSTER_NOT_DEFINED", "cycle.number",

@@ -512,6 +512,99 @@ TEST_F(rules, a_cycle_with_an_award_decision_is_not_dissolved) {
   EXPECT_EQ(h.refused(organizer(), dissolve), "DECISIONS_RECORDED");
 }
 
+// The organizer records that `unit` ceased on 1 July 2025 (merged into `successor`, or dissolved when empty).
+pb::Command change(const std::string& unit, const std::string& successor,
+                   const std::string& date = "2025-07-01") {
+  pb::Command c;
+  auto* m = c.mutable_change_membership();
+  m->set_unit_id(unit);
+  m->set_successor_unit_id(successor);
+  m->set_effective_date(date);
+  m->set_reason("Nghị quyết số 202/2025/QH15 về sắp xếp đơn vị hành chính cấp tỉnh");
+  return c;
+}
+
+std::vector<std::string> inherited(const std::vector<pb::Event>& events) {
+  if (events.empty() || !events.front().has_membership_changed()) return {};
+  const auto& i = events.front().membership_changed().inherited();
+  return {i.begin(), i.end()};
+}
+
+TEST_F(rules, a_member_merged_mid_year_is_continued_by_its_successor_with_its_records) {
+  to_scored();
+  EXPECT_EQ(h.refused(chair, change("U-C", "U-E")), "NOT_ORGANIZER");
+  EXPECT_EQ(h.refused(organizer(), change("U-Z", "U-E")), "NOT_A_MEMBER");
+  EXPECT_EQ(h.last_rejection().field, "change_membership.unit_id");
+  EXPECT_EQ(h.refused(organizer(), change("U-C", "U-C")), "INVALID_SUCCESSOR");
+  EXPECT_EQ(h.refused(organizer(), change("U-C", "U-E", "2026-07-01")), "DATE_OUTSIDE_CYCLE");
+  EXPECT_EQ(h.refused(organizer(), change("U-C", "U-E", "")), "INVALID_DATE");
+  auto no_reason = change("U-C", "U-E");
+  no_reason.mutable_change_membership()->clear_reason();
+  EXPECT_EQ(h.refused(organizer(), no_reason), "MISSING_FIELD");
+  EXPECT_EQ(h.last_rejection().field, "change_membership.reason");
+
+  const auto events = h.ok(organizer(), change("U-C", "U-E"));
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_FALSE(events[0].membership_changed().successor_was_member());
+  EXPECT_EQ(inherited(events),
+            (std::vector<std::string>{"membership", "signature", "self_assessment", "verified_scores"}));
+  EXPECT_EQ(h.state().members, (std::vector<std::string>{"U-A", "U-B", "U-E", "U-D"}));
+  EXPECT_EQ(h.state().verified_totals.at("U-E"), 70u) << "U-C's verified 70 points, now U-E's";
+  EXPECT_EQ(h.state().former_members, (std::set<std::string>{"U-C"}));
+  EXPECT_EQ(h.refused(as("U-C", pb::MEMBER), cmd::self_score("U-C", 10)), "NOT_A_MEMBER")
+      << "the merged unit acts no more";
+  h.ok(chair, cmd::summary("2025-11-20"));
+  EXPECT_EQ(h.state().ranking[2].unit_id(), "U-E");
+  h.ok(chair, cmd::vote(pb::MINISTRY_FLAG, {{"U-E", 4, 0, 0}}, 4));  // it signed through U-C
+  EXPECT_EQ(h.state().nominated.at("U-E"), pb::MINISTRY_FLAG);
+}
+
+TEST_F(rules, a_nominee_merged_after_the_adoption_passes_its_award_form_to_its_successor) {
+  to_adopted();  // U-A Government flag; U-B and U-C Ministry flags
+  const auto events = h.ok(organizer(), change("U-A", "U-E", "2025-12-01"));
+  EXPECT_EQ(inherited(events),
+            (std::vector<std::string>{"membership", "chair", "signature", "self_assessment",
+                                      "verified_scores", "ranking", "nomination", "adoption"}));
+  EXPECT_EQ(h.state().chair, "U-E");
+  EXPECT_EQ(h.refused(organizer(), cmd::decision("1/QĐ-TTg", pb::PRIME_MINISTER,
+                                                 {{"U-A", pb::GOVERNMENT_FLAG}}, "2026-03")),
+            "NOT_NOMINATED");
+  h.ok(organizer(), cmd::decision("1/QĐ-TTg", pb::PRIME_MINISTER, {{"U-E", pb::GOVERNMENT_FLAG}}, "2026-03"));
+  EXPECT_TRUE(h.state().decided.at("U-E"));
+}
+
+TEST_F(rules, a_unit_merged_into_a_member_hands_over_its_roles_and_a_unit_may_leave_without_successor) {
+  open();  // U-A chair, U-B vice chair
+  h.ok(chair, cmd::launch("2025-03-20"));
+  h.ok(chair, cmd::contents());
+  for (const auto& u : {"U-A", "U-B", "U-C"}) h.ok(as(u, pb::MEMBER), cmd::sign(u));
+  // U-D has not signed; merged into U-C, which has: every member has signed now.
+  auto events = h.ok(organizer(), change("U-D", "U-C"));
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_TRUE(events[0].membership_changed().successor_was_member());
+  EXPECT_TRUE(inherited(events).empty()) << "U-C keeps its own signature";
+  EXPECT_TRUE(events[1].has_pledge_activated());
+  EXPECT_TRUE(h.state().pledge_active);
+
+  events = h.ok(organizer(), change("U-A", "U-B"));  // the chair into the vice chair
+  EXPECT_EQ(inherited(events), (std::vector<std::string>{"chair"}));
+  EXPECT_EQ(h.state().chair, "U-B");
+  EXPECT_TRUE(h.state().vice_chair.empty()) << "the vice chair moved up";
+  EXPECT_EQ(h.state().members, (std::vector<std::string>{"U-B", "U-C"}));
+  h.ok(as("U-B", pb::MEMBER), cmd::mid_year("2025-07-10"));
+
+  EXPECT_EQ(h.refused(organizer(), change("U-B", "")), "CHAIR_WITHOUT_SUCCESSOR");
+  EXPECT_EQ(h.refused(organizer(), change("U-C", "")), "TOO_FEW_MEMBERS");
+}
+
+TEST_F(rules, a_unit_leaves_the_cycle_when_it_is_dissolved_mid_year) {
+  open();
+  const auto events = h.ok(organizer(), change("U-D", "", "2025-05-01"));
+  EXPECT_TRUE(inherited(events).empty());
+  EXPECT_EQ(h.state().members, (std::vector<std::string>{"U-A", "U-B", "U-C"}));
+  EXPECT_EQ(h.state().former_members, (std::set<std::string>{"U-D"}));
+}
+
 TEST_F(rules, a_handover_may_name_only_the_next_chair_and_a_missing_unit_is_named_as_missing) {
   to_summary();
   EXPECT_EQ(h.refused(chair, cmd::handover(2026, "", "U-C")), "MISSING_FIELD");

@@ -174,6 +174,36 @@ TEST_F(registry_at_open, a_cycle_opens_only_for_a_defined_cluster_of_registered_
   EXPECT_EQ(open_code("II", 2024, {"CA-LaiChau", "BCA-C99"}), "OK");
 }
 
+TEST_F(registry_at_open, a_change_of_membership_repeats_what_the_registry_records) {
+  auto change_code = [&](const std::string& unit, const std::string& successor, const std::string& date) {
+    pb::Command c;
+    *c.mutable_cycle() = cmd::key("BCA", "dia-phuong", "II", 2025);
+    auto* m = c.mutable_change_membership();
+    m->set_unit_id(unit);
+    m->set_successor_unit_id(successor);
+    m->set_effective_date(date);
+    m->set_reason("Nghị quyết số 202/2025/QH15");
+    auto refused = domain::registry_refusal(state, c, organizer());
+    if (!refused) return std::string("OK");
+    EXPECT_FALSE(refused->message_vi.empty());
+    return refused->code + " " + refused->field;
+  };
+  EXPECT_EQ(change_code("CA-HaGiang", "CA-TuyenQuang", "2025-07-01"), "OK");
+  EXPECT_EQ(change_code("CA-HaGiang", "CA-LaiChau", "2025-07-01"),
+            "CHANGE_NOT_IN_REGISTRY change_membership.successor_unit_id");
+  EXPECT_EQ(change_code("CA-HaGiang", "CA-TuyenQuang", "2025-06-30"),
+            "CHANGE_NOT_IN_REGISTRY change_membership.effective_date");
+  EXPECT_EQ(change_code("CA-HaGiang", "", "2025-07-01"),
+            "CHANGE_NOT_IN_REGISTRY change_membership.successor_unit_id")
+      << "merged, not dissolved";
+  EXPECT_EQ(change_code("CA-LaiChau", "CA-TuyenQuang", "2025-07-01"),
+            "CHANGE_NOT_IN_REGISTRY change_membership.unit_id")
+      << "Lai Châu neither merged nor dissolved";
+  EXPECT_EQ(change_code("CA-HaGiang", "CA-DienBien", "2025-07-01"),
+            "UNIT_NOT_REGISTERED change_membership.successor_unit_id");
+  EXPECT_EQ(change_code("BCA-C99", "", "2024-12-31"), "OK");
+}
+
 TEST_F(registry_at_open, the_registry_tells_nothing_to_whom_the_cycle_refuses_anyway) {
   EXPECT_EQ(open_code("III", 2026, {"CA-LaiChau"}, as("CA-LaiChau", pb::CHAIR)), "OK")
       << "a chair hears NOT_ORGANIZER from the cycle, not whether cluster III exists";

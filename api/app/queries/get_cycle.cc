@@ -27,8 +27,7 @@ result<pb::QueryResult> get_cycle(const query_context& c, const pb::GetCycle& q,
     return app_error(errc::not_found, "get_cycle",
                      "no such cycle (yet: pass at_least_position to read your writes)",
                      "Không có chu kỳ thi đua này");
-  const std::vector<std::string> units(cycle.member_unit_ids().begin(), cycle.member_unit_ids().end());
-  if (!domain::may_read(c.reader, cycle.stream_id(), units))
+  if (!c.readable(cycle))
     return app_error(errc::forbidden, "get_cycle", "this token may not read this cycle",
                      "Token này không được xem chu kỳ thi đua này");
   *out.add_cycles() = std::move(cycle);

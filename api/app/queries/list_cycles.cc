@@ -27,8 +27,7 @@ result<pb::QueryResult> list_cycles(const query_context& c, const pb::ListCycles
     if (!q.series().empty() && cycle.key().series() != q.series()) return;
     if (q.year() != 0 && cycle.key().year() != q.year()) return;
     if (!number.empty() && cycle.key().number() != number) return;
-    const std::vector<std::string> units(cycle.member_unit_ids().begin(), cycle.member_unit_ids().end());
-    if (domain::may_read(c.reader, cycle.stream_id(), units)) *out.add_cycles() = std::move(cycle);
+    if (c.readable(cycle)) *out.add_cycles() = std::move(cycle);
   });
   if (!scanned) return scanned.error();
   return out;

@@ -16,6 +16,13 @@ bool query_context::readable(const storage::pb::EventRecord& rec) const {
                           *members.members(stream, domain::cluster_of_cycle_payload(rec.payload())));
 }
 
+bool query_context::readable(const domain::pb::CycleView& cycle) const {
+  // The index knows every batch before the read models apply it; the view's own members cover the rest.
+  std::vector<std::string> units = *members.members(cycle.stream_id(), cycle.key().number());
+  units.insert(units.end(), cycle.member_unit_ids().begin(), cycle.member_unit_ids().end());
+  return domain::may_read(reader, cycle.stream_id(), units);
+}
+
 result<void> query_context::scan_views(std::string_view prefix,
                                        const std::function<void(std::string_view)>& each) const {
   auto r = log.projection_scan(catalog_projection::projection_name, prefix,

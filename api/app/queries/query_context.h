@@ -9,6 +9,7 @@
 
 #include "api/app/proto/queries.pb.h"
 #include "api/app/request_checks.h"
+#include "domain/proto/views.pb.h"
 #include "domain/read_access.h"
 #include "storage/event_log.h"
 
@@ -24,6 +25,8 @@ struct query_context {
 
   // May the reader see this record (cycle events: by the members of its cluster)?
   bool readable(const storage::pb::EventRecord& rec) const;
+  // May the reader see this cycle (its members, former members and their successors)?
+  bool readable(const domain::pb::CycleView& cycle) const;
   // Calls `each` with every value of the catalog read model under `prefix`.
   result<void> scan_views(std::string_view prefix, const std::function<void(std::string_view)>& each) const;
   // A page size: the asked limit, at most (and by default) max_events.
