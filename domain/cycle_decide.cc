@@ -179,6 +179,28 @@ std::optional<rejection> check_correction(const cycle_state& s, const pb::Record
   return std::nullopt;
 }
 
+// The previous year's pledge (as the server found it) holds for this year and was signed by exactly this
+// year's members.
+std::optional<rejection> check_pledge_continues(const cycle_state& s, const pb::PreviousPledge& p) {
+  const std::string from = std::to_string(s.key.year() - 1);
+  const std::string year = std::to_string(s.key.year());
+  if (!p.in_force())
+    return refuse("PLEDGE_NOT_CONTINUED", "continue_pledge.from_year",
+                  "the cluster's " + from + " cycle has no pledge in force to continue",
+                  "Chu kỳ năm " + from + " của Cụm không có giao ước đang có hiệu lực để tiếp tục");
+  if (p.through_year() < s.key.year())
+    return refuse("PLEDGE_NOT_CONTINUED", "continue_pledge.from_year",
+                  "the " + from + " pledge holds for " + from + " only, not through " + year,
+                  "Giao ước năm " + from + " chỉ có hiệu lực trong năm " + from + ", không đến năm " + year);
+  const std::set<std::string> signatories(p.member_unit_ids().begin(), p.member_unit_ids().end());
+  for (const auto& u : s.members)
+    if (!signatories.count(u))
+      return refuse("PLEDGE_NOT_CONTINUED", "continue_pledge.from_year",
+                    "unit " + u + " did not sign the " + from + " pledge: it signs a pledge of its own",
+                    "Đơn vị " + u + " không ký giao ước năm " + from + ": Cụm phải ký giao ước mới");
+  return std::nullopt;
+}
+
 const char* award_vi(pb::Award a) {
   switch (a) {
     case pb::GOVERNMENT_FLAG:
@@ -331,8 +353,60 @@ std::variant<std::vector<pb::Event>, rejection> cycle_decider::decide_cycle(cons
                           "Chỉ tiêu định lượng cần thước đo và phép so sánh (>=, ==, >, <=, <)");
         }
       }
-      out.push_back(make(
-          [&](pb::Event& e) { *e.mutable_pledge_contents_adopted()->mutable_contents() = m.contents(); }));
+      if (m.through_year() != 0 && m.through_year() != s.key.year() + 1)
+        return refuse(
+            "INVALID_YEAR", "adopt_pledge_contents.through_year",
+            "a pledge holds for this year or through the next, " + std::to_string(s.key.year() + 1),
+            "Giao ước có hiệu lực trong năm nay hoặc đến hết năm sau, " + std::to_string(s.key.year() + 1));
+      out.push_back(make([&](pb::Event& e) {
+        *e.mutable_pledge_contents_adopted()->mutable_contents() = m.contents();
+        e.mutable_pledge_contents_adopted()->set_through_year(m.through_year());
+      }));
+      break;
+    }
+    case pb::Command::kContinuePledge: {
+      const auto& m = c.continue_pledge();
+      if (!is_chair(s, a)) return not_chair();
+      if (!s.launched)
+        return out_of_order("continue_pledge", "the launch conference comes first",
+                            "phải tổ chức hội nghị triển khai trước");
+      if (s.contents_adopted)
+        return refuse("ALREADY_RECORDED", "continue_pledge", "this cycle has its pledge already",
+                      "Chu kỳ này đã có giao ước thi đua");
+      if (m.from_year() + 1 != s.key.year())
+        return refuse("INVALID_YEAR", "continue_pledge.from_year",
+                      "a pledge is continued from the previous year, " + std::to_string(s.key.year() - 1),
+                      "Giao ước được tiếp tục từ năm trước, " + std::to_string(s.key.year() - 1));
+      if (auto e = check_pledge_continues(s, m.previous())) return *e;
+      if (auto e = check_date("continue_pledge.date", m.date(), s.key.year(), date_kind::step, false))
+        return *e;
+      out.push_back(make([&](pb::Event& e) {
+        auto* p = e.mutable_pledge_continued();
+        p->set_from_year(m.from_year());
+        p->set_through_year(s.key.year());
+        p->set_signatures(static_cast<std::uint32_t>(s.members.size()));
+        p->set_date(m.date());
+      }));
+      break;
+    }
+    case pb::Command::kAppraisalConference: {
+      const auto& m = c.appraisal_conference();
+      if (!is_chair(s, a)) return not_chair();
+      if (!s.pledge_active)
+        return out_of_order("appraisal_conference", "every member must have signed the pledge",
+                            "tất cả đơn vị phải ký giao ước trước");
+      if (!s.settings.skip_mid_year_review() && !s.mid_year_done)
+        return out_of_order("appraisal_conference", "the mid-year review comes first",
+                            "phải sơ kết 6 tháng trước");
+      if (s.summary_done)
+        return out_of_order("appraisal_conference", "the year-end summary is already held",
+                            "đã tổng kết năm");
+      if (s.appraisal_done)
+        return refuse("ALREADY_RECORDED", "appraisal_conference",
+                      "the appraisal conference is already recorded", "Hội nghị thẩm định đã được ghi nhận");
+      if (auto e = check_date("appraisal_conference.date", m.date(), s.key.year())) return *e;
+      out.push_back(
+          make([&](pb::Event& e) { *e.mutable_appraisal_conference_held()->mutable_details() = m; }));
       break;
     }
     case pb::Command::kSignPledge: {
@@ -442,6 +516,9 @@ std::variant<std::vector<pb::Event>, rejection> cycle_decider::decide_cycle(cons
       if (s.summary_done)
         return refuse("ALREADY_RECORDED", "year_end_summary", "the year-end summary is already recorded",
                       "Hội nghị tổng kết đã được ghi nhận");
+      if (s.settings.appraisal_conference_required() && !s.appraisal_done)
+        return out_of_order("year_end_summary", "this cycle holds the appraisal conference first",
+                            "chu kỳ này phải tổ chức hội nghị thẩm định trước");
       for (const auto& u : s.members) {
         if (!s.self_totals.count(u))
           return refuse("SELF_ASSESSMENT_MISSING", "year_end_summary",

@@ -10,7 +10,7 @@ namespace thidua::domain {
 namespace {
 
 // Stable type names: they are stored in the log and must never change (docs/events.md).
-constexpr std::array<std::pair<pb::Event::BodyCase, const char*>, 22> type_names{{
+constexpr std::array<std::pair<pb::Event::BodyCase, const char*>, 24> type_names{{
     {pb::Event::kCycleOpened, "CycleOpened"},
     {pb::Event::kLaunchConferenceHeld, "LaunchConferenceHeld"},
     {pb::Event::kPledgeContentsAdopted, "PledgeContentsAdopted"},
@@ -33,6 +33,8 @@ constexpr std::array<std::pair<pb::Event::BodyCase, const char*>, 22> type_names
     {pb::Event::kCorrectionRecorded, "CorrectionRecorded"},
     {pb::Event::kCycleDissolved, "CycleDissolved"},
     {pb::Event::kMembershipChanged, "MembershipChanged"},
+    {pb::Event::kPledgeContinued, "PledgeContinued"},
+    {pb::Event::kAppraisalConferenceHeld, "AppraisalConferenceHeld"},
 }};
 
 }  // namespace

@@ -65,6 +65,19 @@ cycle_state cycle_decider::evolve_cycle(cycle_state s, const event& e) {
       break;
     case pb::Event::kPledgeContentsAdopted:
       s.contents_adopted = true;
+      s.pledge_through_year = e.pledge_contents_adopted().through_year()
+                                  ? e.pledge_contents_adopted().through_year()
+                                  : s.key.year();
+      break;
+    case pb::Event::kPledgeContinued:
+      s.contents_adopted = true;
+      s.pledge_active = true;
+      s.signed_units.insert(s.members.begin(), s.members.end());
+      s.pledge_through_year = e.pledge_continued().through_year();
+      s.pledge_continued_from = e.pledge_continued().from_year();
+      break;
+    case pb::Event::kAppraisalConferenceHeld:
+      s.appraisal_done = true;
       break;
     case pb::Event::kPledgeSigned:
       s.signed_units.insert(e.pledge_signed().details().unit_id());

@@ -34,6 +34,9 @@ struct cycle_state {
   bool contents_adopted = false;
   bool pledge_active = false;
   bool mid_year_done = false;
+  bool appraisal_done = false;
+  std::uint32_t pledge_through_year = 0;  // the last year the adopted (or continued) pledge holds for
+  std::uint32_t pledge_continued_from = 0;
   bool summary_done = false;
   bool nominations_adopted = false;
   bool dossier_submitted = false;

@@ -70,6 +70,7 @@ pb::Stage stage_of(const cycle_state& s) {
   if (s.dossier_submitted) return pb::DOSSIER_SUBMITTED;
   if (s.nominations_adopted) return pb::NOMINATIONS_ADOPTED;
   if (s.summary_done) return pb::YEAR_END_SUMMARIZED;
+  if (s.appraisal_done) return pb::APPRAISED;
   if (s.mid_year_done) return pb::MID_YEAR_REVIEWED;
   if (s.pledge_active) return pb::PLEDGE_IN_FORCE;
   if (s.launched) return pb::LAUNCHED;
@@ -89,6 +90,9 @@ pb::CycleView to_view(const cycle_state& s) {
   v.set_contents_adopted(s.contents_adopted);
   v.set_pledge_active(s.pledge_active);
   v.set_mid_year_done(s.mid_year_done);
+  v.set_appraisal_done(s.appraisal_done);
+  v.set_pledge_through_year(s.pledge_through_year);
+  v.set_pledge_continued_from_year(s.pledge_continued_from);
   v.set_summary_done(s.summary_done);
   v.set_nominations_adopted(s.nominations_adopted);
   v.set_dossier_submitted(s.dossier_submitted);
@@ -147,6 +151,9 @@ cycle_state from_view(const pb::CycleView& v) {
   s.contents_adopted = v.contents_adopted();
   s.pledge_active = v.pledge_active();
   s.mid_year_done = v.mid_year_done();
+  s.appraisal_done = v.appraisal_done();
+  s.pledge_through_year = v.pledge_through_year();
+  s.pledge_continued_from = v.pledge_continued_from_year();
   s.summary_done = v.summary_done();
   s.nominations_adopted = v.nominations_adopted();
   s.dossier_submitted = v.dossier_submitted();

@@ -39,11 +39,41 @@ std::optional<error> locate_correction_target(const storage::event_log& log, dom
   return std::nullopt;
 }
 
+std::optional<error> find_previous_pledge(engine::command_pipeline<domain::registry_decider>& registry,
+                                          engine::command_pipeline<domain::cycle_decider>& cycles,
+                                          domain::pb::Command& c) {
+  if (!c.has_continue_pledge()) return std::nullopt;
+  auto& previous = *c.mutable_continue_pledge()->mutable_previous();
+  previous.Clear();
+  domain::pb::Command from = c;
+  from.mutable_cycle()->set_year(c.continue_pledge().from_year());
+  const std::string stream = domain::cycle_decider::stream_of(from);
+  if (stream == "cycles/invalid" || c.continue_pledge().from_year() + 1 != c.cycle().year())
+    return std::nullopt;  // the cycle refuses the year
+  const std::string number = domain::normalize_cluster_number(c.cycle().number());
+  auto pledged = cycles.read(stream, [&](const auto& entry) { return entry.state.cycle(number); });
+  if (!pledged) return std::move(pledged).error();
+  const domain::cycle_state& p = pledged.value();
+  if (!p.opened || !p.pledge_active) return std::nullopt;
+  previous.set_in_force(true);
+  previous.set_through_year(p.pledge_through_year);
+  const std::string year_start = std::to_string(c.cycle().year()) + "-01-01";
+  auto continued = registry.read("registry", [&](const auto& entry) {
+    std::vector<std::string> units;
+    for (const auto& u : p.signed_units) units.push_back(entry.state.successor(u, year_start));
+    return units;
+  });
+  if (!continued) return std::move(continued).error();
+  for (auto& u : continued.value()) previous.add_member_unit_ids(std::move(u));
+  return std::nullopt;
+}
+
 std::optional<error> admit_cycle_command(const storage::event_log& log,
                                          engine::command_pipeline<domain::registry_decider>& registry,
                                          engine::command_pipeline<domain::cycle_decider>& cycles,
                                          domain::pb::Command& c, const domain::pb::Actor& a) {
   if (auto refused = opening_gate(registry, cycles, c, a)) return refused;
+  if (auto failed = find_previous_pledge(registry, cycles, c)) return failed;
   return locate_correction_target(log, c);
 }
 

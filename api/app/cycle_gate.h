@@ -1,8 +1,9 @@
 #pragma once
 // What a cycle command needs from outside its stream before the cycle decides it, since the cycle's stream
-// holds neither: the registry's and the previous year's handover's say on an opening, and the log's place of
-// the event a correction names. Every path that records cycle commands (the command service, the demo loader)
-// goes through admit_cycle_command.
+// holds neither: the registry's say on an opening or a change of membership, the previous year's handover's
+// on an opening, the log's place of the event a correction names, the previous year's pledge a cycle
+// continues. Every path that records cycle commands (the command service, the demo loader) goes through
+// admit_cycle_command.
 
 #include <optional>
 
@@ -29,7 +30,15 @@ std::optional<error> opening_gate(engine::command_pipeline<domain::registry_deci
 // this needs no serializing with the command.
 std::optional<error> locate_correction_target(const storage::event_log& log, domain::pb::Command& c);
 
-// Both of the above.
+// For a continued pledge: sets `previous` to what the from_year cycle of the same cluster holds (its pledge
+// in force, the last year it holds for, its signatories as the registry continues them on 1 January of the
+// command's year); the cycle decides with it. Whatever the client put there is replaced. A pledge in force
+// never changes.
+std::optional<error> find_previous_pledge(engine::command_pipeline<domain::registry_decider>& registry,
+                                          engine::command_pipeline<domain::cycle_decider>& cycles,
+                                          domain::pb::Command& c);
+
+// All of the above.
 std::optional<error> admit_cycle_command(const storage::event_log& log,
                                          engine::command_pipeline<domain::registry_decider>& registry,
                                          engine::command_pipeline<domain::cycle_decider>& cycles,

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "domain/dates.h"
+#include "domain/views.h"
 #include "tests/domain/commands.h"
 #include "tests/domain/cycle_harness.h"
 
@@ -603,6 +604,88 @@ TEST_F(rules, a_unit_leaves_the_cycle_when_it_is_dissolved_mid_year) {
   EXPECT_TRUE(inherited(events).empty());
   EXPECT_EQ(h.state().members, (std::vector<std::string>{"U-A", "U-B", "U-C"}));
   EXPECT_EQ(h.state().former_members, (std::set<std::string>{"U-D"}));
+}
+
+pb::Command appraisal(const std::string& date = "2025-11-21") {
+  pb::Command c;
+  c.mutable_appraisal_conference()->set_date(date);
+  c.mutable_appraisal_conference()->set_place("tỉnh Sơn La");
+  c.mutable_appraisal_conference()->set_conclusions("thống nhất kết quả chấm điểm, thẩm định hồ sơ");
+  return c;
+}
+
+TEST_F(rules, the_appraisal_conference_is_a_step_of_its_own_before_the_summary) {
+  auto settings = cmd::settings_with_criteria({{"ket_qua", 100}});
+  settings.set_appraisal_conference_required(true);
+  open(settings);
+  EXPECT_EQ(h.refused(chair, appraisal()), "STEP_OUT_OF_ORDER") << "before the pledge is in force";
+  h.ok(chair, cmd::launch("2025-03-20"));
+  h.ok(chair, cmd::contents());
+  for (const auto& u : four) h.ok(as(u, pb::MEMBER), cmd::sign(u));
+  EXPECT_EQ(h.refused(chair, appraisal()), "STEP_OUT_OF_ORDER") << "before the mid-year review";
+  h.ok(chair, cmd::mid_year("2025-07-10"));
+  for (std::size_t i = 0; i < four.size(); ++i) {
+    h.ok(as(four[i], pb::MEMBER), cmd::self_score(four[i], 90 - 10 * static_cast<unsigned>(i)));
+    h.ok(chair, cmd::verify(four[i], 90 - 10 * static_cast<unsigned>(i)));
+  }
+  EXPECT_EQ(h.refused(chair, cmd::summary("2025-11-25")), "STEP_OUT_OF_ORDER") << "the settings require it";
+  EXPECT_EQ(h.refused(as("U-C", pb::MEMBER), appraisal()), "NOT_CHAIR");
+  EXPECT_EQ(h.refused(chair, appraisal("2026-11-21")), "DATE_OUTSIDE_CYCLE");
+  h.ok(chair, appraisal());
+  EXPECT_EQ(domain::to_view(h.state()).stage(), pb::APPRAISED);
+  EXPECT_EQ(h.refused(chair, appraisal()), "ALREADY_RECORDED");
+  h.ok(chair, cmd::summary("2025-11-25"));
+  EXPECT_EQ(h.refused(chair, appraisal()), "STEP_OUT_OF_ORDER") << "after the summary";
+}
+
+TEST_F(rules, a_pledge_for_two_years_is_continued_by_the_second_years_cycle) {
+  open();
+  h.ok(chair, cmd::launch("2025-03-30"));
+  auto two_years = cmd::contents();
+  two_years.mutable_adopt_pledge_contents()->set_through_year(2027);
+  EXPECT_EQ(h.refused(chair, two_years), "INVALID_YEAR");
+  EXPECT_EQ(h.last_rejection().field, "adopt_pledge_contents.through_year");
+  two_years.mutable_adopt_pledge_contents()->set_through_year(2026);
+  h.ok(chair, two_years);
+  for (const auto& u : four) h.ok(as(u, pb::MEMBER), cmd::sign(u));
+  EXPECT_EQ(h.state().pledge_through_year, 2026u);
+
+  cycle_harness next{cmd::key("BCA", "dia-phuong", "7", 2026)};
+  next.ok(organizer(),
+          cmd::open("Cụm thi đua số 7", four, "U-B", "U-C", cmd::settings_with_criteria({{"ket_qua", 100}})));
+  pb::Command go_on;
+  go_on.mutable_continue_pledge()->set_from_year(2025);
+  auto* previous = go_on.mutable_continue_pledge()->mutable_previous();  // as the server finds it
+  previous->set_in_force(true);
+  previous->set_through_year(2026);
+  for (const auto& u : four) previous->add_member_unit_ids(u);
+  const pb::Actor next_chair = as("U-B", pb::MEMBER);
+  EXPECT_EQ(next.refused(next_chair, go_on), "STEP_OUT_OF_ORDER") << "the launch comes first";
+  next.ok(next_chair, cmd::launch("2026-03-20"));
+  EXPECT_EQ(next.refused(as("U-A", pb::MEMBER), go_on), "NOT_CHAIR");
+  auto wrong_year = go_on;
+  wrong_year.mutable_continue_pledge()->set_from_year(2024);
+  EXPECT_EQ(next.refused(next_chair, wrong_year), "INVALID_YEAR");
+  auto none = go_on;
+  none.mutable_continue_pledge()->mutable_previous()->set_in_force(false);
+  EXPECT_EQ(next.refused(next_chair, none), "PLEDGE_NOT_CONTINUED");
+  auto one_year = go_on;
+  one_year.mutable_continue_pledge()->mutable_previous()->set_through_year(2025);
+  EXPECT_EQ(next.refused(next_chair, one_year), "PLEDGE_NOT_CONTINUED");
+  auto other_members = go_on;
+  other_members.mutable_continue_pledge()->mutable_previous()->mutable_member_unit_ids()->RemoveLast();
+  EXPECT_EQ(next.refused(next_chair, other_members), "PLEDGE_NOT_CONTINUED");
+  EXPECT_NE(next.last_rejection().message_en.find("U-D"), std::string::npos)
+      << next.last_rejection().message_en;
+
+  next.ok(next_chair, go_on);
+  EXPECT_TRUE(next.state().pledge_active);
+  EXPECT_EQ(next.state().signed_units.size(), 4u);
+  EXPECT_EQ(next.state().pledge_continued_from, 2025u);
+  EXPECT_EQ(next.refused(next_chair, go_on), "ALREADY_RECORDED");
+  EXPECT_EQ(next.refused(as("U-D", pb::MEMBER), cmd::sign("U-D")), "PLEDGE_ALREADY_SIGNED");
+  EXPECT_EQ(next.refused(next_chair, cmd::contents()), "PLEDGE_ALREADY_SIGNED");
+  next.ok(next_chair, cmd::mid_year("2026-07-10"));
 }
 
 TEST_F(rules, a_handover_may_name_only_the_next_chair_and_a_missing_unit_is_named_as_missing) {

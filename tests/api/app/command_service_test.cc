@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <future>
 #include <optional>
+#include <tuple>
 
 #include "api/app/errc.h"
 #include "engine/clock.h"
@@ -240,6 +241,57 @@ TEST_F(command_service_test, a_correction_names_its_event_by_log_position_and_fi
   ASSIGN_OR_FAIL(target, log_->read_all({launched.first_position()}, 1));
   EXPECT_EQ(e.correction_recorded().details().corrects_stream_version(), target[0]->record.stream_version());
   EXPECT_FALSE(e.correction_recorded().by_organizer_office());
+}
+
+TEST_F(command_service_test,
+       a_continued_pledge_is_the_one_the_previous_year_signed_whatever_the_client_says) {
+  engine::manual_wall_clock clock(1'900'000'000'000);
+  command_service commands(*log_, clock);
+  open_two_clusters(
+      commands);  // 2030: CA-A chairs cluster 1 (CA-A, CA-B), CA-X chairs cluster 2 (CA-X, CA-Y)
+  pb::TokenGrant member_b = chair, member_y = other_chair;
+  member_b.set_unit_id("CA-B");
+  member_y.set_unit_id("CA-Y");
+  auto in_year = [](pb::SubmitCommand c, unsigned year) {
+    c.mutable_cycle()->mutable_cycle()->set_year(year);
+    return c;
+  };
+  // Cluster 1 pledges for 2030–2031, cluster 2 for 2030 only.
+  auto two_years = testing::cmd::contents();
+  two_years.mutable_adopt_pledge_contents()->set_through_year(2031);
+  for (auto [number, grant, pledge, other] :
+       {std::tuple{"1", &chair, two_years, &member_b},
+        std::tuple{"2", &other_chair, testing::cmd::contents(), &member_y}}) {
+    const std::string n = number;
+    ASSERT_OK(run(commands, *grant, on_cycle("launch-" + n, n, testing::cmd::launch("2030-03-30"))));
+    ASSERT_OK(run(commands, *grant, on_cycle("contents-" + n, n, pledge)));
+    ASSERT_OK(run(commands, *grant, on_cycle("sign-a-" + n, n, testing::cmd::sign(grant->unit_id()))));
+    ASSERT_OK(run(commands, *other, on_cycle("sign-b-" + n, n, testing::cmd::sign(other->unit_id()))));
+  }
+  for (auto [number, members, grant] :
+       {std::tuple{"1", std::vector<std::string>{"CA-A", "CA-B"}, &chair},
+        std::tuple{"2", std::vector<std::string>{"CA-X", "CA-Y"}, &other_chair}}) {
+    const std::string n = number;
+    ASSERT_OK(run(commands, in_year(on_cycle("open-2031-" + n, n,
+                                             testing::cmd::open("Cụm " + n, members, members[0], "")),
+                                    2031)));
+    ASSERT_OK(run(commands, *grant,
+                  in_year(on_cycle("launch-2031-" + n, n, testing::cmd::launch("2031-03-20")), 2031)));
+  }
+  domain::pb::Command go_on;
+  go_on.mutable_continue_pledge()->set_from_year(2030);
+  // Cluster 2's chair claims a two-year pledge in force: the server reads 2030's and the cycle refuses.
+  auto forged = go_on;
+  forged.mutable_continue_pledge()->mutable_previous()->set_in_force(true);
+  forged.mutable_continue_pledge()->mutable_previous()->set_through_year(2031);
+  forged.mutable_continue_pledge()->mutable_previous()->add_member_unit_ids("CA-X");
+  forged.mutable_continue_pledge()->mutable_previous()->add_member_unit_ids("CA-Y");
+  auto refused = run(commands, other_chair, in_year(on_cycle("continue-2", "2", forged), 2031));
+  ASSERT_FALSE(refused);
+  ASSERT_NE(engine::rejection_of(refused.error()), nullptr) << refused.error().message;
+  EXPECT_EQ(engine::rejection_of(refused.error())->code, "PLEDGE_NOT_CONTINUED");
+  EXPECT_NE(refused.error().message.find("2030 only"), std::string::npos) << refused.error().message;
+  ASSERT_OK(run(commands, chair, in_year(on_cycle("continue-1", "1", go_on), 2031)));
 }
 
 }  // namespace
