@@ -157,20 +157,20 @@ std::optional<rejection> check_correction(const cycle_state& s, const pb::Record
   if (m.reason().empty())
     return refuse("MISSING_FIELD", "correction.reason", "a correction says why", "Đính chính phải nêu lý do");
   const std::string position = std::to_string(m.corrects_position());
-  auto it = s.recorded.find(m.corrects_stream_version());
+  const auto& target = m.target();
   // The same answer for a position past the head and one of another cycle: tell nothing of other cycles.
-  if (m.corrects_stream_version() == 0 || it == s.recorded.end())
+  if (!m.has_target() || target.stream_version() == 0 || target.cluster() != s.key.number())
     return refuse("EVENT_NOT_IN_CYCLE", "correction.corrects_position",
                   "no event of this cycle is at log position " + position,
                   "Không có sự kiện nào của chu kỳ này tại vị trí " + position + " trong sổ");
-  const std::string_view type = event_type_name(it->second.type);
+  const std::string& type = target.type();
   if (m.corrects_event_type() != type)
     return refuse("EVENT_TYPE_MISMATCH", "correction.corrects_event_type",
                   "the event at log position " + position + " is " + std::string(type) + ", not '" +
                       m.corrects_event_type() + "'",
                   "Sự kiện tại vị trí " + position + " là " + std::string(type) + ", không phải '" +
                       m.corrects_event_type() + "'");
-  if (it->second.by_organizer_office && !organizer)
+  if (target.by_organizer_office() && !organizer)
     return refuse("NOT_ORGANIZER", "correction.corrects_position",
                   "the event at log position " + position + " (" + std::string(type) +
                       ") is the organizer's record: only its emulation office corrects it",

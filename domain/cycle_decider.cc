@@ -114,6 +114,23 @@ std::uint64_t cycle_decider::version_of(const state& s, const command& c) {
   return s.cycle(normalize_cluster_number(c.cycle().number())).version;
 }
 
+bool recorded_by_organizer_office(const pb::Event& e) {
+  switch (e.body_case()) {
+    case pb::Event::kCycleOpened:
+    case pb::Event::kSettingsChanged:
+    case pb::Event::kHandoverVoided:
+    case pb::Event::kAwardDecisionRecorded:
+    case pb::Event::kCycleClosed:
+    case pb::Event::kAwardRevoked:
+    case pb::Event::kCycleDissolved:
+      return true;
+    case pb::Event::kCorrectionRecorded:
+      return e.correction_recorded().by_organizer_office();
+    default:
+      return false;
+  }
+}
+
 std::string_view event_type_name(pb::Event::BodyCase body) {
   for (const auto& [b, name] : type_names)
     if (b == body) return name;

@@ -35,6 +35,11 @@ struct cycle_decider : protobuf_decider<series_state, pb::Command, pb::Event, pb
   static std::optional<event> decode(std::string_view type, std::string_view bytes);
 };
 
+// Whether `e` is one of the organizer office's own records — the opening, its settings, decisions,
+// revocations, the voiding of a handover, the close, a dissolution, and its corrections — which only the
+// organizer corrects.
+bool recorded_by_organizer_office(const pb::Event& e);
+
 // The stable type name of an event's body ("LaunchConferenceHeld"); "Unknown" for none.
 std::string_view event_type_name(pb::Event::BodyCase body);
 

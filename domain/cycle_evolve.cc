@@ -4,33 +4,10 @@
 #include "domain/membership_change.h"
 
 namespace thidua::domain {
-namespace {
-
-// The organizer's own records: the opening, its settings, decisions, revocations, the voiding of a handover,
-// the close — and the corrections it made.
-bool by_organizer_office(const pb::Event& e) {
-  switch (e.body_case()) {
-    case pb::Event::kCycleOpened:
-    case pb::Event::kSettingsChanged:
-    case pb::Event::kHandoverVoided:
-    case pb::Event::kAwardDecisionRecorded:
-    case pb::Event::kCycleClosed:
-    case pb::Event::kAwardRevoked:
-    case pb::Event::kCycleDissolved:
-      return true;
-    case pb::Event::kCorrectionRecorded:
-      return e.correction_recorded().by_organizer_office();
-    default:
-      return false;
-  }
-}
-
-}  // namespace
 
 series_state cycle_decider::evolve(state s, const event& e) {
   auto& cycle = s.cycles[e.cluster()];
   cycle = evolve_cycle(std::move(cycle), e);
-  cycle.recorded[++s.stream_version] = {e.body_case(), by_organizer_office(e)};
   if (e.has_cycle_opened())
     for (const auto& unit : e.cycle_opened().details().member_unit_ids())
       s.cluster_of_unit[unit] = e.cluster();
@@ -144,11 +121,10 @@ cycle_state cycle_decider::evolve_cycle(cycle_state s, const event& e) {
       apply_membership_change(s, e.membership_changed());
       break;
     case pb::Event::kCycleDissolved: {
-      // Back to not opened, keeping what outlives the opening: the count of events (versions go on), the
-      // events a correction may name, who was a member, the key for the views.
+      // Back to not opened, keeping what outlives the opening: the count of events (versions go on), who was
+      // a member, the key for the views.
       cycle_state fresh;
       fresh.version = s.version;
-      fresh.recorded = std::move(s.recorded);
       fresh.former_members = std::move(s.former_members);
       fresh.former_members.insert(s.members.begin(), s.members.end());
       fresh.key = std::move(s.key);

@@ -10,13 +10,6 @@
 
 namespace thidua::domain {
 
-// An event of a cycle as a later correction needs it: what it was and whether the organizer's office
-// recorded it (then only the organizer corrects it).
-struct recorded_event {
-  pb::Event::BodyCase type = pb::Event::BODY_NOT_SET;
-  bool by_organizer_office = false;
-};
-
 // The state of one cluster's cycle in one year: a pure fold of its events (evolve).
 struct cycle_state {
   // Events of this cycle folded in: what a client's expected_version concerns (never the series stream's
@@ -59,9 +52,6 @@ struct cycle_state {
   std::string next_chair;
   std::string next_vice_chair;
 
-  // This cycle's events by their version in the series-year stream: what a correction may name.
-  std::map<std::uint64_t, recorded_event> recorded;
-
   bool is_member(const std::string& unit) const;
   std::uint32_t quorum_percent() const { return settings.quorum_percent() ? settings.quorum_percent() : 100; }
   std::uint32_t pass_threshold_percent() const {
@@ -77,7 +67,6 @@ struct cycle_state {
 struct series_state {
   std::map<std::string, cycle_state> cycles;           // by normalized cluster number
   std::map<std::string, std::string> cluster_of_unit;  // unit → cluster number it is a member of this year
-  std::uint64_t stream_version = 0;                    // events folded: the stream's version
 
   // The cycle of a cluster, or an empty (not opened) one.
   const cycle_state& cycle(const std::string& number) const;

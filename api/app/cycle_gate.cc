@@ -28,14 +28,21 @@ std::optional<error> opening_gate(engine::command_pipeline<domain::registry_deci
 std::optional<error> locate_correction_target(const storage::event_log& log, domain::pb::Command& c) {
   if (!c.has_correction()) return std::nullopt;
   auto& m = *c.mutable_correction();
-  m.set_corrects_stream_version(0);
+  m.clear_target();
   if (m.corrects_position() == 0 || m.corrects_position() > log.head().value) return std::nullopt;
   auto found = log.read_all({m.corrects_position()}, 1);
   if (!found) return std::move(found).error();
   if (found.value().empty()) return std::nullopt;
   const auto& record = found.value().front()->record;
-  if (record.position() == m.corrects_position() && record.stream_id() == domain::cycle_decider::stream_of(c))
-    m.set_corrects_stream_version(record.stream_version());
+  if (record.position() != m.corrects_position() || record.stream_id() != domain::cycle_decider::stream_of(c))
+    return std::nullopt;
+  auto event = domain::cycle_decider::decode(record.event_type(), record.payload());
+  if (!event) return std::nullopt;
+  auto& target = *m.mutable_target();
+  target.set_stream_version(record.stream_version());
+  target.set_cluster(event->cluster());
+  target.set_type(record.event_type());
+  target.set_by_organizer_office(domain::recorded_by_organizer_office(*event));
   return std::nullopt;
 }
 

@@ -24,10 +24,10 @@ std::optional<error> opening_gate(engine::command_pipeline<domain::registry_deci
                                   engine::command_pipeline<domain::cycle_decider>& cycles,
                                   const domain::pb::Command& c, const domain::pb::Actor& a);
 
-// For a correction: sets `corrects_stream_version` to the version of the event at `corrects_position` when
-// that event is in the command's series-year stream, else 0 (the cycle then refuses EVENT_NOT_IN_CYCLE
-// without telling what is there). Whatever the client put there is replaced. Durable events never move, so
-// this needs no serializing with the command.
+// For a correction: sets `target` to what the event at `corrects_position` is (its version, cluster, type,
+// and whether it is the organizer's record) when it is in the command's series-year stream, else clears it
+// (the cycle then refuses EVENT_NOT_IN_CYCLE without telling what is there). Whatever the client put there is
+// replaced. Durable events never move, so this needs no serializing with the command.
 std::optional<error> locate_correction_target(const storage::event_log& log, domain::pb::Command& c);
 
 // For a continued pledge: sets `previous` to what the from_year cycle of the same cluster holds (its pledge

@@ -39,12 +39,21 @@ class rules : public ::testing::Test {
     to_scored(points);
     h.ok(chair, cmd::summary("2025-11-20"));
   }
-  // A correction of the event at stream version `version` (the server finds it from the log position; here
-  // the position is a stand-in).
-  static pb::Command correction(std::uint64_t version, const std::string& type) {
+  // A correction of the event at stream version `version` of `on`'s history (default: h), with the target the
+  // server would find at its log position (a stand-in here); none past the history or for version 0.
+  pb::Command correction(std::uint64_t version, const std::string& type,
+                         const cycle_harness* on = nullptr) const {
+    const auto& history = (on ? on : &h)->history();
     pb::Command c;
     c.mutable_correction()->set_corrects_position(100 + version);
-    c.mutable_correction()->set_corrects_stream_version(version);
+    if (version > 0 && version <= history.size()) {
+      const pb::Event& e = history[version - 1];
+      auto* target = c.mutable_correction()->mutable_target();
+      target->set_stream_version(version);
+      target->set_cluster(e.cluster());
+      target->set_type(cycle_decider::event_type(e));
+      target->set_by_organizer_office(domain::recorded_by_organizer_office(e));
+    }
     c.mutable_correction()->set_corrects_event_type(type);
     c.mutable_correction()->set_reason("sai địa điểm: Hưng Yên");
     return c;

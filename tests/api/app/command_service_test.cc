@@ -215,31 +215,39 @@ TEST_F(command_service_test, a_correction_names_its_event_by_log_position_and_fi
   ASSIGN_OR_FAIL(other_launched,
                  run(commands, other_chair, on_cycle("launch-2", "2", testing::cmd::launch("2030-03-21"))));
 
-  auto correction = [](const std::string& id, std::uint64_t position, std::uint64_t forged_version) {
+  auto correction = [](const std::string& id, std::uint64_t position, bool forged) {
     domain::pb::Command c;
     c.mutable_correction()->set_corrects_position(position);
     c.mutable_correction()->set_corrects_event_type("LaunchConferenceHeld");
     c.mutable_correction()->set_reason("sai ngày: 19/3");
-    c.mutable_correction()->set_corrects_stream_version(forged_version);
+    if (forged) {  // a client claiming the target is cluster 1's launch
+      c.mutable_correction()->mutable_target()->set_stream_version(3);
+      c.mutable_correction()->mutable_target()->set_cluster("1");
+      c.mutable_correction()->mutable_target()->set_type("LaunchConferenceHeld");
+    }
     return on_cycle(id, "1", std::move(c));
   };
   // Cluster 2's launch (in the same year's stream), a registry event and a position past the head: not this
   // cycle's, with the same answer, whatever version the client claims.
   for (std::uint64_t position : {other_launched.first_position(), std::uint64_t{1}, std::uint64_t{9'999}}) {
-    auto r = run(commands, chair, correction("fix-" + std::to_string(position), position, 3));
+    auto r = run(commands, chair, correction("fix-" + std::to_string(position), position, true));
     ASSERT_FALSE(r) << position;
     ASSERT_NE(engine::rejection_of(r.error()), nullptr) << r.error().message;
     EXPECT_EQ(engine::rejection_of(r.error())->code, "EVENT_NOT_IN_CYCLE") << position;
     EXPECT_EQ(r.error().field, "correction.corrects_position");
   }
-  ASSIGN_OR_FAIL(fixed, run(commands, chair, correction("fix", launched.first_position(), 0)));
+  ASSIGN_OR_FAIL(fixed, run(commands, chair, correction("fix", launched.first_position(), false)));
   ASSIGN_OR_FAIL(stored, log_->read_all({fixed.first_position()}, 1));
   ASSERT_EQ(stored.size(), 1u);
   domain::pb::Event e;
   ASSERT_TRUE(e.ParseFromString(stored[0]->record.payload()));
   EXPECT_EQ(e.correction_recorded().details().corrects_position(), launched.first_position());
   ASSIGN_OR_FAIL(target, log_->read_all({launched.first_position()}, 1));
-  EXPECT_EQ(e.correction_recorded().details().corrects_stream_version(), target[0]->record.stream_version());
+  const auto& found = e.correction_recorded().details().target();
+  EXPECT_EQ(found.stream_version(), target[0]->record.stream_version());
+  EXPECT_EQ(found.cluster(), "1");
+  EXPECT_EQ(found.type(), "LaunchConferenceHeld");
+  EXPECT_FALSE(found.by_organizer_office());
   EXPECT_FALSE(e.correction_recorded().by_organizer_office());
 }
 
