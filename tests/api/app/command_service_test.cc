@@ -12,6 +12,7 @@
 #include "api/app/errc.h"
 #include "engine/clock.h"
 #include "engine/errc.h"
+#include "tests/api/app/token_commands.h"
 #include "tests/domain/commands.h"
 #include "tests/storage/log_fixture.h"
 #include "tests/support/test_support.h"
@@ -23,10 +24,7 @@ class command_service_test : public testing::log_fixture {
  protected:
   void SetUp() override {
     log_fixture::SetUp();
-    office_.set_unit_id("BCA-X03");
-    office_.set_person_name("Cán bộ thường trực");
-    office_.set_role("ORGANIZER_OFFICE");
-    office_.set_organizer_id("BCA");
+    office_ = testing::ministry_office_grant();
   }
 
   result<pb::CommandAccepted> run(command_service& commands, pb::SubmitCommand c) {

@@ -12,6 +12,7 @@
 #include "api/app/read_service.h"
 #include "engine/clock.h"
 #include "engine/errc.h"
+#include "tests/api/app/token_commands.h"
 #include "tests/domain/commands.h"
 #include "tests/storage/log_fixture.h"
 #include "tests/support/test_support.h"
@@ -23,10 +24,7 @@ class membership_index_test : public testing::log_fixture {
  protected:
   void SetUp() override {
     log_fixture::SetUp();
-    office_.set_unit_id("BCA-X03");
-    office_.set_person_name("Cán bộ thường trực");
-    office_.set_role("ORGANIZER_OFFICE");
-    office_.set_organizer_id("BCA");
+    office_ = testing::ministry_office_grant();
     commands_ = std::make_unique<command_service>(*log_, clock_);
   }
 

@@ -1,5 +1,6 @@
 #pragma once
-// The token command the application tests issue: a token for Lai Châu's chair (Nguyễn Viết Giang).
+// The tokens the application tests use: a token command for Lai Châu's chair (Nguyễn Viết Giang), and the
+// grant of the Ministry's emulation office.
 
 #include <string>
 
@@ -18,6 +19,15 @@ inline api::pb::TokenCommand issue_token(const std::string& secret, const std::s
   g->set_person_name("Nguyễn Viết Giang");
   g->set_role(role);
   return c;
+}
+
+inline api::pb::TokenGrant ministry_office_grant() {
+  api::pb::TokenGrant g;
+  g.set_unit_id("BCA-X03");
+  g.set_person_name("Cán bộ thường trực");
+  g.set_role("ORGANIZER_OFFICE");
+  g.set_organizer_id("BCA");
+  return g;
 }
 
 }  // namespace thidua::testing
