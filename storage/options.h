@@ -43,9 +43,9 @@ struct log_options {
   // A spare is made only while the data dir's file system has this much free, so it never takes the space the
   // log needs. Default (0): four spares' worth (288 MiB at the default size).
   std::uint64_t wal_spare_min_free_bytes = 0;
-  // The file system RocksDB works on. Default (null): the operating system's. Tests pass one that fails on
-  // purpose (a write, a sync) to show what the log does then. WALs written over a spare bypass it for their
-  // writes and syncs: tests of failing WAL writes turn spares off.
+  // The file system the log works on: RocksDB's files, the WAL spares and the WALs written over them (as
+  // random-access writes), and the data dir's creation. Default (null): the operating system's. Tests pass
+  // one that fails on purpose (a write, a sync) or loses power (tests/support/power_cut_fs.h).
   std::shared_ptr<rocksdb::FileSystem> file_system = nullptr;
 };
 

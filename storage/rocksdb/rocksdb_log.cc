@@ -53,6 +53,26 @@ result<event_ptr> decode_value(std::string_view value, std::uint64_t expected_po
 
 }  // namespace
 
+// A new data dir is named in its parent durably before anything in it is acknowledged: RocksDB syncs the
+// directories it writes in, not the one above them, and an unsynced mkdir may vanish in a power cut.
+result<void> create_dir_durably(rocksdb::FileSystem& fs, const std::string& path) {
+  const rocksdb::IOOptions io;
+  const std::filesystem::path full = std::filesystem::absolute(path).lexically_normal();
+  std::filesystem::path at = full.root_path();
+  for (const auto& part : full.relative_path()) {
+    if (part.empty()) continue;
+    const std::filesystem::path parent = at;
+    at /= part;
+    if (fs.FileExists(at.string(), io, nullptr).ok()) continue;
+    rocksdb::IOStatus s = fs.CreateDirIfMissing(at.string(), io, nullptr);
+    std::unique_ptr<rocksdb::FSDirectory> dir;
+    if (s.ok()) s = fs.NewDirectory(parent.string(), io, &dir, nullptr);
+    if (s.ok()) s = dir->Fsync(io, nullptr);
+    if (!s.ok()) return status_error(s, "creating the data dir " + at.string());
+  }
+  return success();
+}
+
 error status_error(const rocksdb::Status& s, std::string_view what) {
   errc code = s.IsCorruption() ? errc::corruption : errc::io_error;
   return make_error(code, std::string(what) + ": " + s.ToString());
@@ -294,13 +314,13 @@ result<std::unique_ptr<event_log>> rocksdb_log::open(log_options options) {
     descriptors.emplace_back(n, cf);
   }
   rocksdb::DB* raw = nullptr;
+  const auto base_fs = options.file_system ? options.file_system : rocksdb::FileSystem::Default();
   if (options.create_if_missing) {
-    std::filesystem::create_directories(options.path);
+    if (auto made = create_dir_durably(*base_fs, options.path); !made) return made.error();
   } else if (std::error_code ec;
              !std::filesystem::exists(std::filesystem::path(options.path) / "CURRENT", ec)) {
     return make_error(errc::not_found, "no event log in " + options.path);
   }
-  const auto base_fs = options.file_system ? options.file_system : rocksdb::FileSystem::Default();
   if (options.wal_spare_bytes > 0 && options.durability_mode == durability::sync) {
     const std::uint64_t min_free = options.wal_spare_min_free_bytes != 0 ? options.wal_spare_min_free_bytes
                                                                          : 4 * options.wal_spare_bytes;

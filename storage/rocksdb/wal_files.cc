@@ -1,21 +1,15 @@
 #include "storage/rocksdb/wal_files.h"
 
-#include <fcntl.h>
 #include <pthread.h>
 #include <rocksdb/env.h>
 #include <rocksdb/file_system.h>
-#include <sys/statvfs.h>
-#include <unistd.h>
 
 #include <atomic>
-#include <cerrno>
 #include <condition_variable>
-#include <cstring>
+#include <cstdio>
 #include <filesystem>
 #include <mutex>
-#include <optional>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
 namespace thidua::storage {
@@ -23,11 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-rocksdb::IOStatus io_error(const std::string& what, int err) {
-  const std::string msg = what + ": " + std::strerror(err);
-  if (err == ENOSPC) return rocksdb::IOStatus::NoSpace(msg);
-  return rocksdb::IOStatus::IOError(msg);
-}
+const rocksdb::IOOptions io{};
 
 // RocksDB names its WALs `<dir>/NNNNNN.log`.
 bool is_wal_name(const std::string& path) {
@@ -38,75 +28,73 @@ bool is_wal_name(const std::string& path) {
   return true;
 }
 
-bool fsync_dir(const fs::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return false;
-  const bool ok = ::fsync(fd) == 0;
-  ::close(fd);
-  return ok;
+rocksdb::IOStatus sync_dir(rocksdb::FileSystem& fs, const std::string& dir) {
+  std::unique_ptr<rocksdb::FSDirectory> d;
+  rocksdb::IOStatus s = fs.NewDirectory(dir, io, &d, nullptr);
+  if (s.ok()) s = d->Fsync(io, nullptr);
+  if (d) (void)d->Close(io, nullptr);
+  return s;
+}
+
+// FileSystem::Truncate is not implemented by RocksDB's POSIX file system; a writable file's Truncate is.
+rocksdb::IOStatus truncate_file(rocksdb::FileSystem& fs, const std::string& path, std::uint64_t size) {
+  std::unique_ptr<rocksdb::FSWritableFile> file;
+  rocksdb::IOStatus s = fs.ReopenWritableFile(path, rocksdb::FileOptions(), &file, nullptr);
+  if (s.ok()) s = file->Truncate(size, io, nullptr);
+  if (file) {
+    const rocksdb::IOStatus closed = file->Close(io, nullptr);
+    if (s.ok()) s = closed;
+  }
+  return s;
 }
 
 // A WAL written from the start of a zeroed file. RocksDB's WritableFileWriter buffers; every Append here is
-// one pwrite at the end of what was written.
+// one positioned write at the end of what was written.
 class overwriting_file final : public rocksdb::FSWritableFile {
  public:
-  overwriting_file(int fd, std::string path, std::uint64_t capacity)
-      : fd_(fd), path_(std::move(path)), capacity_(capacity) {}
+  overwriting_file(std::unique_ptr<rocksdb::FSRandomRWFile> file, rocksdb::FileSystem& fs, std::string path,
+                   std::uint64_t capacity)
+      : file_(std::move(file)), fs_(fs), path_(std::move(path)), capacity_(capacity) {}
   ~overwriting_file() override {
-    if (fd_ >= 0) (void)Close({}, nullptr);
+    if (file_) (void)Close(io, nullptr);
   }
 
-  rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions&,
-                           rocksdb::IODebugContext*) override {
-    const char* p = data.data();
-    std::size_t left = data.size();
-    std::uint64_t at = size_.load(std::memory_order_relaxed);
-    while (left > 0) {
-      const ssize_t n = ::pwrite(fd_, p, left, static_cast<off_t>(at));
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return io_error("writing " + path_, errno);
-      }
-      p += n;
-      left -= static_cast<std::size_t>(n);
-      at += static_cast<std::uint64_t>(n);
-    }
-    size_.store(at, std::memory_order_relaxed);
-    return rocksdb::IOStatus::OK();
+  rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& o,
+                           rocksdb::IODebugContext* dbg) override {
+    const std::uint64_t at = size_.load(std::memory_order_relaxed);
+    rocksdb::IOStatus s = file_->Write(at, data, o, dbg);
+    if (s.ok()) size_.store(at + data.size(), std::memory_order_relaxed);
+    return s;
   }
 
   rocksdb::IOStatus Truncate(std::uint64_t size, const rocksdb::IOOptions&,
                              rocksdb::IODebugContext*) override {
-    if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) return io_error("truncating " + path_, errno);
-    size_.store(size, std::memory_order_relaxed);
-    return rocksdb::IOStatus::OK();
+    rocksdb::IOStatus s = truncate_file(fs_, path_, size);
+    if (s.ok()) size_.store(size, std::memory_order_relaxed);
+    return s;
   }
 
-  rocksdb::IOStatus Close(const rocksdb::IOOptions&, rocksdb::IODebugContext*) override {
-    if (fd_ < 0) return rocksdb::IOStatus::OK();
-    rocksdb::IOStatus s;
+  rocksdb::IOStatus Close(const rocksdb::IOOptions& o, rocksdb::IODebugContext* dbg) override {
+    if (!file_) return rocksdb::IOStatus::OK();
+    rocksdb::IOStatus s = file_->Close(o, dbg);
+    file_.reset();
     // A closed WAL ends where its records end, like one RocksDB wrote as a growing file: the next open then
     // reads no zeros.
     const std::uint64_t size = size_.load(std::memory_order_relaxed);
-    if (size < capacity_ && ::ftruncate(fd_, static_cast<off_t>(size)) != 0)
-      s = io_error("closing " + path_, errno);
-    if (::close(fd_) != 0 && s.ok()) s = io_error("closing " + path_, errno);
-    fd_ = -1;
+    if (s.ok() && size < capacity_) s = truncate_file(fs_, path_, size);
     return s;
   }
 
   rocksdb::IOStatus Flush(const rocksdb::IOOptions&, rocksdb::IODebugContext*) override {
     return rocksdb::IOStatus::OK();
   }
-  rocksdb::IOStatus Sync(const rocksdb::IOOptions&, rocksdb::IODebugContext*) override {
-    if (::fdatasync(fd_) != 0) return io_error("syncing " + path_, errno);
-    return rocksdb::IOStatus::OK();
+  rocksdb::IOStatus Sync(const rocksdb::IOOptions& o, rocksdb::IODebugContext* dbg) override {
+    return file_->Sync(o, dbg);
   }
-  rocksdb::IOStatus Fsync(const rocksdb::IOOptions&, rocksdb::IODebugContext*) override {
-    if (::fsync(fd_) != 0) return io_error("syncing " + path_, errno);
-    return rocksdb::IOStatus::OK();
+  rocksdb::IOStatus Fsync(const rocksdb::IOOptions& o, rocksdb::IODebugContext* dbg) override {
+    return file_->Fsync(o, dbg);
   }
-  // SyncWAL requires it; a sync beside a write to the same descriptor is safe.
+  // SyncWAL requires it; a sync beside a write to the same file is safe.
   bool IsSyncThreadSafe() const override { return true; }
   std::uint64_t GetFileSize(const rocksdb::IOOptions&, rocksdb::IODebugContext*) override {
     return size_.load(std::memory_order_relaxed);
@@ -119,7 +107,8 @@ class overwriting_file final : public rocksdb::FSWritableFile {
   }
 
  private:
-  int fd_;
+  std::unique_ptr<rocksdb::FSRandomRWFile> file_;
+  rocksdb::FileSystem& fs_;
   std::string path_;
   std::uint64_t capacity_;
   std::atomic<std::uint64_t> size_{0};
@@ -128,14 +117,15 @@ class overwriting_file final : public rocksdb::FSWritableFile {
 }  // namespace
 
 struct wal_file_pool::state {
-  fs::path dir;
+  std::shared_ptr<rocksdb::FileSystem> base;
+  std::string dir;
   std::uint64_t file_bytes = 0;
   std::uint64_t prepare_after = 0;
   std::uint64_t min_free_bytes = 0;
 
   std::mutex mu;
   std::condition_variable cv;
-  std::vector<fs::path> ready;  // zeroed, synced and renamed to their final name
+  std::vector<std::string> ready;  // zeroed, synced and renamed to their final name
   bool stopping = false;
   bool failed = false;            // the last preparation failed: no retry before the next WAL
   bool current_on_spare = false;  // then the log is busy enough to keep the next spare ready at once
@@ -149,21 +139,20 @@ struct wal_file_pool::state {
   std::unique_ptr<rocksdb::Env> env;
 
   // Renames a ready spare to `target`; an empty path when none is ready.
-  fs::path take(const std::string& target) {
+  std::string take(const std::string& target) {
     std::lock_guard lk(mu);
     since_switch.store(0, std::memory_order_relaxed);
     wanted.store(false, std::memory_order_relaxed);
     failed = false;
     current_on_spare = false;
     while (!ready.empty()) {
-      fs::path spare = ready.back();
+      std::string spare = ready.back();
       ready.pop_back();
-      if (::rename(spare.c_str(), target.c_str()) == 0) {
+      if (base->RenameFile(spare, target, io, nullptr).ok()) {
         current_on_spare = true;
         return spare;
       }
-      std::error_code ec;
-      fs::remove(spare, ec);
+      (void)base->DeleteFile(spare, io, nullptr);
     }
     return {};
   }
@@ -175,48 +164,46 @@ struct wal_file_pool::state {
 
   // A spare is a convenience: it must never take the space the log itself needs.
   bool room_for_spare() const {
-    struct statvfs st {};
-    if (::statvfs(dir.c_str(), &st) != 0) return false;
-    const auto available = static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
-    return available >= min_free_bytes;
+    std::uint64_t available = 0;
+    return base->GetFreeSpace(dir, io, &available, nullptr).ok() && available >= min_free_bytes;
   }
 
-  // Writes zeros for a whole spare and syncs it (data, size and directory) before it is offered.
+  bool stop_requested() {
+    std::lock_guard lk(mu);
+    return stopping;
+  }
+
+  // Writes zeros for a whole spare, syncs it, renames it to its final name and syncs the directory before
+  // it is offered: a spare is complete or absent after a crash.
+  bool write_spare(const std::string& tmp, const std::string& final_name) {
+    std::unique_ptr<rocksdb::FSWritableFile> file;
+    if (!base->NewWritableFile(tmp, rocksdb::FileOptions(), &file, nullptr).ok()) return false;
+    static const std::string zeros(1 << 20, '\0');
+    bool ok = true;
+    for (std::uint64_t off = 0; ok && off < file_bytes;) {
+      if (stop_requested()) ok = false;
+      if (!ok) break;
+      const auto chunk = static_cast<std::size_t>(std::min<std::uint64_t>(zeros.size(), file_bytes - off));
+      ok = file->Append(rocksdb::Slice(zeros.data(), chunk), io, nullptr).ok();
+      off += chunk;
+    }
+    ok = ok && file->Fsync(io, nullptr).ok();
+    ok = file->Close(io, nullptr).ok() && ok;
+    return ok && base->RenameFile(tmp, final_name, io, nullptr).ok() && sync_dir(*base, dir).ok();
+  }
+
   bool prepare_one() {
     if (!room_for_spare()) return false;
-    fs::path tmp, final_name;
+    std::string tmp, final_name;
     {
       std::lock_guard lk(mu);
       const std::uint64_t n = next_name++;
-      final_name = dir / ("spare-" + std::to_string(n));
-      tmp = dir / ("spare-" + std::to_string(n) + ".tmp");
+      final_name = dir + "/spare-" + std::to_string(n);
+      tmp = final_name + ".tmp";
     }
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return false;
-    static const std::vector<char> zeros(1 << 20, '\0');
-    bool ok = true;
-    for (std::uint64_t off = 0; ok && off < file_bytes;) {
-      {
-        std::lock_guard lk(mu);
-        if (stopping) ok = false;
-      }
-      if (!ok) break;
-      const std::size_t chunk =
-          static_cast<std::size_t>(std::min<std::uint64_t>(zeros.size(), file_bytes - off));
-      const ssize_t w = ::pwrite(fd, zeros.data(), chunk, static_cast<off_t>(off));
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0)
-        ok = false;
-      else
-        off += static_cast<std::uint64_t>(w);
-    }
-    ok = ok && ::fsync(fd) == 0;
-    ::close(fd);
-    ok = ok && ::rename(tmp.c_str(), final_name.c_str()) == 0 && fsync_dir(dir);
-    std::error_code ec;
-    if (!ok) {
-      fs::remove(tmp, ec);
-      fs::remove(final_name, ec);
+    if (!write_spare(tmp, final_name)) {
+      (void)base->DeleteFile(tmp, io, nullptr);
+      (void)base->DeleteFile(final_name, io, nullptr);
       return false;
     }
     std::lock_guard lk(mu);
@@ -241,19 +228,21 @@ struct wal_file_pool::state {
 
   // Spares a previous run prepared are used as they are; unfinished ones and spares of another size go.
   void adopt_existing() {
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    for (const auto& entry : fs::directory_iterator(dir, ec)) {
-      const std::string name = entry.path().filename().string();
+    (void)base->CreateDirIfMissing(dir, io, nullptr);
+    std::vector<std::string> names;
+    if (!base->GetChildren(dir, io, &names, nullptr).ok()) return;
+    for (const auto& name : names) {
+      if (name == "." || name == "..") continue;
+      const std::string path = dir + "/" + name;
       std::uint64_t n = 0;
       const bool spare_name = name.rfind("spare-", 0) == 0 && std::sscanf(name.c_str() + 6, "%lu", &n) == 1 &&
                               name == "spare-" + std::to_string(n);
-      std::error_code size_ec;
-      if (spare_name && entry.file_size(size_ec) == file_bytes && !size_ec) {
-        ready.push_back(entry.path());
+      std::uint64_t size = 0;
+      if (spare_name && base->GetFileSize(path, io, &size, nullptr).ok() && size == file_bytes) {
+        ready.push_back(path);
         next_name = std::max(next_name, n + 1);
       } else {
-        fs::remove(entry.path(), ec);
+        (void)base->DeleteFile(path, io, nullptr);
       }
     }
   }
@@ -272,22 +261,20 @@ class spare_file_system final : public rocksdb::FileSystemWrapper {
                                     std::unique_ptr<rocksdb::FSWritableFile>* result,
                                     rocksdb::IODebugContext* dbg) override {
     if (!is_wal_name(fname)) return target()->NewWritableFile(fname, options, result, dbg);
-    const fs::path spare = pool_->take(fname);
+    const std::string spare = pool_->take(fname);
     pool_->cv.notify_one();
     if (spare.empty()) {
       pool_->missed.fetch_add(1, std::memory_order_relaxed);
       return target()->NewWritableFile(fname, options, result, dbg);
     }
-    const int fd = ::open(fname.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return io_error("opening " + fname, errno);
+    std::unique_ptr<rocksdb::FSRandomRWFile> file;
+    rocksdb::IOStatus s = target()->NewRandomRWFile(fname, rocksdb::FileOptions(), &file, dbg);
+    if (!s.ok()) return s;
     // The rename must be durable before a record in the file is acknowledged.
-    if (!fsync_dir(fs::path(fname).parent_path())) {
-      const int err = errno;
-      ::close(fd);
-      return io_error("syncing the directory of " + fname, err);
-    }
+    s = sync_dir(*target(), fs::path(fname).parent_path().string());
+    if (!s.ok()) return s;
     pool_->used.fetch_add(1, std::memory_order_relaxed);
-    *result = std::make_unique<overwriting_file>(fd, fname, pool_->file_bytes);
+    *result = std::make_unique<overwriting_file>(std::move(file), *target(), fname, pool_->file_bytes);
     return rocksdb::IOStatus::OK();
   }
 
@@ -300,12 +287,13 @@ class spare_file_system final : public rocksdb::FileSystemWrapper {
 wal_file_pool::wal_file_pool(std::string data_dir, std::uint64_t file_bytes, std::uint64_t min_free_bytes,
                              std::shared_ptr<rocksdb::FileSystem> base)
     : state_(std::make_shared<state>()) {
-  state_->dir = fs::path(data_dir) / "wal-spares";
+  state_->base = std::move(base);
+  state_->dir = (fs::path(data_dir) / "wal-spares").string();
   state_->file_bytes = file_bytes;
   state_->prepare_after = file_bytes / 8;
   state_->min_free_bytes = min_free_bytes;
   state_->adopt_existing();
-  auto fs = std::make_shared<spare_file_system>(base, state_.get());
+  auto fs = std::make_shared<spare_file_system>(state_->base, state_.get());
   state_->env = rocksdb::NewCompositeEnv(fs);
   state_->thread = std::thread([s = state_.get()] {
     pthread_setname_np(pthread_self(), "log-wal-spares");

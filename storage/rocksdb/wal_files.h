@@ -8,7 +8,8 @@
 // A background thread keeps one spare file zeroed and synced in `<data dir>/wal-spares/`; when RocksDB
 // creates a WAL, the spare is renamed to the WAL's name and written from its start. RocksDB's log reader
 // skips zeroed blocks (type 0, length 0), so after a crash the zeros after the last record read as the end.
-// A WAL that is closed is cut back to what was written.
+// A WAL that is closed is cut back to what was written. Every file operation goes through the FileSystem the
+// log was given, so a test's file system sees the spares like any other file.
 
 #include "storage/rocksdb/private.h"
 

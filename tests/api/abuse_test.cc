@@ -22,12 +22,9 @@ std::size_t count(const std::string& haystack, const std::string& needle) {
   return n;
 }
 
-// The value of a counter in the server's /metrics.
+// The value of a counter in the server's /metrics; -1 when it is not there.
 long metric(int port, const std::string& name) {
-  const std::string body = http_get(port, "/metrics");
-  const auto at = body.find("\n" + name + " ");
-  if (at == std::string::npos) return -1;
-  return std::stol(body.substr(at + name.size() + 2));
+  return static_cast<long>(metric_value(http_get(port, "/metrics"), name).value_or(-1));
 }
 
 class abuse_on_demo : public demo_server_test {};

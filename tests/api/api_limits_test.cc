@@ -110,8 +110,9 @@ TEST(api_limits, a_flood_of_frames_is_rate_limited_then_closed_and_others_are_se
   EXPECT_LE(limited + answered, 10) << "no reply is spent on a known flood";
   ws_client other(server.port(), tokens.at("MEMBER CA-LaoCai"));
   EXPECT_TRUE(other.request(ping_frame()).has_pong()) << "everyone else is still served";
-  auto metrics = http_get(server.port(), "/metrics");
-  EXPECT_EQ(metrics.find("thidua_frames_rate_limited_total 0\n"), std::string::npos) << metrics;
+  const auto metrics = http_get(server.port(), "/metrics");
+  EXPECT_GE(metric_value(metrics, "thidua_frames_rate_limited_total").value_or(0), std::max(limited, 1))
+      << metrics;
 }
 
 TEST(api_limits, subscriptions_and_connections_are_capped_with_clear_errors) {
@@ -225,10 +226,9 @@ TEST(api_limits, a_subscriber_that_does_not_read_leaves_events_in_the_log_and_la
     }
   }
   const std::string metrics = http_get(server.port(), "/metrics");
-  const auto at = metrics.find("\nthidua_subscription_lag_events ");
-  ASSERT_NE(at, std::string::npos);
-  const long lag = std::stol(metrics.substr(at + 32));
-  EXPECT_GT(lag, 1024) << "more than a queue's worth waits in the log, not in memory";
+  const auto lag = metric_value(metrics, "thidua_subscription_lag_events");
+  ASSERT_TRUE(lag) << metrics;
+  EXPECT_GT(*lag, 1024) << "more than a queue's worth waits in the log, not in memory";
   // Now it reads: every event it may read, from position 1, in order, up to the last one written.
   std::vector<std::uint64_t> seen;
   while (seen.empty() || seen.back() < last_position) {

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -29,10 +30,15 @@ namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 using tcp = boost::asio::ip::tcp;
 
-server_process::server_process(const std::string& data_dir, std::vector<std::string> extra_args) {
+server_process::server_process(const std::string& data_dir, std::vector<std::string> extra_args,
+                               server_program program) {
   int fds[2];
   EXPECT_EQ(::pipe(fds), 0);
-  std::vector<std::string> args = {SERVER_PATH, "--port", "0", "--data-dir", data_dir};
+  const std::string path = program.path.empty() ? SERVER_PATH : program.path;
+  std::vector<std::string> args = {path};
+  args.insert(args.end(), program.leading_args.begin(), program.leading_args.end());
+  for (const char* a : {"--port", "0", "--data-dir"}) args.emplace_back(a);
+  args.push_back(data_dir);
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   pid_ = ::fork();
   if (pid_ == 0) {
@@ -43,14 +49,15 @@ server_process::server_process(const std::string& data_dir, std::vector<std::str
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    ::execv(SERVER_PATH, argv.data());
+    ::execv(path.c_str(), argv.data());
     ::_exit(127);
   }
   ::close(fds[1]);
   out_ = fds[0];
   // The server names its port in a log line: "listening on http://127.0.0.1:PORT".
   const std::string listening = "://127.0.0.1:";
-  while (read_more()) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+  while (read_more(deadline)) {
     auto at = output_.find("listening on ");
     if (at == std::string::npos) continue;
     at = output_.find(listening, at);
@@ -72,7 +79,12 @@ server_process::~server_process() {
 
 int server_process::terminate() {
   ::kill(pid_, SIGTERM);
-  while (read_more()) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+  while (read_more(deadline)) {
+  }
+  if (std::chrono::steady_clock::now() >= deadline) {
+    ADD_FAILURE() << "the server did not stop within a minute of SIGTERM";
+    ::kill(pid_, SIGKILL);
   }
   int status = 0;
   ::waitpid(pid_, &status, 0);
@@ -80,7 +92,11 @@ int server_process::terminate() {
   return status;
 }
 
-bool server_process::read_more() {
+bool server_process::read_more(std::chrono::steady_clock::time_point deadline) {
+  const auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  pollfd p{out_, POLLIN, 0};
+  if (::poll(&p, 1, static_cast<int>(std::clamp<long>(left.count(), 0, INT32_MAX))) <= 0) return false;
   char buf[4096];
   ssize_t n = ::read(out_, buf, sizeof buf);
   if (n <= 0) return false;
@@ -297,6 +313,21 @@ api::pb::ClientFrame get_cycle_frame(int year, const std::string& number, std::u
   g->set_year(year);
   g->set_number(number);
   return f;
+}
+
+}  // namespace thidua::testing
+
+namespace thidua::testing {
+
+std::optional<double> metric_value(const std::string& metrics_body, const std::string& series) {
+  const std::string line_start = series + " ";
+  for (std::size_t at = 0; at < metrics_body.size();) {
+    const std::size_t end = std::min(metrics_body.find('\n', at), metrics_body.size());
+    if (metrics_body.compare(at, line_start.size(), line_start) == 0)
+      return std::stod(metrics_body.substr(at + line_start.size(), end - at - line_start.size()));
+    at = end + 1;
+  }
+  return std::nullopt;
 }
 
 }  // namespace thidua::testing

@@ -21,9 +21,18 @@
 
 namespace thidua::testing {
 
+// Which program a server_process runs: thidua-server unless `path` names another (e.g. the power-cut server),
+// with `leading_args` before the server's own.
+struct server_program {
+  std::string path;
+  std::vector<std::string> leading_args;
+};
+
 class server_process {
  public:
-  server_process(const std::string& data_dir, std::vector<std::string> extra_args = {});
+  // Waits (at most a minute) for the server to say where it listens; port() stays 0 if it did not.
+  server_process(const std::string& data_dir, std::vector<std::string> extra_args = {},
+                 server_program program = {});
   ~server_process();
   server_process(const server_process&) = delete;
   server_process& operator=(const server_process&) = delete;
@@ -34,7 +43,9 @@ class server_process {
   pid_t pid() const { return pid_; }
 
  private:
-  bool read_more();
+  // Reads what the server wrote, waiting until `deadline` at most; false at its end or the deadline.
+  bool read_more(
+      std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
   pid_t pid_ = -1;
   int out_ = -1;
   int port_ = 0;
@@ -67,6 +78,9 @@ class demo_server_test : public ::testing::Test {
 // One HTTP exchange on a fresh connection; returns the whole response ("" if the connection failed).
 std::string http_exchange(int port, const std::string& request);
 std::string http_get(int port, const std::string& target, const std::string& token = {});
+// The value of one series in a /metrics body (`name` or `name{labels}`, exactly as printed); nullopt when the
+// body has no such line.
+std::optional<double> metric_value(const std::string& metrics_body, const std::string& series);
 
 // A blocking WebSocket client of /v1/ws. Frames go binary (protobuf) unless sent as text.
 class ws_client {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "domain/cycle_decider.h"
+#include "domain/views.h"
 
 namespace thidua::testing {
 
@@ -90,7 +91,16 @@ class cycle_harness {
   const pb::CycleKey& key() const { return key_; }
 
  private:
-  std::string fingerprint() const { return std::to_string(history_.size()); }
+  // Everything the harness holds: every cycle's whole state (its view round-trips, domain/views.h), which
+  // cluster each unit sits in, and the events so far.
+  std::string fingerprint() const {
+    std::string f;
+    for (const auto& [number, cycle] : series_.cycles)
+      f += number + '\n' + domain::serialize_view(domain::to_view(cycle)) + '\n';
+    for (const auto& [unit, number] : series_.cluster_of_unit) f += unit + '=' + number + '\n';
+    for (const auto& e : history_) f += e.SerializeAsString();
+    return f;
+  }
   pb::CycleKey key_;
   domain::series_state series_ = cycle_decider::initial();
   std::vector<pb::Event> history_;

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
 #include <thread>
 
 #include "storage/event_log.h"
@@ -22,13 +23,26 @@ TEST(backup, online_backup_while_appending_restores_to_a_verified_log) {
     auto log = std::move(opened).value();
     for (int i = 0; i < 100; ++i) ASSERT_OK(log->append(make_append("s", "before-" + std::to_string(i))));
     std::atomic<bool> stop{false};
+    std::atomic<int> during{0};
     std::thread writer([&] {
-      for (int i = 0; !stop; ++i) EXPECT_OK(log->append(make_append("s", "during-" + std::to_string(i))));
+      for (int i = 0; !stop; ++i) {
+        EXPECT_OK(log->append(make_append("s", "during-" + std::to_string(i))));
+        ++during;
+      }
     });
-    backed_up_at_least = log->head().value;
-    ASSERT_OK(log->backup_to(dir.sub("backup")));
+    while (during.load() == 0) std::this_thread::yield();
+    // A backup counts only if an append was acknowledged while it ran (the head moved across the call):
+    // that is the case this test is about. Each try takes a new directory.
+    bool overlapped = false;
+    for (int attempt = 0; attempt < 50 && !overlapped; ++attempt) {
+      std::filesystem::remove_all(dir.sub("backup"));
+      backed_up_at_least = log->head().value;
+      ASSERT_OK(log->backup_to(dir.sub("backup")));
+      overlapped = log->head().value > backed_up_at_least;
+    }
     stop = true;
     writer.join();
+    ASSERT_TRUE(overlapped) << "no append ran during any of 50 backups";
     auto again = log->backup_to(dir.sub("backup"));
     ASSERT_FALSE(again) << "an existing backup dir is never overwritten";
   }

@@ -5,6 +5,7 @@
 #include "tests/storage/log_conformance.h"
 
 #include <atomic>
+#include <functional>
 #include <future>
 #include <map>
 #include <mutex>
@@ -169,6 +170,7 @@ TEST_P(log_conformance, positions_continue_and_chain_holds_after_reopen) {
   EXPECT_TRUE(report.ok) << report.what;
   EXPECT_EQ(report.records, 4u);
   ASSIGN_OR_FAIL(events, log_->read_all({1}, 10));
+  ASSERT_EQ(events.size(), 4u);
   EXPECT_EQ(events[3]->record.prev_hash(),
             std::string(reinterpret_cast<const char*>(events[2]->hash.data()), 32));
   EXPECT_EQ(events[0]->record.prev_hash(), std::string(32, '\0'));
@@ -191,6 +193,7 @@ TEST_P(log_conformance, concurrent_appenders_get_unique_gapless_positions_and_or
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(log_->head().value, std::uint64_t{threads * per_thread});
   ASSIGN_OR_FAIL(all, log_->read_all({1}, 100000));
+  ASSERT_EQ(all.size(), std::size_t{threads * per_thread});
   std::map<std::string, std::uint64_t> versions;
   for (std::size_t i = 0; i < all.size(); ++i) {
     EXPECT_EQ(all[i]->pos().value, i + 1);
@@ -231,19 +234,40 @@ TEST_P(log_conformance, appends_after_close_are_refused_and_queued_ones_complete
       EXPECT_TRUE(r.has_value());
       ++done;
     });
+  // A chain that appends again from each callback until the log refuses: it ends only with an append made
+  // after the close began.
+  event_log* log = log_.get();
+  std::atomic<int> chained{0};
+  std::error_code refusal;
+  std::function<void(result<append_result>)> again = [&](result<append_result> r) {
+    if (!r) {
+      refusal = r.error().code;
+      return;
+    }
+    const int n = ++chained;
+    log->append_async(make_append("chain", "c" + std::to_string(n)), again);
+  };
+  log->append_async(make_append("chain", "c0"), again);
   log_.reset();
   EXPECT_EQ(done.load(), 100);
+  EXPECT_EQ(refusal, errc::shutting_down);
   reopen();
-  EXPECT_EQ(log_->head().value, 100u);
+  EXPECT_EQ(log_->head().value, 100u + static_cast<std::uint64_t>(chained.load()))
+      << "every append acknowledged before the close is there, and nothing after it";
 }
 
 TEST_P(log_conformance, buffered_mode_acknowledges_without_sync_and_keeps_order) {
+  // The count the check below relies on: in the default mode each acknowledged append was synced.
+  ASSERT_OK(log_->append(make_append("s", "synced")));
+  EXPECT_GE(log_->stats().syncs, 1u);
   log_.reset();
   auto r = open(log_options{.path = dir_.sub("buffered"), .durability_mode = durability::buffered});
   ASSERT_TRUE(r);
   auto log = std::move(r).value();
   for (int i = 0; i < 10; ++i) ASSERT_OK(log->append(make_append("s", "b" + std::to_string(i))));
   EXPECT_EQ(log->head().value, 10u);
+  EXPECT_EQ(log->stats().syncs, 0u) << "acknowledged without a sync";
+  EXPECT_EQ(log->stats().appends, 10u);
   // The index goes into the records' batch in this mode: readable at once, and a repeat is still a repeat.
   ASSIGN_OR_FAIL(events, log->read_stream("s", {1}, 100));
   EXPECT_EQ(events.size(), 10u);

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <fstream>
 #include <string>
 
 #include "storage/event_log.h"
@@ -70,7 +71,8 @@ TEST(thidua_cli, token_create_list_revoke_and_the_secret_is_never_on_disk) {
   ASSERT_EQ(created.status, 0) << created.out;
   const auto at = created.out.find("token: ");
   ASSERT_NE(at, std::string::npos) << created.out;
-  const std::string secret = created.out.substr(at + 7, 68);
+  const std::string secret = created.out.substr(at + 7, created.out.find_first_of(" \n", at + 7) - (at + 7));
+  ASSERT_GE(secret.size(), 32u) << "not a secret: " << created.out;
   const std::string id = created.out.substr(4, created.out.find('\n') - 4);
 
   auto bad = run("token create --data-dir " + db + " --unit CA-LangSon --person A --role KING");
@@ -92,7 +94,16 @@ TEST(thidua_cli, token_create_list_revoke_and_the_secret_is_never_on_disk) {
   // Nothing under the data dir holds the secret itself.
   auto grep = run("verify --data-dir " + db);
   EXPECT_EQ(grep.status, 0) << grep.out;
-  EXPECT_NE(std::system(("grep -rqF '" + secret + "' " + db).c_str()), 0) << "the secret is on disk";
+  // grep answers 0 when it finds, 1 when it does not, 2 when it failed: only 1 proves the absence. Shown
+  // first to find the secret where it is.
+  const auto grep_status = [&](const std::string& where) {
+    const int status = std::system(("grep -rqF -- '" + secret + "' " + where).c_str());
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  };
+  const std::string control = dir.sub("control.txt");
+  std::ofstream(control) << "token " << secret << "\n";
+  ASSERT_EQ(grep_status(control), 0) << "the search cannot find the secret where it is";
+  EXPECT_EQ(grep_status(db), 1) << "the secret is on disk (or grep failed)";
 }
 
 }  // namespace

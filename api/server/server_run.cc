@@ -1,0 +1,128 @@
+#include "api/server/server_run.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include "api/app/command_service.h"
+#include "api/app/demo_loader.h"
+#include "api/app/read_service.h"
+#include "api/app/server_metrics.h"
+#include "api/net/http_server.h"
+#include "api/server/server_config.h"
+#include "api/server/system_wall_clock.h"
+#include "api/wire/event_frames.h"
+#include "api/wire/http_routes.h"
+#include "api/wire/services.h"
+#include "engine/clock.h"
+#include "storage/event_log.h"
+
+namespace {
+
+// Each connection is a file descriptor: allow as many as the system lets this process have.
+void raise_open_file_limit() {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max) return;
+  lim.rlim_cur = lim.rlim_max;
+  ::setrlimit(RLIMIT_NOFILE, &lim);
+}
+
+bool load_demo_if_empty(thidua::storage::event_log& log, const thidua::api::server_config& config,
+                        const thidua::engine::wall_clock& clock) {
+  if (!config.demo || log.head().value != 0) return true;
+  const auto now = clock.now_ms();
+  const std::string tokens_file = (std::filesystem::path(config.data_dir) / "demo-tokens.txt").string();
+  auto demo = thidua::api::load_demo(log, now, tokens_file);
+  if (!demo) {
+    spdlog::critical("loading the demo data failed: {}", demo.error().message);
+    return false;
+  }
+  spdlog::info(
+      "empty data dir: loaded the demo data (the real clusters of the source reports): {} commands, log head "
+      "at {}",
+      demo.value().commands, demo.value().head);
+  spdlog::info("demo tokens for {} organizers' offices and units written to {} (readable only by its owner)",
+               demo.value().tokens, tokens_file);
+  return true;
+}
+
+// Serves until SIGINT or SIGTERM. Everything that holds on to the log lives and dies in here, before the log.
+int serve(thidua::storage::event_log& log, thidua::api::server_config& config,
+          const thidua::engine::wall_clock& clock) {
+  // Declared so that the reverse order of destruction is right: the network (and its sessions) goes first.
+  thidua::api::server_metrics metrics;
+  thidua::api::command_service commands(log, clock);
+  thidua::api::read_service reads(log);
+  thidua::api::envelope_encoder envelopes;
+  if (auto r = reads.start(); !r) {
+    spdlog::critical("starting the read models failed: {}", r.error().message);
+    return 1;
+  }
+  const thidua::api::services api{&commands, &reads, &metrics, &envelopes};
+  config.http.api = &api;
+  // Taken over before the server says it listens: a SIGTERM right after that line stops it cleanly too.
+  boost::asio::io_context signals_ioc;
+  boost::asio::signal_set signals(signals_ioc, SIGINT, SIGTERM);
+  thidua::api::http_server server(config.http, thidua::api::make_http_routes(api, log));
+  if (auto err = server.start(); !err.empty()) {
+    spdlog::critical("{}", err);
+    return 1;
+  }
+  spdlog::info("thidua-server listening on {}://{}:{}", server.scheme(), config.http.address, server.port());
+
+  signals.async_wait([](const boost::system::error_code&, int sig) {
+    spdlog::info("signal {}: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  });
+  signals_ioc.run();
+  // Queries waiting for the read models are answered (READ_MODEL_BEHIND) while their connections still exist.
+  reads.stop();
+  server.stop();
+  return 0;
+}
+
+}  // namespace
+
+namespace thidua::api {
+
+int run_server(int argc, char** argv, std::shared_ptr<rocksdb::FileSystem> file_system) {
+  thidua::api::server_config config;
+  bool help = false;
+  if (auto err = thidua::api::parse_server_config({argv + 1, argv + argc}, config, help); !err.empty()) {
+    std::fprintf(stderr, "thidua-server: %s\n", err.c_str());
+    return 2;
+  }
+  if (help) {
+    std::fputs(thidua::api::server_usage().c_str(), stdout);
+    return 0;
+  }
+  raise_open_file_limit();
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+  thidua::storage::log_options log_options{.path = config.data_dir};
+  log_options.wal_spare_bytes = std::uint64_t{config.wal_spare_mib} << 20;
+  log_options.file_system = std::move(file_system);
+  auto opened = thidua::storage::event_log::open(log_options);
+  if (!opened) {
+    spdlog::critical("cannot open the event log in {}: {}", config.data_dir, opened.error().message);
+    return 1;
+  }
+  auto log = std::move(opened).value();
+  spdlog::info("event log open in {} (head at position {})", config.data_dir, log->head().value);
+  // After a crash or power loss the index lags the records; open rebuilt it, and the operator should know.
+  if (const auto s = log->stats(); s.reindexed_at_open > 0)
+    spdlog::warn("recovered from an unclean stop: re-indexed {} records from position {} in {} ms",
+                 s.reindexed_at_open, s.reindexed_from, s.reindex_ms);
+  // The one wall clock of the process: everything below is handed it (engine/clock.h).
+  const thidua::api::system_wall_clock clock;
+  int status = load_demo_if_empty(*log, config, clock) ? serve(*log, config, clock) : 1;
+  log.reset();  // completes queued appends, then closes the database
+  if (status == 0) spdlog::info("stopped cleanly");
+  return status;
+}
+
+}  // namespace thidua::api
