@@ -32,10 +32,16 @@ class connection_registry {
     open_.push_back(c);
   }
 
-  void close_all() {
+  // Tells every open connection to close; returns how many were told.
+  std::size_t close_all() {
     std::lock_guard lk(mu_);
+    std::size_t told = 0;
     for (auto& w : open_)
-      if (auto c = w.lock()) c->close();
+      if (auto c = w.lock()) {
+        c->close();
+        ++told;
+      }
+    return told;
   }
 
   // Waits until every connection is gone or `limit` has passed; true if all are gone.

@@ -349,7 +349,8 @@ void http_server::stop() {
     beast::error_code ec;
     impl_->acceptor->close(ec);
   });
-  impl_->connections.close_all();
+  const std::size_t told = impl_->connections.close_all();
+  spdlog::info("stopping: {} connections told to close, each after the replies it is owed", told);
   // Connections close on their own threads (a WebSocket after the replies it is owed and the close
   // handshake); give them a bounded time, then stop the loops regardless.
   if (!impl_->connections.wait_all_closed(std::chrono::seconds(5)))

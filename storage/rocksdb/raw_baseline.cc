@@ -6,6 +6,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <vector>
@@ -109,24 +110,43 @@ result<double> synced_batches_on_spares(const std::string& path, std::size_t bat
   return pool.stats().used > 0 ? rate.value() : 0.0;
 }
 
+namespace {
+
+// A sum over every byte (eight at a time), kept so the compiler cannot skip the reads.
+std::uint64_t touch(const rocksdb::Slice& s) {
+  std::uint64_t sum = s.size();
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, s.data() + i, 8);
+    sum += word;
+  }
+  for (; i < s.size(); ++i) sum += static_cast<unsigned char>(s.data()[i]);
+  return sum;
+}
+
+}  // namespace
+
 result<double> scan_events(const std::string& path, std::uint64_t& count) {
   log_db d;
   if (auto r = open_log_db(path, true, d); !r) return r.error();
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;
   ro.readahead_size = 2 << 20;
-  std::uint64_t bytes = 0;
+  std::uint64_t bytes = 0, sum = 0;
   count = 0;
   const auto start = clock_type::now();
   {
     std::unique_ptr<rocksdb::Iterator> it(d.db->NewIterator(ro, d.handles[1]));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      // Every byte of the key and the value is read, as a reader of the records must.
+      sum += touch(it->key()) + touch(it->value());
       bytes += it->key().size() + it->value().size();
       ++count;
     }
   }
   const double rate = count / seconds_since(start);
-  if (bytes == 0) return make_error(errc::not_found, "no records in " + path);
+  if (bytes == 0 || sum == 0) return make_error(errc::not_found, "no records in " + path);
   return rate;
 }
 

@@ -137,6 +137,8 @@ TEST(api_limits, subscriptions_and_connections_are_capped_with_clear_errors) {
   const std::string refused = http_get(server.port(), "/healthz");
   EXPECT_NE(refused.find("HTTP/1.1 503"), std::string::npos) << refused;
   EXPECT_NE(refused.find("TOO_MANY_CONNECTIONS"), std::string::npos) << refused;
+  EXPECT_NE(refused.find("\r\nRetry-After: "), std::string::npos)
+      << "docs/api.md: retry, Retry-After says when";
   ws_client d(server.port(), tokens.at("MEMBER CA-CaoBang"));
   EXPECT_FALSE(d.open()) << "the fourth WebSocket is refused";
   c.close();

@@ -92,6 +92,13 @@ int server_process::terminate() {
   return status;
 }
 
+bool server_process::wait_for_output(const std::string& text, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (output_.find(text) == std::string::npos)
+    if (!read_more(deadline)) return false;
+  return true;
+}
+
 bool server_process::read_more(std::chrono::steady_clock::time_point deadline) {
   const auto left =
       std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());

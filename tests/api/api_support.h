@@ -40,6 +40,8 @@ class server_process {
   // SIGTERM, then the exit status; output() has everything the server wrote.
   int terminate();
   const std::string& output() const { return output_; }
+  // Reads the server's output until it holds `text`; false if it did not within `timeout`.
+  bool wait_for_output(const std::string& text, std::chrono::milliseconds timeout);
   pid_t pid() const { return pid_; }
 
  private:
