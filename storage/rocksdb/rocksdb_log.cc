@@ -102,7 +102,11 @@ result<void> rocksdb_log::impl::load_tail() {
   } else if (!s.ok()) {
     return status_error(s, "reading the schema version");
   } else if (v.size() != 8 || keys::get_u64_be(v) != keys::schema_version) {
-    return make_error(errc::corruption, "the data dir has an unknown schema version");
+    const std::string found = v.size() == 8 ? std::to_string(keys::get_u64_be(v)) : "(unreadable)";
+    return make_error(errc::corruption, "the data dir has schema version " + found +
+                                            "; this build reads version " +
+                                            std::to_string(keys::schema_version) +
+                                            " only (docs/storage.md): use the build that wrote it");
   }
 
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, events));

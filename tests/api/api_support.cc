@@ -79,11 +79,15 @@ server_process::~server_process() {
 
 int server_process::terminate() {
   ::kill(pid_, SIGTERM);
+  return wait_for_exit();
+}
+
+int server_process::wait_for_exit() {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
   while (read_more(deadline)) {
   }
   if (std::chrono::steady_clock::now() >= deadline) {
-    ADD_FAILURE() << "the server did not stop within a minute of SIGTERM";
+    ADD_FAILURE() << "the server did not exit within a minute";
     ::kill(pid_, SIGKILL);
   }
   int status = 0;

@@ -39,6 +39,8 @@ class server_process {
   int port() const { return port_; }
   // SIGTERM, then the exit status; output() has everything the server wrote.
   int terminate();
+  // The exit status once the server exits on its own (within a minute, else it is killed and the test fails).
+  int wait_for_exit();
   const std::string& output() const { return output_; }
   // Reads the server's output until it holds `text`; false if it did not within `timeout`.
   bool wait_for_output(const std::string& text, std::chrono::milliseconds timeout);

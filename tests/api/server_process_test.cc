@@ -17,6 +17,7 @@
 #include <string>
 #include <thread>
 
+#include "storage/event_log.h"
 #include "tests/api/api_support.h"
 #include "tests/domain/commands.h"
 #include "tests/support/test_support.h"
@@ -92,6 +93,48 @@ TEST(server_process, an_empty_data_dir_gets_the_demo_data_once) {
   server_process bare(empty.sub("data"), {"--no-demo"});
   ASSERT_GT(bare.port(), 0) << bare.output();
   EXPECT_NE(healthz(bare.port()).find(R"("head":0})"), std::string::npos);
+}
+
+// docs/operations.md: the catalog read model is checkpointed with its data, so a backup carries it; a log
+// without it builds it again from the start. Either way the server answers as the original did.
+TEST(server_process, a_restored_backup_and_a_log_without_its_read_model_answer_as_the_original) {
+  testing::temp_dir dir;
+  const std::string data = dir.sub("data");
+  std::string token, query, original;
+  {
+    server_process server(data);
+    ASSERT_GT(server.port(), 0) << server.output();
+    token = testing::demo_tokens(data).at("ORGANIZER_OFFICE BCA-X03");
+    const auto head = testing::metric_value(testing::http_get(server.port(), "/metrics"), "thidua_log_head");
+    ASSERT_TRUE(head);
+    query = "/v1/cycles?at_least_position=" + std::to_string(static_cast<std::uint64_t>(*head));
+    original = testing::http_get(server.port(), query, token);
+    ASSERT_NE(original.find("HTTP/1.1 200"), std::string::npos) << original;
+    EXPECT_EQ(WEXITSTATUS(server.terminate()), 0);
+  }
+  {
+    auto log = storage::event_log::open(storage::log_options{.path = data, .create_if_missing = false});
+    ASSERT_TRUE(log) << log.error().message;
+    ASSERT_OK(log.value()->backup_to(dir.sub("backup")));
+  }
+  ASSERT_OK(storage::event_log::restore(dir.sub("backup"), dir.sub("restored")));
+  ASSERT_OK(storage::event_log::restore(dir.sub("backup"), dir.sub("without-model")));
+  {
+    auto log = storage::event_log::open(
+        storage::log_options{.path = dir.sub("without-model"), .create_if_missing = false});
+    ASSERT_TRUE(log) << log.error().message;
+    ASSERT_OK(log.value()->reset_projection("catalog.v1"));
+    auto checkpoint = log.value()->projection_checkpoint("catalog.v1");
+    ASSERT_TRUE(checkpoint);
+    EXPECT_EQ(checkpoint.value().value, 0u) << "the read model is gone";
+  }
+  const auto body = [](const std::string& response) { return response.substr(response.find("\r\n\r\n")); };
+  for (const char* copy : {"restored", "without-model"}) {
+    server_process server(dir.sub(copy), {"--no-demo"});
+    ASSERT_GT(server.port(), 0) << server.output();
+    const std::string answer = testing::http_get(server.port(), query, token);
+    EXPECT_EQ(body(answer), body(original)) << copy;
+  }
 }
 
 // SIGTERM while a client has commands on their way: each command the server took in gets its reply, then the

@@ -216,13 +216,13 @@ TEST_F(runner_test, when_applied_answers_once_reached_or_when_its_deadline_passe
   append_many(3);
   runner.when_applied({3}, std::chrono::milliseconds(50), count);  // held behind the gate: expires
   runner.when_applied({3}, std::chrono::seconds(30), count);       // waits until released
-  for (int i = 0; i < 500 && expired.load() == 0; ++i)
+  for (int i = 0; i < 2000 && expired.load() == 0; ++i)            // up to 10 s: a slow machine
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   EXPECT_EQ(expired.load(), 1) << "the 50 ms wait timed out while the projection was held";
   EXPECT_EQ(reached.load(), 1);
   p.release();
   ASSERT_TRUE(runner.wait_for({3}, std::chrono::seconds(10)));
-  for (int i = 0; i < 500 && reached.load() < 2; ++i)
+  for (int i = 0; i < 2000 && reached.load() < 2; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   EXPECT_EQ(reached.load(), 2);
   runner.when_applied({100}, std::chrono::seconds(30), count);

@@ -16,11 +16,16 @@ class failing_wal_fs final : public rocksdb::FileSystemWrapper {
 
   std::atomic<bool> fail_writes{false};
   std::atomic<bool> fail_syncs{false};
+  std::atomic<bool> fail_wal_creation{false};  // a new WAL cannot be created (a full disk)
   std::atomic<int> failures{0};
 
   rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
                                     std::unique_ptr<rocksdb::FSWritableFile>* result,
                                     rocksdb::IODebugContext* dbg) override {
+    if (fail_wal_creation && name.ends_with(".log")) {
+      ++failures;
+      return rocksdb::IOStatus::NoSpace("injected: no space left on device for a new WAL");
+    }
     auto s = target()->NewWritableFile(name, options, result, dbg);
     if (s.ok() && name.ends_with(".log")) *result = std::make_unique<wal>(std::move(*result), *this);
     return s;

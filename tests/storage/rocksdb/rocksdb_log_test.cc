@@ -65,5 +65,33 @@ TEST_F(rocksdb_log_test, the_digest_outlives_a_reopen_and_a_rebuild_of_the_comma
   EXPECT_TRUE(legacy.duplicate) << "an id stored without a digest is not compared";
 }
 
+// docs/storage.md: a build refuses a data dir of another schema version, and says which it found — before it
+// writes anything into it.
+TEST(rocksdb_log_schema, a_data_dir_with_another_schema_version_is_refused_and_left_as_it_is) {
+  temp_dir dir;
+  {
+    auto made = rocksdb_log::open(log_options{.path = dir.sub("db")});
+    ASSERT_TRUE(made) << made.error().message;
+    ASSERT_TRUE(made.value()->append(make_append("s", "c1")));
+  }
+  for (const std::string& stored : {keys::u64_be(keys::schema_version + 1), std::string("x")}) {
+    {
+      raw_db raw(dir.sub("db"));
+      ASSERT_TRUE(raw.ok());
+      ASSERT_TRUE(raw.db()->Put({}, raw.meta(), keys::meta_schema_version, stored).ok());
+    }
+    auto refused = rocksdb_log::open(log_options{.path = dir.sub("db")});
+    ASSERT_FALSE(refused) << "a data dir of another schema version was opened";
+    EXPECT_EQ(refused.error().code, errc::corruption);
+    EXPECT_NE(refused.error().message.find(stored.size() == 8 ? "schema version 2" : "(unreadable)"),
+              std::string::npos)
+        << refused.error().message;
+    raw_db raw(dir.sub("db"));
+    std::string kept;
+    ASSERT_TRUE(raw.db()->Get({}, raw.meta(), keys::meta_schema_version, &kept).ok());
+    EXPECT_EQ(kept, stored) << "the refused dir is not rewritten";
+  }
+}
+
 }  // namespace
 }  // namespace thidua::storage

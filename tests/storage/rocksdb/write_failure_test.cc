@@ -101,5 +101,46 @@ TEST(write_failure, after_a_failed_sync_the_refused_append_is_there_whole_or_not
   expect_whole_chain(*log);
 }
 
+// The index is written after the records, without the WAL, by its own thread (docs/storage.md); when that
+// write fails the log is poisoned like after a failed WAL write. Made to fail for real: once an append fills
+// the events memtable, the next write — that append's index — switches memtables, which starts a new WAL, and
+// the disk refuses the new file.
+TEST(write_failure, a_failed_index_write_poisons_the_log_until_it_is_reopened) {
+  testing::temp_dir dir;
+  auto fs = std::make_shared<testing::failing_wal_fs>();
+  std::uint64_t acknowledged = 0;
+  std::string refusal;
+  {
+    ASSIGN_OR_FAIL(log, event_log::open(failing(dir.sub("db"), fs)));
+    fs->fail_wal_creation = true;
+    // 1 MiB events: the 64 MiB events memtable fills within ~70 appends.
+    for (int i = 0; i < 100 && refusal.empty(); ++i) {
+      auto r = log->append(testing::make_append("s", "big-" + std::to_string(i), 1,
+                                                storage::expected_version::any(), 1 << 20));
+      if (r) {
+        acknowledged = r.value().last.value;
+      } else {
+        EXPECT_EQ(r.error().code, errc::log_poisoned);
+        refusal = r.error().message;
+      }
+    }
+    ASSERT_NE(refusal, "") << "the events memtable never filled";
+    EXPECT_NE(refusal.find("stream index"), std::string::npos) << refusal;
+    EXPECT_GT(fs->failures.load(), 0);
+    fs->fail_wal_creation = false;
+    auto later = log->append(testing::make_append("s", "later"));
+    ASSERT_FALSE(later);
+    EXPECT_EQ(later.error().code, errc::log_poisoned) << "refused until reopened, the disk fine again or not";
+    EXPECT_EQ(log->head().value, acknowledged) << "nothing past the last acknowledgement is readable";
+  }
+  ASSIGN_OR_FAIL(log, event_log::open(log_options{.path = dir.sub("db")}));
+  const auto head = log->head().value;
+  EXPECT_TRUE(head == acknowledged || head == acknowledged + 1)
+      << "the refused append is there whole or not at all: " << head;
+  expect_whole_chain(*log);
+  ASSIGN_OR_FAIL(stream, log->read_stream("s", {1}, 1000));
+  EXPECT_EQ(stream.size(), head) << "the index was rebuilt from the records at open";
+}
+
 }  // namespace
 }  // namespace thidua
