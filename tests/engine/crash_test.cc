@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <random>
 #include <set>
@@ -191,9 +193,19 @@ struct rounds_result {
   std::size_t acked = 0;
   std::size_t cuts_with_appends_in_flight = 0;
   std::uint64_t writes_dropped = 0;
+  std::size_t spare_renames_undone = 0;  // a spare renamed to a WAL's name, the rename lost in the cut
 };
 
-// `lies` from round `lie_from` on ("none", "wal", "dirs"; null: SIGKILL only, no power cut).
+// Leaves a spare as the log prepares them (storage/rocksdb/wal_files.h: zeros of the spare size, named
+// spare-N), so that the next open writes its WAL over it.
+void leave_a_spare(const std::string& path, int n) {
+  const auto dir = std::filesystem::path(path) / "wal-spares";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / ("spare-" + std::to_string(1000 + n)), std::ios::binary) << std::string(1 << 20, '\0');
+}
+
+// `lies` ("none", "wal", "dirs"; null: SIGKILL only, no power cut) from round `lie_from` on; a lying round
+// writes its WAL over a spare.
 rounds_result run_rounds(int rounds, const char* lies, std::uint32_t seed, int lie_from = 0) {
   testing::temp_dir dir;
   const std::string path = dir.sub("db");
@@ -206,6 +218,8 @@ rounds_result run_rounds(int rounds, const char* lies, std::uint32_t seed, int l
     if (lies != nullptr) {
       cut.journal = dir.sub("journal-" + std::to_string(round));
       cut.lies = round >= lie_from ? lies : "none";
+      // Lying rounds, and every other honest one, write their WAL over a spare.
+      if (cut.lies != "none" || round % 2 == 1) leave_a_spare(path, round);
     }
     auto run = run_and_kill(path, round, std::chrono::milliseconds(50 + rng() % 300), cut);
     out.round = round;
@@ -227,6 +241,9 @@ rounds_result run_rounds(int rounds, const char* lies, std::uint32_t seed, int l
         return out;
       }
       out.writes_dropped += cut_report.writes_dropped;
+      for (const auto& [from, to] : cut_report.renames_undone)
+        if (from.find("/wal-spares/spare-") != std::string::npos && to.ends_with(".log"))
+          ++out.spare_renames_undone;
     }
     out.failure = check_log(path, acked_all, indexed_before);
     if (!out.failure.empty()) return out;
@@ -258,9 +275,10 @@ TEST(crash, the_power_cut_test_fails_when_wal_syncs_do_nothing) {
   EXPECT_GE(r.round, 1) << "the failure must come from a round that lied";
 }
 
-// Same for directory syncs: the rename of a spare to a WAL's name (and a new WAL's name) is lost.
+// Same for directory syncs: the rename of a spare to a WAL's name is lost, and the WAL's records with it.
 TEST(crash, the_power_cut_test_fails_when_directory_syncs_do_nothing) {
   const auto r = run_rounds(3, "dirs", 20261206, 1);
+  EXPECT_GT(r.spare_renames_undone, 0u) << "the lying round wrote its WAL over a spare: that rename was lost";
   EXPECT_NE(r.failure.find("acknowledged position"), std::string::npos) << r.failure;
   EXPECT_GE(r.round, 1) << "the failure must come from a round that lied";
 }

@@ -609,6 +609,7 @@ power_cut_report cut_power(const std::string& journal_path) {
           path_of[e.prev_id] = e.b;
         }
         ++report.names_undone;
+        report.renames_undone.emplace_back(e.a, e.b);
         break;
       case delete_kind:
         if (dir_durable(e.a, e.seq)) break;

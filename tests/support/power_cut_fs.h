@@ -16,6 +16,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace thidua::testing {
 
@@ -72,7 +74,8 @@ struct power_cut_report {
   std::uint64_t entries = 0;         // journal entries read
   std::uint64_t writes_dropped = 0;  // writes made after their file's last sync
   std::uint64_t names_undone = 0;    // creates, renames and deletes whose directory was not synced after them
-  std::string error;                 // empty when the cut was applied
+  std::vector<std::pair<std::string, std::string>> renames_undone;  // (from, to) as the renames were made
+  std::string error;                                                // empty when the cut was applied
 };
 
 // Cuts the power under what a power_cut_fs wrote with `journal_path`, once its writer is dead or closed; the
