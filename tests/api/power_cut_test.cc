@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <filesystem>
+#include <fstream>
 #include <map>
 
 #include "domain/proto/registry.pb.h"
@@ -34,7 +36,7 @@ TEST(power_cut, a_command_whose_reply_said_accepted_is_there_after_a_power_cut) 
   std::map<std::string, api::pb::CommandAccepted> accepted;  // by command id
   std::size_t in_flight = 0;
   {
-    server_process server(db, fast, {POWER_CUT_SERVER_PATH, {dir.sub("journal")}});
+    server_process server(db, fast, {POWER_CUT_SERVER_PATH, {"journal=" + dir.sub("journal")}});
     ASSERT_GT(server.port(), 0) << server.output();
     ws_client office(server.port(), token);
     ASSERT_TRUE(office.open());
@@ -72,6 +74,45 @@ TEST(power_cut, a_command_whose_reply_said_accepted_is_there_after_a_power_cut) 
     EXPECT_EQ(again.accepted().last_position(), first.last_position()) << command_id;
   }
   EXPECT_EQ(plain.terminate(), 0) << plain.output();
+}
+
+// docs/api.md: when a disk write fails the server answers UNAVAILABLE and refuses writes until it is
+// restarted (what the failed write left is unknown); after the restart the refused command is taken as new.
+TEST(power_cut, a_failed_disk_write_is_answered_unavailable_and_writes_wait_for_a_restart) {
+  temp_dir dir;
+  const std::string db = dir.sub("data");
+  const std::string token = issue_tokens(db, {{"tk-office", "BCA-X03", "ORGANIZER_OFFICE", "BCA", {}}}).at(0);
+  const std::string disk_fails = dir.sub("disk-fails");
+  const auto run = [&](ws_client& c, const std::string& id) {
+    return c.request(command_frame(id, register_unit("U-" + id)));
+  };
+  {
+    server_process server(db, {"--no-demo"}, {POWER_CUT_SERVER_PATH, {"fail-while=" + disk_fails}});
+    ASSERT_GT(server.port(), 0) << server.output();
+    ws_client office(server.port(), token);
+    ASSERT_TRUE(run(office, "before").has_accepted());
+    std::ofstream(disk_fails) << "the disk refuses writes while this file exists\n";
+    const auto during = run(office, "during");
+    ASSERT_TRUE(during.has_error()) << during.DebugString();
+    EXPECT_EQ(during.error().code(), "UNAVAILABLE") << during.DebugString();
+    std::filesystem::remove(disk_fails);
+    const auto after = run(office, "after");
+    ASSERT_TRUE(after.has_error()) << after.DebugString();
+    EXPECT_EQ(after.error().code(), "UNAVAILABLE") << "refused until restarted, the disk fine again or not";
+    EXPECT_TRUE(office.request(ping_frame()).has_pong()) << "the connection is still served";
+    server.terminate();
+  }
+  server_process plain(db, {"--no-demo"});
+  ASSERT_GT(plain.port(), 0) << plain.output();
+  ws_client office(plain.port(), token);
+  const auto before = run(office, "before");
+  ASSERT_TRUE(before.has_accepted());
+  EXPECT_TRUE(before.accepted().duplicate());
+  for (const char* id : {"during", "after"}) {
+    const auto again = run(office, id);
+    ASSERT_TRUE(again.has_accepted()) << id << ": " << again.DebugString();
+    EXPECT_FALSE(again.accepted().duplicate()) << id << " was refused, so it was not recorded";
+  }
 }
 
 }  // namespace
