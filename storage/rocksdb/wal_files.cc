@@ -237,8 +237,11 @@ struct wal_file_pool::state {
       std::uint64_t n = 0;
       const bool spare_name = name.rfind("spare-", 0) == 0 && std::sscanf(name.c_str() + 6, "%lu", &n) == 1 &&
                               name == "spare-" + std::to_string(n);
-      std::uint64_t size = 0;
-      if (spare_name && base->GetFileSize(path, io, &size, nullptr).ok() && size == file_bytes) {
+      std::uint64_t size = 0, links = 0;
+      // A spare has one name: after a crash on a file system without a journal, a spare renamed to a WAL's
+      // name may keep its old name too, and its bytes are then that WAL's records, not zeros.
+      if (spare_name && base->GetFileSize(path, io, &size, nullptr).ok() && size == file_bytes &&
+          base->NumFileLinks(path, io, &links, nullptr).ok() && links == 1) {
         ready.push_back(path);
         next_name = std::max(next_name, n + 1);
       } else {

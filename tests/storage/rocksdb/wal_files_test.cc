@@ -11,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <thread>
 
@@ -236,6 +237,31 @@ TEST(wal_files, open_keeps_finished_spares_and_removes_unfinished_or_foreign_fil
   // The next spare takes a name after the ones seen.
   ASSERT_TRUE(wait_for_spare(path));
   EXPECT_EQ(ready_spares(path)[0].filename(), "spare-6");
+}
+
+// A crash on a file system without a journal may leave a rename half done: the spare's old name and the WAL's
+// new one both naming the WAL. Such a "spare" holds records, not zeros, and is never written over.
+TEST(wal_files, a_spare_that_shares_its_file_with_another_name_is_not_used) {
+  testing::temp_dir dir;
+  const std::string path = dir.sub("db");
+  {
+    ASSIGN_OR_FAIL(log, event_log::open(with_spares(path)));
+    append_bytes(*log, "s", 16 * 1024);
+  }
+  const fs::path other = dir.sub("records");
+  const std::string records(spare_bytes, 'r');
+  std::ofstream(other, std::ios::binary) << records;
+  fs::create_directories(fs::path(path) / "wal-spares");
+  fs::create_hard_link(other, fs::path(path) / "wal-spares" / "spare-7");
+  {
+    ASSIGN_OR_FAIL(log, event_log::open(with_spares(path)));
+    EXPECT_EQ(log->stats().wal_files_on_spares, 0u) << "the WAL was written over a file with two names";
+    EXPECT_FALSE(fs::exists(fs::path(path) / "wal-spares" / "spare-7")) << "its spare name is removed";
+    append_bytes(*log, "s2", 16 * 1024);
+  }
+  std::ifstream in(other, std::ios::binary);
+  const std::string after((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(after, records) << "the other name's bytes are untouched";
 }
 
 TEST(wal_files, a_backup_of_a_log_on_a_spare_takes_no_spare_and_restores_whole) {
