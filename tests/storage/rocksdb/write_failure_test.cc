@@ -7,7 +7,7 @@
 
 #include "storage/event_log.h"
 #include "tests/storage/log_test_util.h"
-#include "tests/storage/rocksdb/failing_wal_fs.h"
+#include "tests/support/failing_wal_fs.h"
 #include "tests/support/test_support.h"
 
 namespace thidua {
@@ -19,7 +19,7 @@ using storage::log_options;
 
 log_options failing(const std::string& path, const std::shared_ptr<testing::failing_wal_fs>& fs) {
   log_options o{.path = path};
-  o.wal_spare_bytes = 0;  // WALs written over a spare do their own writes and syncs
+  o.wal_spare_bytes = 0;  // syncs fail only on WALs RocksDB creates itself, not on those over a spare
   o.file_system = fs;
   return o;
 }

@@ -1,7 +1,9 @@
 #pragma once
-// A file system that fails WAL appends or syncs on demand, for tests of what the log does when the disk does.
+// A file system that fails WAL writes or syncs on demand (or while a file exists, for a server in another
+// process), for tests of what the log and the server do when the disk does.
 
 #include <rocksdb/file_system.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <memory>
@@ -12,6 +14,9 @@ namespace thidua::testing {
 class failing_wal_fs final : public rocksdb::FileSystemWrapper {
  public:
   failing_wal_fs() : FileSystemWrapper(rocksdb::FileSystem::Default()) {}
+  // WAL writes also fail while the file `trigger` exists: a switch for a server in another process.
+  explicit failing_wal_fs(std::string trigger)
+      : FileSystemWrapper(rocksdb::FileSystem::Default()), trigger_(std::move(trigger)) {}
   const char* Name() const override { return "FailingWalFs"; }
 
   std::atomic<bool> fail_writes{false};
@@ -30,21 +35,52 @@ class failing_wal_fs final : public rocksdb::FileSystemWrapper {
     if (s.ok() && name.ends_with(".log")) *result = std::make_unique<wal>(std::move(*result), *this);
     return s;
   }
+  // WALs written over a spare (storage/rocksdb/wal_files.h) are positioned writes.
+  rocksdb::IOStatus NewRandomRWFile(const std::string& name, const rocksdb::FileOptions& options,
+                                    std::unique_ptr<rocksdb::FSRandomRWFile>* result,
+                                    rocksdb::IODebugContext* dbg) override {
+    auto s = target()->NewRandomRWFile(name, options, result, dbg);
+    if (s.ok() && name.ends_with(".log")) *result = std::make_unique<spare_wal>(std::move(*result), *this);
+    return s;
+  }
 
  private:
+  bool writes_fail() const {
+    struct stat st {};
+    return fail_writes || (!trigger_.empty() && ::stat(trigger_.c_str(), &st) == 0);
+  }
+  rocksdb::IOStatus refuse_write() {
+    ++failures;
+    return rocksdb::IOStatus::NoSpace("injected: no space left on device");
+  }
+
+  class spare_wal final : public rocksdb::FSRandomRWFileOwnerWrapper {
+   public:
+    spare_wal(std::unique_ptr<rocksdb::FSRandomRWFile> file, failing_wal_fs& fs)
+        : FSRandomRWFileOwnerWrapper(std::move(file)), fs_(fs) {}
+    rocksdb::IOStatus Write(std::uint64_t offset, const rocksdb::Slice& data, const rocksdb::IOOptions& o,
+                            rocksdb::IODebugContext* dbg) override {
+      if (fs_.writes_fail()) return fs_.refuse_write();
+      return FSRandomRWFileOwnerWrapper::Write(offset, data, o, dbg);
+    }
+
+   private:
+    failing_wal_fs& fs_;
+  };
+
   class wal final : public rocksdb::FSWritableFileOwnerWrapper {
    public:
     wal(std::unique_ptr<rocksdb::FSWritableFile> file, failing_wal_fs& fs)
         : FSWritableFileOwnerWrapper(std::move(file)), fs_(fs) {}
     rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& o,
                              rocksdb::IODebugContext* dbg) override {
-      if (fs_.fail_writes) return fail(rocksdb::IOStatus::NoSpace("injected: no space left on device"));
+      if (fs_.writes_fail()) return fs_.refuse_write();
       return FSWritableFileOwnerWrapper::Append(data, o, dbg);
     }
     rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& o,
                              const rocksdb::DataVerificationInfo& info,
                              rocksdb::IODebugContext* dbg) override {
-      if (fs_.fail_writes) return fail(rocksdb::IOStatus::NoSpace("injected: no space left on device"));
+      if (fs_.writes_fail()) return fs_.refuse_write();
       return FSWritableFileOwnerWrapper::Append(data, o, info, dbg);
     }
     rocksdb::IOStatus Sync(const rocksdb::IOOptions& o, rocksdb::IODebugContext* dbg) override {
@@ -63,6 +99,8 @@ class failing_wal_fs final : public rocksdb::FileSystemWrapper {
     }
     failing_wal_fs& fs_;
   };
+
+  std::string trigger_;
 };
 
 }  // namespace thidua::testing
