@@ -116,6 +116,7 @@ TEST_F(api_promises_on_demo, every_subscription_filter_field_narrows_as_document
   ws_client son_la(server.port(), tokens.at("MEMBER CA-SonLa"));
   wire::ClientFrame list;
   list.mutable_query()->mutable_list_cycles();
+  list.mutable_query()->set_at_least_position(all.back().position());  // the read model holds what was read
   auto cycles = son_la.request(list);
   ASSERT_TRUE(cycles.has_result()) << cycles.DebugString();
   std::set<std::pair<std::string, std::string>> sits_in;  // (stream, cluster)
@@ -156,8 +157,11 @@ TEST_F(api_promises_on_demo, a_wrong_expected_version_is_refused_with_the_actual
   EXPECT_EQ(refused.error().code(), "WRONG_EXPECTED_VERSION");
   const std::uint64_t actual = refused.error().actual_version();
   EXPECT_GT(actual, 1u);
-  // actual_version is the cycle's own count of events, as the read model shows it.
-  auto view = member.request(get_cycle_frame(2024, "4", 0));
+  // actual_version is the cycle's own count of events, as the read model shows it once it holds the whole
+  // log.
+  const auto head = metric_value(http_get(server.port(), "/metrics"), "thidua_log_head");
+  ASSERT_TRUE(head);
+  auto view = member.request(get_cycle_frame(2024, "4", static_cast<std::uint64_t>(*head)));
   ASSERT_TRUE(view.has_result() && view.result().cycles_size() == 1) << view.DebugString();
   EXPECT_EQ(view.result().cycles(0).events(), actual);
   auto current = command_frame("expected-2", c);
