@@ -65,6 +65,7 @@ struct verify_report {
   position first_bad;         // set when !ok
   std::string what;           // why, for people
   position last_checked;      // the last position that was checked and found sound
+  hash256 last_hash{};        // its chain hash (a receipt's head hash when last_checked is the head)
   std::uint64_t records = 0;  // how many records were checked
 };
 

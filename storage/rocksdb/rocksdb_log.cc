@@ -482,6 +482,12 @@ result<verify_report> rocksdb_log::verify(position from, position to) const {
   };
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;
+  // One snapshot for the records and the chain head: appends made while verify runs (it runs beside a
+  // serving server) are neither half seen nor taken for a removed tail.
+  const std::shared_ptr<const rocksdb::Snapshot> snapshot(
+      impl_->db->GetSnapshot(),
+      [db = impl_->db.get()](const rocksdb::Snapshot* s) { db->ReleaseSnapshot(s); });
+  ro.snapshot = snapshot.get();
   hash256 prev = genesis_hash;
   if (start > 1) {
     std::string v;
@@ -511,6 +517,7 @@ result<verify_report> rocksdb_log::verify(position from, position to) const {
       return fail(pos, "chain link broken: prev_hash differs from the previous record's hash");
     prev = f->hash;
     report.last_checked = {pos};
+    report.last_hash = prev;
     ++report.records;
     ++expected;
   }

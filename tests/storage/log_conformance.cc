@@ -205,6 +205,36 @@ TEST_P(log_conformance, concurrent_appenders_get_unique_gapless_positions_and_or
   EXPECT_TRUE(report.ok) << report.what;
 }
 
+TEST_P(log_conformance, verify_beside_appends_never_reports_tampering_and_names_the_last_hash) {
+  // A served log is verified while commands keep arriving (the API's verify, receipts): records appended
+  // during a verify must not be taken for a removed tail.
+  std::atomic<bool> stop{false};
+  std::atomic<int> appended{0};
+  std::thread writer([&] {
+    for (int i = 0; !stop.load(); ++i)
+      if (log_->append(make_append("s-" + std::to_string(i % 3), "w" + std::to_string(i)))) ++appended;
+  });
+  int verified = 0;
+  for (; verified < 200 || appended.load() < 200; ++verified) {
+    auto report = log_->verify({1}, {UINT64_MAX});
+    ASSERT_TRUE(report);
+    ASSERT_TRUE(report.value().ok) << "verify " << verified << ": " << report.value().what << " at "
+                                   << report.value().first_bad.value;
+  }
+  stop = true;
+  writer.join();
+  ASSIGN_OR_FAIL(report, log_->verify({1}, {UINT64_MAX}));
+  ASSERT_TRUE(report.ok);
+  ASSERT_EQ(report.last_checked.value, log_->head().value);
+  ASSIGN_OR_FAIL(last, log_->read_all(log_->head(), 1));
+  ASSERT_EQ(last.size(), 1u);
+  EXPECT_EQ(report.last_hash, last[0]->hash);
+  ASSIGN_OR_FAIL(part, log_->verify({2}, {5}));
+  ASSIGN_OR_FAIL(fifth, log_->read_all({5}, 1));
+  EXPECT_EQ(part.last_checked.value, 5u);
+  EXPECT_EQ(part.last_hash, fifth[0]->hash);
+}
+
 TEST_P(log_conformance, listeners_see_every_durable_batch_in_order) {
   std::mutex mu;
   std::vector<std::uint64_t> seen;
