@@ -1,5 +1,6 @@
 #include "api/app/read_service.h"
 
+#include <atomic>
 #include <future>
 
 #include "api/app/catalog_projection.h"
@@ -19,6 +20,10 @@ error read_model_behind(std::uint64_t position, std::chrono::milliseconds waited
                    "the read models did not reach position " + std::to_string(position) + " within " +
                        std::to_string(waited.count()) + " ms; retry",
                    "Dữ liệu đọc chưa cập nhật tới vị trí yêu cầu; vui lòng thử lại");
+}
+
+bool walks_the_chain(const pb::Query& q) {
+  return q.has_verify_log() || q.has_issue_receipt() || q.has_check_receipt();
 }
 
 }  // namespace
@@ -43,6 +48,9 @@ struct read_service::impl {
   // Answers queries that waited for the read models, off the projection's threads. Last: it goes first,
   // running what it was handed while everything its tasks use still exists.
   engine::serial_executor waited{"read-wait"};
+  // Runs chain checks, which may walk millions of records, one at a time.
+  engine::serial_executor chain_checks{"chain-check"};
+  std::atomic<std::uint32_t> pending_chain_checks{0};
 };
 
 read_service::read_service(storage::event_log& log, read_options options)
@@ -60,15 +68,19 @@ result<void> read_service::start() {
 
 void read_service::stop() {
   impl_->runner.stop();
-  // The waiting queries the runner has just answered leave through read-wait: let them out before returning,
-  // while the network that sends their replies still runs.
-  std::promise<void> drained;
-  impl_->waited.post([&drained] { drained.set_value(); });
-  drained.get_future().wait();
+  // The waiting queries the runner has just answered leave through read-wait, and chain checks through
+  // their thread: let them out before returning, while the network that sends their replies still runs.
+  for (auto* executor : {&impl_->waited, &impl_->chain_checks}) {
+    std::promise<void> drained;
+    executor->post([&drained] { drained.set_value(); });
+    drained.get_future().wait();
+  }
 }
 
 result<pb::QueryResult> read_service::query(const pb::TokenGrant& grant, const pb::Query& q) const {
-  const query_context c{impl_->log, impl_->members, reader_of(grant), impl_->options.max_events};
+  const auto& o = impl_->options;
+  const query_context c{impl_->log,   impl_->members, reader_of(grant),
+                        o.max_events, o.receipts,     o.clock ? o.clock->now_ms() : 0};
   pb::QueryResult out;
   out.set_read_model_position(impl_->runner.checkpoint().value);
   out.set_head(impl_->log.head().value);
@@ -85,6 +97,14 @@ result<pb::QueryResult> read_service::query(const pb::TokenGrant& grant, const p
       return read_stream(c, q.read_stream(), std::move(out));
     case pb::Query::kReadLog:
       return read_log(c, q.read_log(), std::move(out));
+    case pb::Query::kVerifyLog:
+      return verify_log(c, q.verify_log(), std::move(out));
+    case pb::Query::kIssueReceipt:
+      return issue_receipt(c, q.issue_receipt(), std::move(out));
+    case pb::Query::kCheckReceipt:
+      return check_receipt(c, q.check_receipt(), std::move(out));
+    case pb::Query::kGetReceiptKey:
+      return get_receipt_key(c, q.get_receipt_key(), std::move(out));
     case pb::Query::WHAT_NOT_SET:
       break;
   }
@@ -94,6 +114,22 @@ result<pb::QueryResult> read_service::query(const pb::TokenGrant& grant, const p
 
 void read_service::query_when_applied(std::shared_ptr<const pb::TokenGrant> grant, pb::Query q,
                                       query_done done) {
+  if (walks_the_chain(q)) {
+    if (impl_->pending_chain_checks.fetch_add(1) >= impl_->options.max_pending_chain_checks) {
+      impl_->pending_chain_checks.fetch_sub(1);
+      return done(app_error(errc::unavailable, "query",
+                            "too many chain checks are waiting (at most " +
+                                std::to_string(impl_->options.max_pending_chain_checks) +
+                                "); retry in a moment",
+                            "Đang có quá nhiều yêu cầu kiểm tra chuỗi băm; vui lòng thử lại sau"));
+    }
+    impl_->chain_checks.post([this, grant = std::move(grant), q = std::move(q), done = std::move(done)] {
+      auto r = query(*grant, q);
+      impl_->pending_chain_checks.fetch_sub(1);
+      done(std::move(r));
+    });
+    return;
+  }
   const std::uint64_t at_least = q.at_least_position();
   if (at_least == 0 || impl_->runner.checkpoint().value >= at_least) return done(query(*grant, q));
   const auto wait = impl_->options.max_read_wait;

@@ -10,10 +10,13 @@
 
 #include "api/app/proto/queries.pb.h"
 #include "api/app/proto/tokens.pb.h"
+#include "engine/clock.h"
 #include "engine/subscription_hub.h"
 #include "storage/event_log.h"
 
 namespace thidua::api {
+
+class receipt_desk;
 
 struct read_options {
   // Events per ReadStream / ReadLog answer, at most. Default: 1,000.
@@ -21,6 +24,13 @@ struct read_options {
   // How long a query waits for the read models to reach its at_least_position. Default: 5 s.
   std::chrono::milliseconds max_read_wait{5000};
   engine::hub_options hub;
+  // Issues and checks receipts (docs/api.md, "Verify and receipts"); null: the server signs none. Not owned.
+  receipt_desk* receipts = nullptr;
+  // The time receipts are issued at; required with `receipts`. Not owned.
+  const engine::wall_clock* clock = nullptr;
+  // Chain checks (VerifyLog, IssueReceipt, CheckReceipt) waiting for the one thread that runs them, at most;
+  // past it they are refused UNAVAILABLE. Default: 8.
+  std::uint32_t max_pending_chain_checks = 8;
 };
 
 class read_service {
@@ -40,7 +50,8 @@ class read_service {
   result<pb::QueryResult> query(const pb::TokenGrant& grant, const pb::Query& q) const;
   // Answers once the read models have applied q.at_least_position: at once, on the caller's thread, when they
   // have (or it is 0); else on this service's own thread ("read-wait", never the projection's), or
-  // READ_MODEL_BEHIND when max_read_wait passes or the service stops first.
+  // READ_MODEL_BEHIND when max_read_wait passes or the service stops first. Chain checks, which walk the log,
+  // run on their own thread ("chain-check"), one at a time, never on the caller's.
   using query_done = std::function<void(result<pb::QueryResult>)>;
   void query_when_applied(std::shared_ptr<const pb::TokenGrant> grant, pb::Query q, query_done done);
 

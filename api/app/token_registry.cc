@@ -7,28 +7,13 @@
 #include <set>
 #include <stdexcept>
 
+#include "api/app/hex.h"
+
 namespace thidua::api {
 namespace {
 
 token_rejection refuse(std::string code, std::string field, std::string en, std::string vi) {
   return {std::move(code), std::move(field), std::move(en), std::move(vi)};
-}
-
-std::string hex(const unsigned char* p, std::size_t n) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string s;
-  s.reserve(n * 2);
-  for (std::size_t i = 0; i < n; ++i) {
-    s.push_back(digits[p[i] >> 4]);
-    s.push_back(digits[p[i] & 15]);
-  }
-  return s;
-}
-
-bool is_hex64(const std::string& s) {
-  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
 }
 
 }  // namespace

@@ -69,6 +69,9 @@ std::string apply(const std::string& key, const std::string& value, server_confi
   } else if (key == "tls-key") {
     ok = !value.empty();
     c.http.tls_key_file = value;
+  } else if (key == "receipt-key") {
+    ok = !value.empty();
+    c.receipt_key_file = value;
   } else {
     return "unknown option " + key + " (see --help)";
   }
@@ -136,6 +139,9 @@ std::string server_usage() {
          "  --heartbeat SECONDS         heartbeat interval to connections with subscriptions (default: 15)\n"
          "  --tls-cert FILE             PEM certificate chain: serve https and wss (default: none, plain)\n"
          "  --tls-key FILE              PEM private key for --tls-cert\n"
+         "  --receipt-key FILE          Ed25519 key (PEM, mode 0600) that signs receipts; made on first "
+         "start\n"
+         "                              (default: receipt-key.pem in the data dir)\n"
          "  --help                      this text\n"
          "Stops cleanly on SIGINT or SIGTERM.\n";
 }

@@ -15,6 +15,9 @@ struct server_config {
   bool demo = true;
   // Size of the zeroed spare each WAL is written over (docs/storage.md); 0 turns spares off.
   std::uint32_t wal_spare_mib = 72;
+  // The Ed25519 key that signs receipts (PEM, mode 0600), made on first start. Empty: receipt-key.pem in the
+  // data dir.
+  std::string receipt_key_file;
   http_options http;
 };
 

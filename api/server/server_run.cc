@@ -13,6 +13,7 @@
 #include "api/app/command_service.h"
 #include "api/app/demo_loader.h"
 #include "api/app/read_service.h"
+#include "api/app/receipts.h"
 #include "api/app/server_metrics.h"
 #include "api/net/http_server.h"
 #include "api/server/server_config.h"
@@ -54,11 +55,15 @@ bool load_demo_if_empty(thidua::storage::event_log& log, const thidua::api::serv
 
 // Serves until SIGINT or SIGTERM. Everything that holds on to the log lives and dies in here, before the log.
 int serve(thidua::storage::event_log& log, thidua::api::server_config& config,
-          const thidua::engine::wall_clock& clock) {
+          const thidua::engine::wall_clock& clock, thidua::api::receipt_key key) {
   // Declared so that the reverse order of destruction is right: the network (and its sessions) goes first.
   thidua::api::server_metrics metrics;
   thidua::api::command_service commands(log, clock);
-  thidua::api::read_service reads(log);
+  thidua::api::receipt_desk receipts(log, std::move(key));
+  thidua::api::read_options read_options;
+  read_options.receipts = &receipts;
+  read_options.clock = &clock;
+  thidua::api::read_service reads(log, read_options);
   thidua::api::envelope_encoder envelopes;
   if (auto r = reads.start(); !r) {
     spdlog::critical("starting the read models failed: {}", r.error().message);
@@ -119,7 +124,19 @@ int run_server(int argc, char** argv, std::shared_ptr<rocksdb::FileSystem> file_
                  s.reindexed_at_open, s.reindexed_from, s.reindex_ms);
   // The one wall clock of the process: everything below is handed it (engine/clock.h).
   const thidua::api::system_wall_clock clock;
-  int status = load_demo_if_empty(*log, config, clock) ? serve(*log, config, clock) : 1;
+  // Before anything is written: a key that cannot be loaded stops the start with the log untouched.
+  const std::string key_file = config.receipt_key_file.empty()
+                                   ? (std::filesystem::path(config.data_dir) / "receipt-key.pem").string()
+                                   : config.receipt_key_file;
+  auto key = thidua::api::receipt_key::load_or_create(key_file);
+  if (!key) {
+    spdlog::critical("the receipt key: {}", key.error().message);
+    return 1;
+  }
+  spdlog::info("receipts are signed with {} ({}); its public half is served at /v1/receipt-key",
+               key.value().key_id(), key_file);
+  int status =
+      load_demo_if_empty(*log, config, clock) ? serve(*log, config, clock, std::move(key).value()) : 1;
   log.reset();  // completes queued appends, then closes the database
   if (status == 0) spdlog::info("stopped cleanly");
   return status;

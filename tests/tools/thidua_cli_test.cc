@@ -108,3 +108,63 @@ TEST(thidua_cli, token_create_list_revoke_and_the_secret_is_never_on_disk) {
 
 }  // namespace
 }  // namespace thidua
+
+namespace thidua {
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST(thidua_cli, a_receipt_proves_the_history_offline_and_refuses_a_rewritten_one) {
+  testing::temp_dir dir;
+  const std::string db = dir.sub("db");
+  auto append = [&](int from, int n) {
+    auto log = storage::event_log::open(storage::log_options{.path = db});
+    ASSERT_TRUE(log);
+    for (int i = from; i < from + n; ++i)
+      ASSERT_TRUE(log.value()->append(testing::make_append("s", "c" + std::to_string(i))));
+  };
+  append(0, 30);
+  EXPECT_EQ(run("receipt --data-dir " + db).status, 1) << "no key: the server makes it, not the CLI";
+  // A key made by the standard tool: the receipt format is plain Ed25519 in PEM.
+  const std::string key = db + "/receipt-key.pem";
+  ASSERT_EQ(std::system(("openssl genpkey -algorithm ed25519 -out " + key + " 2>/dev/null && chmod 600 " +
+                         key + " && openssl pkey -in " + key + " -pubout -out " + dir.sub("pub.pem"))
+                            .c_str()),
+            0);
+  const auto issued = run("receipt --data-dir " + db + " 2>/dev/null > " + dir.sub("receipt.json"));
+  ASSERT_EQ(issued.status, 0) << issued.out;
+  const std::string receipt = slurp(dir.sub("receipt.json"));
+  EXPECT_NE(receipt.find("\"position\": \"30\""), std::string::npos) << receipt;
+
+  append(30, 5);  // later events do not change the history the receipt pins
+  auto ok = run("verify --data-dir " + db + " --receipt " + dir.sub("receipt.json") + " --public-key " +
+                dir.sub("pub.pem"));
+  EXPECT_EQ(ok.status, 0) << ok.out;
+  EXPECT_NE(ok.out.find("ok: the history up to position 30"), std::string::npos) << ok.out;
+
+  std::string moved = receipt;
+  moved.replace(moved.find("\"30\""), 4, "\"29\"");
+  std::ofstream(dir.sub("moved.json")) << moved;
+  auto altered = run("verify --data-dir " + db + " --receipt " + dir.sub("moved.json") + " --public-key " +
+                     dir.sub("pub.pem"));
+  EXPECT_EQ(altered.status, 3) << altered.out;
+  EXPECT_NE(altered.out.find("signature does not match"), std::string::npos) << altered.out;
+
+  std::ofstream(dir.sub("junk.json")) << "{\"position\": \"thirty\"}";
+  EXPECT_EQ(run("verify --data-dir " + db + " --receipt " + dir.sub("junk.json")).status, 2);
+
+  ASSERT_TRUE(testing::rewrite_history_from(db, 10));
+  auto chain = run("verify --data-dir " + db);
+  EXPECT_EQ(chain.status, 0) << "the forger re-chained the log: " << chain.out;
+  auto rewritten = run("verify --data-dir " + db + " --receipt " + dir.sub("receipt.json") +
+                       " --public-key " + dir.sub("pub.pem"));
+  EXPECT_EQ(rewritten.status, 3) << rewritten.out;
+  EXPECT_NE(rewritten.out.find("NOT PROVEN"), std::string::npos) << rewritten.out;
+  EXPECT_NE(rewritten.out.find("rewritten"), std::string::npos) << rewritten.out;
+}
+
+}  // namespace
+}  // namespace thidua

@@ -9,6 +9,13 @@
 #include <string>
 #include <vector>
 
+#include <google/protobuf/util/json_util.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "api/app/receipts.h"
 #include "api/app/token_registry.h"
 #include "api/server/system_wall_clock.h"
 #include "engine/command_pipeline.h"
@@ -25,6 +32,12 @@ void usage() {
   std::puts(
       "usage: thidua <command> [options]\n"
       "  verify  --data-dir DIR                check the hash chain; names the first altered record\n"
+      "  verify  --data-dir DIR --receipt FILE [--public-key FILE]\n"
+      "                                        prove the history up to a signed receipt unchanged (the\n"
+      "                                        public key as published at /v1/receipt-key.pem; default:\n"
+      "                                        the data dir's own key)\n"
+      "  receipt --data-dir DIR [--receipt-key FILE]\n"
+      "                                        a receipt for the head, signed with the server's key (JSON)\n"
       "  backup  --data-dir DIR --to BACKUP    consistent copy of the log (BACKUP must not exist)\n"
       "  restore --from BACKUP --data-dir DIR  copy a backup into an empty data dir and check it\n"
       "  head    --data-dir DIR                the last position in the log\n"
@@ -41,7 +54,7 @@ void usage() {
 }
 
 struct args {
-  std::string data_dir, to, from;
+  std::string data_dir, to, from, receipt, public_key, receipt_key;
   std::map<std::string, std::string> token;  // options of `thidua token …`
 };
 
@@ -60,6 +73,12 @@ bool parse(int argc, char** argv, int first, args& a) {
       a.to = val;
     } else if (opt == "--from") {
       a.from = val;
+    } else if (opt == "--receipt") {
+      a.receipt = val;
+    } else if (opt == "--public-key") {
+      a.public_key = val;
+    } else if (opt == "--receipt-key") {
+      a.receipt_key = val;
     } else if (token_options.count(opt)) {
       a.token[opt.substr(2)] = val;
     } else {
@@ -144,6 +163,84 @@ int token_command(const std::string& sub, args& a, event_log& log) {
   return 2;
 }
 
+std::string receipt_key_path(const args& a) {
+  return a.receipt_key.empty() ? (std::filesystem::path(a.data_dir) / "receipt-key.pem").string()
+                               : a.receipt_key;
+}
+
+int receipt_command(const args& a, event_log& log) {
+  // Made only by the server's first start: a receipt from a key nobody published proves nothing.
+  if (!std::filesystem::exists(receipt_key_path(a))) {
+    std::fprintf(stderr, "thidua receipt: no key at %s (the server makes it on its first start)\n",
+                 receipt_key_path(a).c_str());
+    return 1;
+  }
+  auto key = api::receipt_key::load_or_create(receipt_key_path(a));
+  if (!key) return fail(key.error());
+  api::receipt_desk desk(log, std::move(key).value());
+  auto r = desk.issue(api::system_wall_clock().now_ms());
+  if (!r) return fail(r.error());
+  std::string json;
+  google::protobuf::util::JsonPrintOptions o;
+  o.preserve_proto_field_names = true;
+  o.add_whitespace = true;
+  (void)google::protobuf::util::MessageToJsonString(r.value(), &json, o);
+  std::fputs(json.c_str(), stdout);
+  return 0;
+}
+
+// A receipt file: the Receipt itself, or the whole answer of GET /v1/receipt that holds it.
+bool read_receipt(const std::string& path, api::pb::Receipt& r, std::string& why) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    why = "cannot read " + path;
+    return false;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  google::protobuf::util::JsonParseOptions o;
+  const auto as_receipt = google::protobuf::util::JsonStringToMessage(text.str(), &r, o);
+  if (as_receipt.ok()) return true;
+  api::pb::QueryResult answer;
+  if (google::protobuf::util::JsonStringToMessage(text.str(), &answer, o).ok() && answer.has_receipt()) {
+    r = answer.receipt();
+    return true;
+  }
+  why = path + " is not a receipt: " + std::string(as_receipt.message());
+  return false;
+}
+
+int verify_receipt_command(const args& a, event_log& log) {
+  api::pb::Receipt r;
+  std::string why;
+  if (!read_receipt(a.receipt, r, why)) {
+    std::fprintf(stderr, "thidua verify: %s\n", why.c_str());
+    return 2;
+  }
+  if (a.public_key.empty())
+    std::fprintf(stderr,
+                 "thidua verify: checking with the public half of %s; pass --public-key with the key "
+                 "published at /v1/receipt-key.pem to check against it\n",
+                 receipt_key_path(a).c_str());
+  auto key = a.public_key.empty() ? api::receipt_key::load_public(receipt_key_path(a))
+                                  : api::receipt_key::load_public(a.public_key);
+  if (!key) return fail(key.error());
+  auto checked = api::check_receipt(log, r, key.value());
+  if (!checked) {
+    std::fprintf(stderr, "thidua verify: %s: %s\n", checked.error().field.c_str(),
+                 checked.error().message.c_str());
+    return 2;
+  }
+  if (!checked.value().ok()) {
+    std::printf("NOT PROVEN: %s\n", checked.value().problem().c_str());
+    return 3;
+  }
+  std::printf("ok: the history up to position %llu is the one receipted at %s (hash %s, key %s)\n",
+              static_cast<unsigned long long>(r.position()), r.issued_at().c_str(), r.head_hash().c_str(),
+              r.key_id().c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -172,7 +269,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "thidua %s: --data-dir is required\n", command.c_str());
     return 2;
   }
-  if (command != "verify" && command != "backup" && command != "head" && !is_token) {
+  if (command != "verify" && command != "backup" && command != "head" && command != "receipt" && !is_token) {
     std::fprintf(stderr, "thidua: unknown command %s (see --help)\n", command.c_str());
     return 2;
   }
@@ -184,6 +281,8 @@ int main(int argc, char** argv) {
   if (!opened) return fail(opened.error());
   auto log = std::move(opened).value();
   if (is_token) return token_command(argv[2], a, *log);
+  if (command == "receipt") return receipt_command(a, *log);
+  if (command == "verify" && !a.receipt.empty()) return verify_receipt_command(a, *log);
   if (command == "head") {
     std::printf("%llu\n", static_cast<unsigned long long>(log->head().value));
     return 0;

@@ -16,12 +16,15 @@
 namespace thidua::api {
 
 class membership_index;
+class receipt_desk;
 
 struct query_context {
   const storage::event_log& log;
   const membership_index& members;
-  domain::reader reader;         // who asks
-  std::uint32_t max_events = 0;  // per ReadStream / ReadLog answer
+  domain::reader reader;             // who asks
+  std::uint32_t max_events = 0;      // per ReadStream / ReadLog answer
+  receipt_desk* receipts = nullptr;  // null: this server signs no receipts
+  std::int64_t now_ms = 0;           // the wall clock's time when the query runs
 
   // May the reader see this record (cycle events: by the members of its cluster)?
   bool readable(const storage::pb::EventRecord& rec) const;
@@ -43,5 +46,10 @@ result<pb::QueryResult> list_cycles(const query_context& c, const pb::ListCycles
 result<pb::QueryResult> get_cycle(const query_context& c, const pb::GetCycle& q, pb::QueryResult out);
 result<pb::QueryResult> read_stream(const query_context& c, const pb::ReadStream& q, pb::QueryResult out);
 result<pb::QueryResult> read_log(const query_context& c, const pb::ReadLog& q, pb::QueryResult out);
+result<pb::QueryResult> verify_log(const query_context& c, const pb::VerifyLog& q, pb::QueryResult out);
+result<pb::QueryResult> issue_receipt(const query_context& c, const pb::IssueReceipt& q, pb::QueryResult out);
+result<pb::QueryResult> check_receipt(const query_context& c, const pb::CheckReceipt& q, pb::QueryResult out);
+result<pb::QueryResult> get_receipt_key(const query_context& c, const pb::GetReceiptKey& q,
+                                        pb::QueryResult out);
 
 }  // namespace thidua::api

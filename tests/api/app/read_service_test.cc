@@ -64,6 +64,44 @@ TEST_F(read_service_test, a_query_that_waits_for_its_position_runs_off_the_proje
   reads.stop();
 }
 
+TEST_F(read_service_test, chain_checks_run_on_their_own_thread_and_past_the_limit_are_refused) {
+  append_something("tk-1");
+  auto answer = [&](read_service& reads, pb::Query q) {
+    std::promise<std::pair<std::string, result<pb::QueryResult>>> answered;
+    reads.query_when_applied(grant(), q, [&](result<pb::QueryResult> r) {
+      answered.set_value({thread_name(), std::move(r)});
+    });
+    auto f = answered.get_future();
+    EXPECT_EQ(f.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    return f.get();
+  };
+  pb::Query verify;
+  verify.mutable_verify_log();
+  {
+    read_service reads(*log_);
+    ASSERT_OK(reads.start());
+    auto [thread, r] = answer(reads, verify);
+    ASSERT_TRUE(r);
+    EXPECT_TRUE(r.value().verification().ok());
+    EXPECT_EQ(thread, "chain-check") << "a walk over the log never runs on the caller's (network) thread";
+    pb::Query receipt;
+    receipt.mutable_issue_receipt();
+    auto [_, unsigned_] = answer(reads, receipt);
+    ASSERT_FALSE(unsigned_);
+    EXPECT_EQ(unsigned_.error().code, errc::unavailable) << "this service was given no key";
+    reads.stop();
+  }
+  read_options none_waiting;
+  none_waiting.max_pending_chain_checks = 0;
+  read_service reads(*log_, none_waiting);
+  ASSERT_OK(reads.start());
+  auto [thread, r] = answer(reads, verify);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, errc::unavailable);
+  ASSERT_TRUE(message_vi_of(r.error()));
+  reads.stop();
+}
+
 TEST_F(read_service_test, a_position_that_never_comes_is_read_model_behind_naming_the_field) {
   read_options options;
   options.max_read_wait = std::chrono::milliseconds(50);
