@@ -28,7 +28,16 @@ class context_store final : public domain::view_store {
   engine::projection_context& ctx_;
 };
 
+std::string padded(std::uint64_t n) {
+  std::string s = std::to_string(n);
+  return std::string(20 - s.size(), '0') + s;
+}
+
 }  // namespace
+
+std::string catalog_projection::corrections_prefix(std::uint64_t corrected) {
+  return "corrections/" + padded(corrected) + "/";
+}
 
 result<void> catalog_projection::apply(const storage::pb::EventRecord& record,
                                        engine::projection_context& ctx) {
@@ -48,6 +57,10 @@ result<void> catalog_projection::apply(const storage::pb::EventRecord& record,
       },
       decoded.event);
   if (store.failure_) return *store.failure_;
+  if (const auto* e = std::get_if<domain::pb::Event>(&decoded.event); e && e->has_correction_recorded())
+    ctx.put(corrections_prefix(e->correction_recorded().details().corrects_position()) +
+                padded(record.position()),
+            std::to_string(record.position()));
   return success();
 }
 

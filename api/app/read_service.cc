@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <future>
+#include <mutex>
 
 #include "api/app/catalog_projection.h"
 #include "api/app/errc.h"
@@ -20,6 +21,10 @@ error read_model_behind(std::uint64_t position, std::chrono::milliseconds waited
                    "the read models did not reach position " + std::to_string(position) + " within " +
                        std::to_string(waited.count()) + " ms; retry",
                    "Dữ liệu đọc chưa cập nhật tới vị trí yêu cầu; vui lòng thử lại");
+}
+
+error stopping() {
+  return app_error(errc::unavailable, "query", "the server is stopping", "Máy chủ đang dừng");
 }
 
 bool walks_the_chain(const pb::Query& q) {
@@ -51,6 +56,20 @@ struct read_service::impl {
   // Runs chain checks, which may walk millions of records, one at a time.
   engine::serial_executor chain_checks{"chain-check"};
   std::atomic<std::uint32_t> pending_chain_checks{0};
+  // Produces the pages of exports, one page of one export at a time: exports take turns.
+  engine::serial_executor exports{"export"};
+  // Set by stop(): no task is handed to chain_checks or exports after it, so none can answer a connection
+  // after the network that would send the answer is gone.
+  std::mutex handing_over;
+  bool stopped = false;
+
+  // Hands `task` to `executor` unless the service stopped; false then.
+  bool hand_over(engine::serial_executor& executor, std::function<void()> task) {
+    std::lock_guard lock(handing_over);
+    if (stopped) return false;
+    executor.post(std::move(task));
+    return true;
+  }
 };
 
 read_service::read_service(storage::event_log& log, read_options options)
@@ -61,6 +80,12 @@ read_service::~read_service() {
 }
 
 result<void> read_service::start() {
+  for (const char* old : catalog_projection::superseded) {
+    auto checkpoint = impl_->log.projection_checkpoint(old);
+    if (!checkpoint) return checkpoint.error();
+    if (checkpoint.value().value == 0) continue;
+    if (auto r = impl_->log.reset_projection(old); !r) return r.error();
+  }
   if (auto r = impl_->members.load(catalog_projection::projection_name); !r) return r.error();
   impl_->runner.start();
   return success();
@@ -68,9 +93,13 @@ result<void> read_service::start() {
 
 void read_service::stop() {
   impl_->runner.stop();
+  {
+    std::lock_guard lock(impl_->handing_over);
+    impl_->stopped = true;
+  }
   // The waiting queries the runner has just answered leave through read-wait, and chain checks through
   // their thread: let them out before returning, while the network that sends their replies still runs.
-  for (auto* executor : {&impl_->waited, &impl_->chain_checks}) {
+  for (auto* executor : {&impl_->waited, &impl_->chain_checks, &impl_->exports}) {
     std::promise<void> drained;
     executor->post([&drained] { drained.set_value(); });
     drained.get_future().wait();
@@ -79,8 +108,9 @@ void read_service::stop() {
 
 result<pb::QueryResult> read_service::query(const pb::TokenGrant& grant, const pb::Query& q) const {
   const auto& o = impl_->options;
-  const query_context c{impl_->log,   impl_->members, reader_of(grant),
-                        o.max_events, o.receipts,     o.clock ? o.clock->now_ms() : 0};
+  const query_context c{impl_->log,      impl_->members, reader_of(grant),
+                        o.max_events,    o.receipts,     o.clock ? o.clock->now_ms() : 0,
+                        o.max_audit_scan};
   pb::QueryResult out;
   out.set_read_model_position(impl_->runner.checkpoint().value);
   out.set_head(impl_->log.head().value);
@@ -97,6 +127,8 @@ result<pb::QueryResult> read_service::query(const pb::TokenGrant& grant, const p
       return read_stream(c, q.read_stream(), std::move(out));
     case pb::Query::kReadLog:
       return read_log(c, q.read_log(), std::move(out));
+    case pb::Query::kAudit:
+      return audit(c, q.audit(), std::move(out));
     case pb::Query::kVerifyLog:
       return verify_log(c, q.verify_log(), std::move(out));
     case pb::Query::kIssueReceipt:
@@ -123,11 +155,15 @@ void read_service::query_when_applied(std::shared_ptr<const pb::TokenGrant> gran
                                 "); retry in a moment",
                             "Đang có quá nhiều yêu cầu kiểm tra chuỗi băm; vui lòng thử lại sau"));
     }
-    impl_->chain_checks.post([this, grant = std::move(grant), q = std::move(q), done = std::move(done)] {
+    auto check = [this, grant = std::move(grant), q = std::move(q), done] {
       auto r = query(*grant, q);
       impl_->pending_chain_checks.fetch_sub(1);
       done(std::move(r));
-    });
+    };
+    if (!impl_->hand_over(impl_->chain_checks, std::move(check))) {
+      impl_->pending_chain_checks.fetch_sub(1);
+      done(stopping());
+    }
     return;
   }
   const std::uint64_t at_least = q.at_least_position();
@@ -143,6 +179,12 @@ void read_service::query_when_applied(std::shared_ptr<const pb::TokenGrant> gran
               done(query(*grant, q));
             });
       });
+}
+
+void read_service::query_for_export(std::shared_ptr<const pb::TokenGrant> grant, pb::Query q,
+                                    query_done done) {
+  auto page = [this, grant = std::move(grant), q = std::move(q), done] { done(query(*grant, q)); };
+  if (!impl_->hand_over(impl_->exports, std::move(page))) done(stopping());
 }
 
 result<std::shared_ptr<engine::subscription>> read_service::subscribe(const pb::TokenGrant& grant,

@@ -24,6 +24,9 @@ struct read_options {
   // How long a query waits for the read models to reach its at_least_position. Default: 5 s.
   std::chrono::milliseconds max_read_wait{5000};
   engine::hub_options hub;
+  // Records one audit page looks at, at most: past it the page ends, short, with next_position. Default:
+  // 100,000.
+  std::uint64_t max_audit_scan = 100'000;
   // Issues and checks receipts (docs/api.md, "Verify and receipts"); null: the server signs none. Not owned.
   receipt_desk* receipts = nullptr;
   // The time receipts are issued at; required with `receipts`. Not owned.
@@ -54,6 +57,10 @@ class read_service {
   // run on their own thread ("chain-check"), one at a time, never on the caller's.
   using query_done = std::function<void(result<pb::QueryResult>)>;
   void query_when_applied(std::shared_ptr<const pb::TokenGrant> grant, pb::Query q, query_done done);
+
+  // Answers on this service's export thread ("export", one for every export, a page at a time), never the
+  // caller's: for the pages of a long export, each of which may scan 100,000 records.
+  void query_for_export(std::shared_ptr<const pb::TokenGrant> grant, pb::Query q, query_done done);
 
   // `ready` is called (from the hub's thread) when a subscription that found nothing has news.
   result<std::shared_ptr<engine::subscription>> subscribe(const pb::TokenGrant& grant, const pb::Subscribe& s,

@@ -20,6 +20,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -170,6 +171,7 @@ class session : public closable, public std::enable_shared_from_this<session<Str
   }
 
   void write(http_reply r, bool keep_alive) {
+    if (r.stream) return write_stream(std::move(r), keep_alive);
     auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), 11);
     res->set(http::field::server, "thidua-server");
     res->set(http::field::content_type, r.content_type);
@@ -180,6 +182,72 @@ class session : public closable, public std::enable_shared_from_this<session<Str
       if (ec) log_give_up("http", self->peer_, "write", ec);
       if (ec || !res->keep_alive()) return self->shutdown();
       self->do_read();
+    });
+  }
+
+  // The header, then each piece as a chunk when the source hands it over, then the last chunk. A reader
+  // that takes no piece for the idle timeout is dropped.
+  void write_stream(http_reply r, bool keep_alive) {
+    struct streaming {
+      http::response<http::empty_body> header;
+      std::optional<http::response_serializer<http::empty_body>> serializer;
+      body_source source;
+      std::string piece;
+    };
+    auto st = std::make_shared<streaming>();
+    st->header = http::response<http::empty_body>(static_cast<http::status>(r.status), 11);
+    st->header.set(http::field::server, "thidua-server");
+    st->header.set(http::field::content_type, r.content_type);
+    if (!r.content_disposition.empty())
+      st->header.set(http::field::content_disposition, r.content_disposition);
+    st->header.keep_alive(keep_alive);
+    st->header.chunked(true);
+    st->serializer.emplace(st->header);
+    st->source = std::move(r.stream);
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+    http::async_write_header(stream_, *st->serializer,
+                             [self = shared_from_this(), st](beast::error_code ec, std::size_t) {
+                               if (ec) {
+                                 log_give_up("http", self->peer_, "write", ec);
+                                 return self->shutdown();
+                               }
+                               self->next_piece(st);
+                             });
+  }
+
+  template <class Streaming>
+  void next_piece(std::shared_ptr<Streaming> st) {
+    beast::get_lowest_layer(stream_)
+        .expires_never();  // producing a piece is the server's time, not the reader's
+    st->source([self = shared_from_this(), st](body_piece p) {
+      asio::post(self->stream_.get_executor(), [self, st, p = std::move(p)]() mutable {
+        if (p.failed) {
+          spdlog::warn(
+              "http {}: a streamed reply failed midway; the connection is closed without its last chunk",
+              self->peer_);
+          return self->shutdown();
+        }
+        beast::get_lowest_layer(self->stream_)
+            .expires_after(std::chrono::seconds(self->options_.idle_timeout_seconds));
+        st->piece = std::move(p.bytes);
+        const bool more = p.more;
+        auto after = [self, st, more](beast::error_code ec, std::size_t) {
+          if (ec) {
+            log_give_up("http", self->peer_, "write", ec);
+            return self->shutdown();
+          }
+          if (more) return self->next_piece(st);
+          asio::async_write(self->stream_, http::make_chunk_last(),
+                            [self, st](beast::error_code ec2, std::size_t) {
+                              if (ec2) log_give_up("http", self->peer_, "write", ec2);
+                              if (ec2 || !st->header.keep_alive()) return self->shutdown();
+                              self->do_read();
+                            });
+        };
+        // An empty chunk would read as the last one: skip it.
+        if (st->piece.empty()) return after({}, 0);
+        asio::async_write(self->stream_, http::make_chunk(asio::buffer(st->piece)), std::move(after));
+      });
     });
   }
 

@@ -14,10 +14,28 @@ struct http_request_view {
   std::string authorization;  // the Authorization header, if any
 };
 
+// The next piece of a streamed body, handed to `deliver` once: `more` false when it is the last (it may be
+// empty then); `failed` when the body cannot be completed (the client then sees it end without the last
+// chunk, so it cannot take a cut-off export for a whole one).
+struct body_piece {
+  std::string bytes;
+  bool more = false;
+  bool failed = false;
+};
+using body_source = std::function<void(std::function<void(body_piece)> deliver)>;
+
 struct http_reply {
+  http_reply() = default;
+  http_reply(unsigned s, std::string type, std::string b)
+      : status(s), content_type(std::move(type)), body(std::move(b)) {}
   unsigned status = 200;
   std::string content_type = "application/json; charset=utf-8";
   std::string body;
+  // When set, the body is streamed (Transfer-Encoding: chunked) instead: the connection asks for each piece
+  // once the one before is written, so a slow reader holds one piece in memory, never the whole body. An
+  // extra header (e.g. Content-Disposition) may go with it.
+  body_source stream;
+  std::string content_disposition;
 };
 
 struct services;

@@ -11,6 +11,7 @@
 #include "api/app/read_service.h"
 #include "api/app/server_metrics.h"
 #include "api/net/bearer.h"
+#include "api/wire/audit_export.h"
 #include "api/wire/error_table.h"
 #include "api/wire/services.h"
 
@@ -181,6 +182,30 @@ std::variant<pb::Query, http_reply> route(const std::string& path, params_reader
     r->set_stream_id(path.substr(std::string_view("/v1/streams/").size()));
     r->set_from_version(p.number<std::uint64_t>("from_version"));
     r->set_limit(p.number<std::uint32_t>("limit"));
+  } else if (path == "/v1/audit" || path == "/v1/audit.csv" || path == "/v1/audit.ndjson") {
+    auto* a = q.mutable_audit();
+    a->set_organizer_id(p.text("organizer_id"));
+    a->set_series(p.text("series"));
+    a->set_year(p.number<std::uint32_t>("year"));
+    a->set_number(p.text("number"));
+    a->set_unit_id(p.text("unit_id"));
+    a->set_person(p.text("person"));
+    a->set_role(p.text("role"));
+    // event_types=PledgeSigned,VoteHeld
+    const std::string types = p.text("event_types");
+    for (std::size_t start = 0; start < types.size();) {
+      const auto comma = std::min(types.find(',', start), types.size());
+      a->add_event_types(types.substr(start, comma - start));
+      start = comma + 1;
+    }
+    a->set_from_date(p.text("from_date"));
+    a->set_to_date(p.text("to_date"));
+    a->set_from_ms(p.number<std::int64_t>("from_ms"));
+    a->set_to_ms(p.number<std::int64_t>("to_ms"));
+    a->set_from_position(p.number<std::uint64_t>("from_position"));
+    a->set_to_position(p.number<std::uint64_t>("to_position"));
+    a->set_backward(p.flag("backward"));
+    a->set_limit(p.number<std::uint32_t>("limit"));
   } else if (path == "/v1/verify") {
     auto* v = q.mutable_verify_log();
     v->set_from_position(p.number<std::uint64_t>("from_position"));
@@ -200,6 +225,55 @@ std::variant<pb::Query, http_reply> route(const std::string& path, params_reader
   if (auto e = p.problem()) return error_reply(*e);
   return q;
 }
+
+// An audit query streamed as a file: the first page is asked before anything is sent, so a bad filter still
+// gets its status and error; then each page is produced (on the read service's export thread) when the
+// connection has written the one before, so memory holds one page whatever the log's length.
+struct audit_export : std::enable_shared_from_this<audit_export> {
+  const services* api;
+  std::shared_ptr<const pb::TokenGrant> grant;
+  pb::Query query;
+  export_format format;
+  std::optional<body_piece> first;  // the first page's piece, until it is handed over
+
+  void first_page(http_server::responder respond) {
+    api->reads->query_for_export(
+        grant, query, [self = shared_from_this(), respond](result<pb::QueryResult> r) {
+          if (!r) return respond(error_reply(r.error()));
+          http_reply reply{200, export_content_type(self->format), {}};
+          reply.content_disposition = std::string("attachment; filename=\"thidua-audit.") +
+                                      (self->format == export_format::csv ? "csv" : "ndjson") + "\"";
+          const bool more = self->advance(r.value());
+          self->first =
+              body_piece{export_preamble(self->format) + export_rows(self->format, r.value()), more, false};
+          // Pieces are asked for one at a time, each once the one before is written: no two calls overlap.
+          reply.stream = [self](std::function<void(body_piece)> deliver) {
+            if (self->first) {
+              body_piece p = std::move(*self->first);
+              self->first.reset();
+              return deliver(std::move(p));
+            }
+            self->next_page(std::move(deliver));
+          };
+          respond(std::move(reply));
+        });
+  }
+
+  // Moves the query to the page after `page`; false when there is none.
+  bool advance(const pb::QueryResult& page) {
+    if (page.next_position() == 0) return false;
+    query.mutable_audit()->set_from_position(page.next_position());
+    return true;
+  }
+
+  void next_page(std::function<void(body_piece)> deliver) {
+    api->reads->query_for_export(
+        grant, query, [self = shared_from_this(), deliver](result<pb::QueryResult> r) {
+          if (!r) return deliver({{}, false, true});
+          deliver({export_rows(self->format, r.value()), self->advance(r.value()), false});
+        });
+  }
+};
 
 http_reply answer(result<pb::QueryResult> r) {
   if (!r) return error_reply(r.error());
@@ -288,6 +362,15 @@ http_server::handler make_http_routes(const services& api, const storage::event_
       return respond(error_reply(app_error(
           errc::unauthenticated, "authorization", "send a valid token: Authorization: Bearer <token>",
           "Cần gửi token hợp lệ trong tiêu đề Authorization: Bearer <token>")));
+    if (path == "/v1/audit.csv" || path == "/v1/audit.ndjson") {
+      auto e = std::make_shared<audit_export>();
+      e->api = &api;
+      e->grant = std::move(grant);
+      e->query = std::get<pb::Query>(std::move(routed));
+      if (e->query.audit().limit() == 0) e->query.mutable_audit()->set_limit(1000);
+      e->format = path.ends_with(".csv") ? export_format::csv : export_format::ndjson;
+      return e->first_page(std::move(respond));
+    }
     // Waiting for the read models (at_least_position) happens off the network and projection threads.
     api.reads->query_when_applied(std::move(grant), std::get<pb::Query>(std::move(routed)),
                                   [respond](result<pb::QueryResult> r) { respond(answer(std::move(r))); });

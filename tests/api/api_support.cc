@@ -188,6 +188,18 @@ std::string http_get(int port, const std::string& target, const std::string& tok
   return http_exchange(port, req + "\r\n");
 }
 
+std::string http_body(const std::string& response) {
+  const auto end = response.find("\r\n\r\n");
+  return end == std::string::npos ? std::string() : response.substr(end + 4);
+}
+
+api::pb::QueryResult http_query_result(const std::string& response) {
+  api::pb::QueryResult r;
+  EXPECT_NE(response.find("HTTP/1.1 200"), std::string::npos) << response;
+  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(http_body(response), &r).ok()) << response;
+  return r;
+}
+
 ws_client::ws_client(int port, const std::string& bearer_token, int receive_buffer) : ws_(ioc_) {
   beast::error_code ec;
   auto& socket = beast::get_lowest_layer(ws_).socket();

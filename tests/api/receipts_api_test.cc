@@ -1,7 +1,6 @@
 // Verify and signed receipts over the real server: the published key, a receipt over HTTP checked by
 // another unit over WebSocket, and a server that will not start on a key others may read.
 
-#include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -18,18 +17,6 @@ namespace {
 
 class receipts_api : public demo_server_test {};
 
-std::string body_of(const std::string& response) {
-  const auto end = response.find("\r\n\r\n");
-  return end == std::string::npos ? std::string() : response.substr(end + 4);
-}
-
-api::pb::QueryResult result_of(const std::string& response) {
-  api::pb::QueryResult r;
-  EXPECT_NE(response.find("HTTP/1.1 200"), std::string::npos) << response;
-  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(body_of(response), &r).ok()) << response;
-  return r;
-}
-
 api::pb::ClientFrame query_frame(const api::pb::Query& q) {
   api::pb::ClientFrame f;
   *f.mutable_query() = q;
@@ -37,16 +24,17 @@ api::pb::ClientFrame query_frame(const api::pb::Query& q) {
 }
 
 TEST_F(receipts_api, a_unit_receipts_the_head_and_another_checks_it_with_the_published_key) {
-  const auto key = result_of(http_get(server.port(), "/v1/receipt-key")).receipt_key();
+  const auto key = http_query_result(http_get(server.port(), "/v1/receipt-key")).receipt_key();
   EXPECT_EQ(key.algorithm(), "Ed25519");
   EXPECT_TRUE(key.key_id().starts_with("ed25519:")) << key.key_id();
   const std::string pem = http_get(server.port(), "/v1/receipt-key.pem");
   EXPECT_NE(pem.find("Content-Type: application/x-pem-file"), std::string::npos) << pem;
-  EXPECT_EQ(body_of(pem), key.public_key_pem());
+  EXPECT_EQ(http_body(pem), key.public_key_pem());
 
   EXPECT_NE(http_get(server.port(), "/v1/receipt").find("HTTP/1.1 401"), std::string::npos)
       << "a receipt needs a token";
-  const auto answer = result_of(http_get(server.port(), "/v1/receipt", tokens.at("MEMBER CA-BacNinh")));
+  const auto answer =
+      http_query_result(http_get(server.port(), "/v1/receipt", tokens.at("MEMBER CA-BacNinh")));
   const api::pb::Receipt receipt = answer.receipt();
   EXPECT_EQ(receipt.position(), answer.head());
   EXPECT_GT(receipt.position(), 0u);
@@ -80,9 +68,9 @@ TEST_F(receipts_api, a_unit_receipts_the_head_and_another_checks_it_with_the_pub
   ASSERT_TRUE(verified.has_result()) << verified.DebugString();
   EXPECT_TRUE(verified.result().verification().ok());
   EXPECT_GE(verified.result().verification().verified_to(), receipt.position());
-  const auto http_verify =
-      result_of(http_get(server.port(), "/v1/verify?to_position=" + std::to_string(receipt.position()),
-                         tokens.at("MEMBER CA-SonLa")));
+  const auto http_verify = http_query_result(
+      http_get(server.port(), "/v1/verify?to_position=" + std::to_string(receipt.position()),
+               tokens.at("MEMBER CA-SonLa")));
   EXPECT_EQ(http_verify.verification().verified_hash(), receipt.head_hash());
   const auto bad = http_get(server.port(), "/v1/verify?from_position=x", tokens.at("MEMBER CA-SonLa"));
   EXPECT_NE(bad.find("HTTP/1.1 400"), std::string::npos) << bad;
@@ -90,14 +78,15 @@ TEST_F(receipts_api, a_unit_receipts_the_head_and_another_checks_it_with_the_pub
 }
 
 TEST_F(receipts_api, the_key_survives_a_restart_and_is_private_to_the_server_user) {
-  const auto before = result_of(http_get(server.port(), "/v1/receipt-key")).receipt_key();
+  const auto before = http_query_result(http_get(server.port(), "/v1/receipt-key")).receipt_key();
   struct stat st {};
   ASSERT_EQ(::stat(dir.sub("data/receipt-key.pem").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   ASSERT_EQ(server.terminate(), 0) << server.output();
   server_process again(dir.sub("data"));
   ASSERT_GT(again.port(), 0) << again.output();
-  EXPECT_EQ(result_of(http_get(again.port(), "/v1/receipt-key")).receipt_key().key_id(), before.key_id());
+  EXPECT_EQ(http_query_result(http_get(again.port(), "/v1/receipt-key")).receipt_key().key_id(),
+            before.key_id());
 }
 
 TEST(receipts_start, a_key_others_may_read_stops_the_start_before_anything_is_written) {

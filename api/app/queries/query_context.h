@@ -25,6 +25,7 @@ struct query_context {
   std::uint32_t max_events = 0;      // per ReadStream / ReadLog answer
   receipt_desk* receipts = nullptr;  // null: this server signs no receipts
   std::int64_t now_ms = 0;           // the wall clock's time when the query runs
+  std::uint64_t max_scanned = 0;     // records an audit page looks at, at most
 
   // May the reader see this record (cycle events: by the members of its cluster)?
   bool readable(const storage::pb::EventRecord& rec) const;
@@ -46,6 +47,7 @@ result<pb::QueryResult> list_cycles(const query_context& c, const pb::ListCycles
 result<pb::QueryResult> get_cycle(const query_context& c, const pb::GetCycle& q, pb::QueryResult out);
 result<pb::QueryResult> read_stream(const query_context& c, const pb::ReadStream& q, pb::QueryResult out);
 result<pb::QueryResult> read_log(const query_context& c, const pb::ReadLog& q, pb::QueryResult out);
+result<pb::QueryResult> audit(const query_context& c, const pb::AuditQuery& q, pb::QueryResult out);
 result<pb::QueryResult> verify_log(const query_context& c, const pb::VerifyLog& q, pb::QueryResult out);
 result<pb::QueryResult> issue_receipt(const query_context& c, const pb::IssueReceipt& q, pb::QueryResult out);
 result<pb::QueryResult> check_receipt(const query_context& c, const pb::CheckReceipt& q, pb::QueryResult out);

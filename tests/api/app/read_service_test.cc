@@ -5,10 +5,13 @@
 #include <gtest/gtest.h>
 #include <pthread.h>
 
+#include <algorithm>
 #include <future>
 
 #include "api/app/errc.h"
 #include "api/app/token_registry.h"
+#include "api/app/vietnam_time.h"
+#include "domain/registry_decider.h"
 #include "engine/command_pipeline.h"
 #include "tests/api/app/token_commands.h"
 #include "tests/storage/log_fixture.h"
@@ -100,6 +103,67 @@ TEST_F(read_service_test, chain_checks_run_on_their_own_thread_and_past_the_limi
   EXPECT_EQ(r.error().code, errc::unavailable);
   ASSERT_TRUE(message_vi_of(r.error()));
   reads.stop();
+}
+
+TEST_F(read_service_test, an_audit_page_scans_a_bounded_number_of_records_and_says_where_to_go_on) {
+  // 30 units registered: registry events, which every role reads.
+  engine::command_pipeline<domain::registry_decider> registry(*log_);
+  domain::pb::Actor office;
+  office.set_unit_id("BCA-X03");
+  office.set_role(domain::pb::ORGANIZER_OFFICE);
+  office.set_organizer_id("BCA");
+  for (int i = 0; i < 30; ++i) {
+    domain::pb::RegistryCommand c;
+    c.mutable_register_unit()->set_unit_id("CA-" + std::to_string(i));
+    c.mutable_register_unit()->set_name("Công an tỉnh số " + std::to_string(i));
+    c.mutable_register_unit()->set_kind(domain::pb::PROVINCIAL_POLICE);
+    ASSERT_OK(registry.execute({"reg-" + std::to_string(i), office, c, 0, std::nullopt, {}, {}, {}}));
+    append_something("tk-" + std::to_string(i));  // a token event between each: never readable here
+  }
+  read_options small;
+  small.max_audit_scan = 7;
+  read_service reads(*log_, small);
+  ASSERT_OK(reads.start());
+  auto walk = [&](const std::string& type, bool backward) {
+    std::vector<std::uint64_t> seen;
+    std::uint64_t from = 0;
+    int pages = 0;
+    for (; pages < 100; ++pages) {
+      pb::Query q;
+      q.mutable_audit()->add_event_types(type);
+      q.mutable_audit()->set_from_position(from);
+      q.mutable_audit()->set_backward(backward);
+      auto page = reads.query(grant_, q);
+      EXPECT_TRUE(page);
+      if (!page) break;
+      EXPECT_LE(page.value().audit_size(), 7);
+      for (const auto& e : page.value().audit()) seen.push_back(e.event().position());
+      if (page.value().next_position() == 0) break;
+      from = page.value().next_position();
+    }
+    return std::make_pair(seen, pages + 1);
+  };
+  const auto [forward, forward_pages] = walk("UnitRegistered", false);
+  EXPECT_EQ(forward.size(), 30u);
+  EXPECT_GE(forward_pages, 8) << "60 records, 7 a page at most";
+  EXPECT_TRUE(std::is_sorted(forward.begin(), forward.end()));
+  const auto [backward, backward_pages] = walk("UnitRegistered", true);
+  EXPECT_EQ(std::vector<std::uint64_t>(backward.rbegin(), backward.rend()), forward);
+  const auto [none, none_pages] = walk("UnitRenamed", false);
+  EXPECT_TRUE(none.empty());
+  EXPECT_GE(none_pages, 8) << "empty pages still move on: the client reaches the end";
+  reads.stop();
+}
+
+TEST(vietnam_dates, a_day_as_people_write_it_starts_at_midnight_in_vietnam) {
+  // 30/6/2024 00:00 in Hà Nội = 29/6/2024 17:00 UTC.
+  EXPECT_EQ(vietnam_day_start_ms("2024-06-30"), 1'719'680'400'000);
+  EXPECT_EQ(vietnam_day_start_ms("30/6/2024"), 1'719'680'400'000);
+  EXPECT_EQ(vietnam_day_start_ms("30/06/2024"), 1'719'680'400'000);
+  EXPECT_EQ(vietnam_day_start_ms("29/2/2024"), vietnam_day_start_ms("2024-02-29"));
+  for (const char* bad : {"", "2024-6-30", "31/2/2024", "29/2/2023", "2024-13-01", "30-6-2024", "30/6/24",
+                          "1/1/1969", "x/6/2024", "30/6/2024 ", "2024/06/30"})
+    EXPECT_FALSE(vietnam_day_start_ms(bad)) << bad;
 }
 
 TEST_F(read_service_test, a_position_that_never_comes_is_read_model_behind_naming_the_field) {
