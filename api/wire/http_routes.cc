@@ -212,7 +212,7 @@ std::variant<pb::Query, http_reply> route(const std::string& path, params_reader
     v->set_to_position(p.number<std::uint64_t>("to_position"));
   } else if (path == "/v1/receipt") {
     q.mutable_issue_receipt();
-  } else if (path == "/v1/receipt-key") {
+  } else if (path == "/v1/receipt-key" || path == "/v1/receipt-key.pem") {
     q.mutable_get_receipt_key();
   } else if (path == "/v1/log") {
     auto* r = q.mutable_read_log();
@@ -342,20 +342,17 @@ http_server::handler make_http_routes(const services& api, const storage::event_
     }
     if (!path.starts_with("/v1/") || !api.reads || !api.commands)
       return respond(error_reply(no_such_resource(path)));
-    if (path == "/v1/receipt-key.pem") {
-      // The same key as /v1/receipt-key, as a file: `curl -o key.pub …` then `thidua verify --public-key`.
-      pb::Query q;
-      q.mutable_get_receipt_key();
-      auto key = api.reads->query(pb::TokenGrant{}, q);
-      if (!key) return respond(error_reply(key.error()));
-      return respond({200, "application/x-pem-file", key.value().receipt_key().public_key_pem()});
-    }
     params_reader params(std::move(target->params));
     auto routed = route(path, params);
     if (auto* r = std::get_if<http_reply>(&routed)) return respond(std::move(*r));
     // Published: whoever holds a receipt checks it with this key, token or not.
-    if (std::get<pb::Query>(routed).has_get_receipt_key())
-      return respond(answer(api.reads->query(pb::TokenGrant{}, std::get<pb::Query>(routed))));
+    if (std::get<pb::Query>(routed).has_get_receipt_key()) {
+      auto key = api.reads->query(pb::TokenGrant{}, std::get<pb::Query>(routed));
+      // .pem: the key as a file, for `curl -o key.pub …` then `thidua verify --public-key key.pub`.
+      if (key && path.ends_with(".pem"))
+        return respond({200, "application/x-pem-file", key.value().receipt_key().public_key_pem()});
+      return respond(answer(std::move(key)));
+    }
     std::shared_ptr<const pb::TokenGrant> grant;
     if (auto token = bearer_token(req.authorization)) grant = api.commands->authenticate(*token);
     if (!grant)

@@ -200,6 +200,23 @@ api::pb::QueryResult http_query_result(const std::string& response) {
   return r;
 }
 
+std::vector<api::pb::AuditEntry> http_audit_pages(int port, const std::string& token,
+                                                  const std::string& params, int limit, bool backward) {
+  std::vector<api::pb::AuditEntry> out;
+  std::uint64_t from = 0;
+  for (int pages = 0; pages < 1000; ++pages) {
+    auto r = http_query_result(http_get(port,
+                                        "/v1/audit?" + params + "&limit=" + std::to_string(limit) +
+                                            (backward ? "&backward=true" : "") +
+                                            (from ? "&from_position=" + std::to_string(from) : ""),
+                                        token));
+    out.insert(out.end(), r.audit().begin(), r.audit().end());
+    if (r.next_position() == 0) break;
+    from = r.next_position();
+  }
+  return out;
+}
+
 ws_client::ws_client(int port, const std::string& bearer_token, int receive_buffer) : ws_(ioc_) {
   beast::error_code ec;
   auto& socket = beast::get_lowest_layer(ws_).socket();

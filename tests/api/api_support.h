@@ -86,6 +86,10 @@ std::string http_get(int port, const std::string& target, const std::string& tok
 std::string http_body(const std::string& response);
 // A 200 response's body as a QueryResult (the test fails otherwise).
 api::pb::QueryResult http_query_result(const std::string& response);
+// Every entry of GET /v1/audit?<params> with `token`, `limit` a page, following next_position to the end.
+std::vector<api::pb::AuditEntry> http_audit_pages(int port, const std::string& token,
+                                                  const std::string& params, int limit,
+                                                  bool backward = false);
 // The value of one series in a /metrics body (`name` or `name{labels}`, exactly as printed); nullopt when the
 // body has no such line.
 std::optional<double> metric_value(const std::string& metrics_body, const std::string& series);

@@ -18,19 +18,9 @@ class audit_api : public demo_server_test {
   api::pb::QueryResult audit(const std::string& who, const std::string& params) {
     return http_query_result(http_get(server.port(), "/v1/audit?" + params, tokens.at(who)));
   }
-  // Every entry of a query, following next_position.
   std::vector<api::pb::AuditEntry> all_pages(const std::string& who, const std::string& params, int limit,
                                              bool backward = false) {
-    std::vector<api::pb::AuditEntry> out;
-    std::uint64_t from = 0;
-    for (int pages = 0; pages < 1000; ++pages) {
-      auto r = audit(who, params + "&limit=" + std::to_string(limit) + (backward ? "&backward=true" : "") +
-                              (from ? "&from_position=" + std::to_string(from) : ""));
-      out.insert(out.end(), r.audit().begin(), r.audit().end());
-      if (r.next_position() == 0) break;
-      from = r.next_position();
-    }
-    return out;
+    return http_audit_pages(server.port(), tokens.at(who), params, limit, backward);
   }
   static std::vector<std::uint64_t> positions(const std::vector<api::pb::AuditEntry>& entries) {
     std::vector<std::uint64_t> out;

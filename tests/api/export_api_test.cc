@@ -39,18 +39,9 @@ class export_api : public demo_server_test {
   // The same lines from the JSON audit (every page).
   std::vector<std::string> expected(const std::string& who, const std::string& params) {
     std::vector<std::string> out;
-    std::uint64_t from = 0;
-    for (int pages = 0; pages < 100; ++pages) {
-      auto r = http_query_result(http_get(
-          server.port(),
-          "/v1/audit?" + params + "&limit=1000" + (from ? "&from_position=" + std::to_string(from) : ""),
-          tokens.at(who)));
-      for (const auto& e : r.audit())
-        out.push_back(std::to_string(e.event().position()) + "\t" + e.event().actor_person() + "\t" +
-                      e.event().type());
-      if (r.next_position() == 0) break;
-      from = r.next_position();
-    }
+    for (const auto& e : http_audit_pages(server.port(), tokens.at(who), params, 1000))
+      out.push_back(std::to_string(e.event().position()) + "\t" + e.event().actor_person() + "\t" +
+                    e.event().type());
     return out;
   }
 };

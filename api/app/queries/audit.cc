@@ -182,8 +182,7 @@ result<pb::QueryResult> audit(const query_context& c, const pb::AuditQuery& q, p
         if (f.value().matches(e->record) && c.readable(e->record)) hits.push_back(e);
         if (hits.size() >= limit || scanned >= max_scanned) break;
       }
-      pos = reached > 1 ? reached - 1 : 0;
-      if (reached == 1) break;
+      pos = reached - 1;  // 0 after position 1: the loop ends
     }
     if (reached > 1) out.set_next_position(reached - 1);
   }

@@ -43,6 +43,11 @@ class receipts_test : public testing::log_fixture {
     EXPECT_TRUE(r) << testing::describe(r.error());
     return r ? r.value() : pb::Receipt{};
   }
+  template <class Change>
+  static pb::Receipt changed(pb::Receipt r, Change change) {
+    change(r);
+    return r;
+  }
   int next_ = 0;
 };
 
@@ -122,11 +127,7 @@ TEST_F(receipts_test, an_altered_receipt_is_refused) {
   append(5);
   receipt_desk desk(*log_, key());
   ASSIGN_OR_FAIL(r, desk.issue(1'700'000'000'000));
-  auto altered = [&](auto change) {
-    pb::Receipt copy = r;
-    change(copy);
-    return check(copy, desk.key());
-  };
+  auto altered = [&](auto change) { return check(changed(r, change), desk.key()); };
   const auto moved = altered([](pb::Receipt& c) { c.set_position(4); });
   EXPECT_FALSE(moved.ok());
   EXPECT_NE(moved.problem().find("signature does not match"), std::string::npos) << moved.problem();
@@ -154,9 +155,7 @@ TEST_F(receipts_test, a_malformed_receipt_is_an_error_naming_its_field) {
   receipt_desk desk(*log_, key());
   ASSIGN_OR_FAIL(r, desk.issue(1'700'000'000'000));
   auto field_of = [&](auto change) {
-    pb::Receipt copy = r;
-    change(copy);
-    auto c = check_receipt(*log_, copy, desk.key());
+    auto c = check_receipt(*log_, changed(r, change), desk.key());
     EXPECT_FALSE(c);
     return c ? std::string("(accepted)") : c.error().field;
   };
