@@ -173,7 +173,7 @@ cycle_state from_view(const pb::CycleView& v) {
   return s;
 }
 
-void apply_to_views(const pb::Event& event, const event_meta& meta, view_store& store) {
+cycle_view_written apply_to_views(const pb::Event& event, const event_meta& meta, view_store& store) {
   // The stream names the series and year ("cycles/<organizer>/<series>/<year>"); the event names the cluster.
   // Before the cycle is opened there is no key: events of an unopened cluster cannot have been accepted.
   std::string key;
@@ -185,7 +185,7 @@ void apply_to_views(const pb::Event& event, const event_meta& meta, view_store& 
   } else {
     // Found through the stream's index entry written when the cycle opened.
     auto index = store.get("cycle-of/" + meta.stream_id + "/" + event.cluster());
-    if (!index) return;
+    if (!index) return {};
     key = *index;
     before = load<pb::CycleView>(store, key);
   }
@@ -194,8 +194,10 @@ void apply_to_views(const pb::Event& event, const event_meta& meta, view_store& 
   after.set_last_position(meta.position);
   after.set_updated_at_ms(meta.recorded_at_ms);
   after.set_events(before.events() + 1);
+  after.set_stream_version(meta.stream_version);
   if (event.has_cycle_opened()) store.put("cycle-of/" + meta.stream_id + "/" + event.cluster(), key);
   store.put(key, serialize_view(after));
+  return {key, after.events()};
 }
 
 namespace {

@@ -26,9 +26,16 @@ struct event_meta {
   std::string stream_id;
   std::uint64_t position = 0;
   std::int64_t recorded_at_ms = 0;
+  std::uint64_t stream_version = 0;
 };
 
-void apply_to_views(const pb::Event& event, const event_meta& meta, view_store& store);
+// Folds a cycle's event into its view; says which view it wrote (key empty: none, the event's cycle was
+// never opened) and how many events that view has folded in now.
+struct cycle_view_written {
+  std::string key;
+  std::uint64_t events = 0;
+};
+cycle_view_written apply_to_views(const pb::Event& event, const event_meta& meta, view_store& store);
 void apply_to_views(const pb::RegistryEvent& event, const event_meta& meta, view_store& store);
 
 // Keys: "unit/<id>", "cluster/<organizer>/<series>/<number>", "cycle/<organizer>/<series>/<year>/<number>",

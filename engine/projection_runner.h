@@ -66,8 +66,14 @@ struct runner_options {
 // Runs one projection on its own thread: reads the log from the projection's checkpoint, applies events in
 // order, and commits each step's writes with the new checkpoint in one WriteBatch. After a restart it resumes
 // from its checkpoint.
-// Lifecycle: start() once, stop() (or the destructor) once. rebuild() may be called while running.
-// Concurrency: all members are thread-safe.
+//
+// Generations: a rebuild builds a new generation of the read model beside the one that serves, from position
+// 1, a step at a time between the serving steps; once it has caught up with the serving one, the runner
+// serves it (one write names it in the log's "engine.generations" read model) and erases the old one 30 s
+// later (readers that took the old name finish first) or at the next start. A runner restarted in the middle
+// of a rebuild resumes it from its checkpoint. The first generation is stored under the projection's name,
+// the Nth (N ≥ 2) under "<name>.g<N>": readers ask serving_name(). Lifecycle: start() once, stop() (or the
+// destructor) once. rebuild() may be called while running. Concurrency: all members are thread-safe.
 class projection_runner {
  public:
   projection_runner(storage::event_log& log, projection& p, runner_options options = {});
@@ -77,9 +83,24 @@ class projection_runner {
 
   void start();
   void stop();
-  // Erases the read model and applies the whole log again. Returns once the erase is done; the rebuild runs
-  // on.
+  // Starts building a new generation from position 1 beside the serving one (see above). Returns once the
+  // rebuild is recorded (a rebuild already under way goes on); rebuilding() follows it. Before start(), the
+  // rebuild is recorded and start() runs it.
   result<void> rebuild();
+  struct rebuild_progress {
+    bool running = false;
+    std::string into;            // the generation being built
+    std::uint64_t position = 0;  // how far it is …
+    std::uint64_t target = 0;    // … of the serving generation's checkpoint
+  };
+  rebuild_progress rebuilding() const;
+  // Where the serving generation is stored: what readers pass to the log's projection_get / projection_scan.
+  std::string serving_name() const;
+  // The same, read from the log (for a reader that needs it before start, or without a runner).
+  static result<std::string> stored_serving_name(const storage::event_log& log,
+                                                 const std::string& projection);
+  // Erases every generation of a read model (one that a new version of the projection replaced).
+  static result<void> erase_all(storage::event_log& log, const std::string& projection);
   // Waits until the projection has applied position `p`; false on timeout.
   bool wait_for(storage::position p, std::chrono::milliseconds timeout);
   // Calls `reached(true)` once the projection has applied position `p` (at once if it has), or
@@ -100,7 +121,19 @@ class projection_runner {
     std::uint64_t last = 0;
     std::optional<error> failure;
   };
-  step_outcome step(std::uint64_t from, std::uint64_t to = UINT64_MAX);
+  // Into the read model stored as `name`, with its value cache; events from the commit notices only when
+  // `from_notices` (the serving generation follows the head; a rebuild reads the log).
+  step_outcome step(const std::string& name, projection_values& values, bool from_notices, std::uint64_t from,
+                    std::uint64_t to = UINT64_MAX);
+  // Records a new generation to build; on the runner's thread.
+  result<void> start_build();
+  // One step of the rebuild, and the swap once it caught up; on the runner's thread.
+  void build_step();
+  // Erases the retired generation once readers had time to finish with it; on the runner's thread.
+  void retire_old();
+  std::string name_of(std::uint64_t generation) const;
+  // Writes which generations serve, build and wait to be erased.
+  result<void> record_generations(std::uint64_t serving, std::uint64_t building, std::uint64_t retired);
   // Events the notices announced that are not applied yet; call with mu_ held.
   std::uint64_t unapplied() const;
   // The events from `from` on that the commit notices delivered, contiguous, at most one batch.
@@ -117,8 +150,15 @@ class projection_runner {
   std::uint64_t head_seen_ = 0;
   bool stopping_ = false;
   bool rebuild_requested_ = false;
-  bool gathering_ = false;    // the loop lets a burst gather before its next step
-  int blocking_waiters_ = 0;  // callers inside wait_for
+  std::optional<error> rebuild_failure_;  // why the last requested rebuild could not start
+  std::uint64_t serving_gen_ = 1;
+  std::uint64_t building_gen_ = 0;  // 0: no rebuild
+  std::uint64_t retired_gen_ = 0;   // 0: nothing to erase
+  std::chrono::steady_clock::time_point retire_at_;
+  std::uint64_t build_checkpoint_ = 0;
+  projection_values build_values_;  // the runner thread's alone
+  bool gathering_ = false;          // the loop lets a burst gather before its next step
+  int blocking_waiters_ = 0;        // callers inside wait_for
   std::optional<error> failure_;
   std::uint64_t listener_id_ = 0;
   std::deque<storage::event_ptr> recent_;  // from the commit notices, in log order

@@ -12,13 +12,24 @@ namespace thidua::api {
 class catalog_projection final : public engine::projection {
  public:
   // Bump the version when the views change shape: the new name starts a fresh read model (built from 0).
-  static constexpr const char* projection_name = "catalog.v2";
+  static constexpr const char* projection_name = "catalog.v3";
   // Beside the views: for each corrected event, the positions of its corrections (the audit lists them).
   // Keys "corrections/<corrected position>/<correction position>", each 20 digits; value: the correction's
   // position.
   static std::string corrections_prefix(std::uint64_t corrected);
+  // For "as of" answers, two more indexes:
+  // - snapshots: every `snapshot_every`-th event of a cycle, its view is kept under
+  //   "snapshot/<cycle view key>/<20-digit position>", so that the cycle as of any position is the nearest
+  //   snapshot at or before it with at most snapshot_every - 1 of its events folded on;
+  // - days: "day/<YYYY-MM-DD>" (Vietnam's day) → the last position recorded by the end of that day. A clock
+  //   set back does not move a day backwards: an event counts on the latest day any earlier event had
+  //   ("clock" holds that instant, UTC ms).
+  static constexpr std::uint64_t snapshot_every = 32;
+  static std::string snapshot_prefix(const std::string& cycle_key);
+  static std::string snapshot_key(const std::string& cycle_key, std::uint64_t position);
+  static constexpr const char* day_prefix = "day/";
   // Read models this one replaced: erased at start, so that they take no disk.
-  static constexpr const char* superseded[] = {"catalog.v1"};
+  static constexpr const char* superseded[] = {"catalog.v1", "catalog.v2"};
   std::string name() const override { return projection_name; }
   result<void> apply(const storage::pb::EventRecord& record, engine::projection_context& ctx) override;
 };

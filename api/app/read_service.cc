@@ -80,13 +80,12 @@ read_service::~read_service() {
 }
 
 result<void> read_service::start() {
-  for (const char* old : catalog_projection::superseded) {
-    auto checkpoint = impl_->log.projection_checkpoint(old);
-    if (!checkpoint) return checkpoint.error();
-    if (checkpoint.value().value == 0) continue;
-    if (auto r = impl_->log.reset_projection(old); !r) return r.error();
-  }
-  if (auto r = impl_->members.load(catalog_projection::projection_name); !r) return r.error();
+  for (const char* old : catalog_projection::superseded)
+    if (auto r = engine::projection_runner::erase_all(impl_->log, old); !r) return r.error();
+  auto serving =
+      engine::projection_runner::stored_serving_name(impl_->log, catalog_projection::projection_name);
+  if (!serving) return serving.error();
+  if (auto r = impl_->members.load(serving.value()); !r) return r.error();
   impl_->runner.start();
   return success();
 }
@@ -106,11 +105,41 @@ void read_service::stop() {
   }
 }
 
+namespace {
+
+pb::ReadModelStatus status_of(const read_service::impl& i) {
+  pb::ReadModelStatus s;
+  s.set_model("catalog");
+  s.set_stored_as(i.runner.serving_name());
+  s.set_position(i.runner.checkpoint().value);
+  const auto r = i.runner.rebuilding();
+  s.set_rebuilding(r.running);
+  s.set_rebuilding_into(r.into);
+  s.set_rebuild_position(r.position);
+  s.set_rebuild_target(r.target);
+  return s;
+}
+
+result<pb::ReadModelStatus> start_rebuild(read_service::impl& i, const std::string& model) {
+  if (model != "catalog")
+    return app_error(errc::invalid_field, "rebuild_read_model.model",
+                     "unknown read model \"" + model + "\" (known: catalog)",
+                     "Không có dữ liệu đọc \"" + model + "\" (có: catalog)");
+  if (auto r = i.runner.rebuild(); !r)
+    return app_error(errc::unavailable, "rebuild_read_model",
+                     "the rebuild could not start: " + r.error().message,
+                     "Không bắt đầu xây dựng lại được dữ liệu đọc");
+  return status_of(i);
+}
+
+}  // namespace
+
 result<pb::QueryResult> read_service::query(const pb::TokenGrant& grant, const pb::Query& q) const {
   const auto& o = impl_->options;
-  const query_context c{impl_->log,      impl_->members, reader_of(grant),
-                        o.max_events,    o.receipts,     o.clock ? o.clock->now_ms() : 0,
-                        o.max_audit_scan};
+  const query_context c{impl_->log,       impl_->members,
+                        reader_of(grant), o.max_events,
+                        o.receipts,       o.clock ? o.clock->now_ms() : 0,
+                        o.max_audit_scan, impl_->runner.serving_name()};
   pb::QueryResult out;
   out.set_read_model_position(impl_->runner.checkpoint().value);
   out.set_head(impl_->log.head().value);
@@ -123,6 +152,22 @@ result<pb::QueryResult> read_service::query(const pb::TokenGrant& grant, const p
       return list_cycles(c, q.list_cycles(), std::move(out));
     case pb::Query::kGetCycle:
       return get_cycle(c, q.get_cycle(), std::move(out));
+    case pb::Query::kGetBoard:
+      return get_board(c, q.get_board(), std::move(out));
+    case pb::Query::kRebuildReadModel: {
+      if (reader_of(grant).role != domain::pb::ORGANIZER_OFFICE)
+        return app_error(errc::forbidden, "rebuild_read_model",
+                         "only an organizer's office rebuilds read models",
+                         "Chỉ cơ quan thường trực thi đua được xây dựng lại dữ liệu đọc");
+      // Rebuilding changes where the read model is stored, not what a query answers.
+      auto status = start_rebuild(*impl_, q.rebuild_read_model().model());
+      if (!status) return status.error();
+      *out.mutable_read_model() = std::move(status).value();
+      return out;
+    }
+    case pb::Query::kReadModelStatus:
+      *out.mutable_read_model() = status_of(*impl_);
+      return out;
     case pb::Query::kReadStream:
       return read_stream(c, q.read_stream(), std::move(out));
     case pb::Query::kReadLog:
@@ -193,6 +238,14 @@ result<std::shared_ptr<engine::subscription>> read_service::subscribe(const pb::
   auto filter = subscription_filter(reader_of(grant), s, impl_->log.head().value);
   if (!filter) return filter.error();
   return impl_->hub.subscribe(std::move(filter).value(), {s.from_position()}, std::move(ready));
+}
+
+result<pb::ReadModelStatus> read_service::rebuild_read_model(const std::string& model) {
+  return start_rebuild(*impl_, model);
+}
+
+pb::ReadModelStatus read_service::read_model_status() const {
+  return status_of(*impl_);
 }
 
 storage::position read_service::head() const {

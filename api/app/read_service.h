@@ -66,6 +66,11 @@ class read_service {
   result<std::shared_ptr<engine::subscription>> subscribe(const pb::TokenGrant& grant, const pb::Subscribe& s,
                                                           std::function<void()> ready);
 
+  // Rebuilds a read model ("catalog") beside the serving one (engine/projection_runner.h); answers once the
+  // rebuild is recorded, with the status. The caller checks who may (the API: an organizer's office).
+  result<pb::ReadModelStatus> rebuild_read_model(const std::string& model);
+  pb::ReadModelStatus read_model_status() const;
+
   storage::position head() const;
   storage::position read_model_position() const;
   std::size_t subscribers() const;

@@ -19,6 +19,10 @@ std::string vietnam_time(std::int64_t unix_ms) {
   return out;
 }
 
+std::string vietnam_date(std::int64_t unix_ms) {
+  return vietnam_time(unix_ms).substr(0, 10);
+}
+
 std::optional<std::int64_t> vietnam_day_start_ms(std::string_view date) {
   using namespace std::chrono;
   auto number = [](std::string_view s, int& out) {

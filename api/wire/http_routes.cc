@@ -148,6 +148,14 @@ std::vector<std::string> segments(const std::string& path) {
   return out;
 }
 
+// ?as_of_position=… or ?as_of_date=… (checked by the query).
+pb::AsOf as_of_of(params_reader& p) {
+  pb::AsOf a;
+  a.set_position(p.number<std::uint64_t>("as_of_position"));
+  a.set_date(p.text("as_of_date"));
+  return a;
+}
+
 // The query a /v1 path asks for, or an error reply.
 std::variant<pb::Query, http_reply> route(const std::string& path, params_reader& p) {
   pb::Query q;
@@ -158,12 +166,25 @@ std::variant<pb::Query, http_reply> route(const std::string& path, params_reader
     q.mutable_list_clusters()->set_series(p.text("series"));
   } else if (path == "/v1/units") {
     q.mutable_list_units();
-  } else if (path == "/v1/cycles") {
-    auto* c = q.mutable_list_cycles();
-    c->set_organizer_id(p.text("organizer_id"));
-    c->set_series(p.text("series"));
-    c->set_year(p.number<std::uint32_t>("year"));
-    c->set_number(p.text("number"));
+  } else if (path == "/v1/cycles" || path == "/v1/board") {
+    auto* c = path == "/v1/board" ? nullptr : q.mutable_list_cycles();
+    auto* b = c ? nullptr : q.mutable_get_board();
+    const auto organizer = p.text("organizer_id"), series = p.text("series"), number = p.text("number");
+    const auto year = p.number<std::uint32_t>("year");
+    auto as_of = as_of_of(p);
+    if (c) {
+      c->set_organizer_id(organizer);
+      c->set_series(series);
+      c->set_year(year);
+      c->set_number(number);
+      *c->mutable_as_of() = std::move(as_of);
+    } else {
+      b->set_organizer_id(organizer);
+      b->set_series(series);
+      b->set_year(year);
+      b->set_number(number);
+      *b->mutable_as_of() = std::move(as_of);
+    }
   } else if (seg.size() == 6 && seg[0] == "v1" && seg[1] == "cycles") {
     // /v1/cycles/{organizer}/{series}/{year}/{number}
     auto* c = q.mutable_get_cycle();
@@ -177,6 +198,7 @@ std::variant<pb::Query, http_reply> route(const std::string& path, params_reader
                                    "Năm trong đường dẫn phải là số"));
     c->set_year(year);
     c->set_number(seg[5]);
+    *c->mutable_as_of() = as_of_of(p);
   } else if (path.starts_with("/v1/streams/")) {
     auto* r = q.mutable_read_stream();
     r->set_stream_id(path.substr(std::string_view("/v1/streams/").size()));

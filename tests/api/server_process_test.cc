@@ -17,6 +17,7 @@
 #include <string>
 #include <thread>
 
+#include "api/app/catalog_projection.h"
 #include "storage/event_log.h"
 #include "tests/api/api_support.h"
 #include "tests/domain/commands.h"
@@ -123,8 +124,8 @@ TEST(server_process, a_restored_backup_and_a_log_without_its_read_model_answer_a
     auto log = storage::event_log::open(
         storage::log_options{.path = dir.sub("without-model"), .create_if_missing = false});
     ASSERT_TRUE(log) << log.error().message;
-    ASSERT_OK(log.value()->reset_projection("catalog.v2"));
-    auto checkpoint = log.value()->projection_checkpoint("catalog.v2");
+    ASSERT_OK(log.value()->reset_projection(api::catalog_projection::projection_name));
+    auto checkpoint = log.value()->projection_checkpoint(api::catalog_projection::projection_name);
     ASSERT_TRUE(checkpoint);
     EXPECT_EQ(checkpoint.value().value, 0u) << "the read model is gone";
   }

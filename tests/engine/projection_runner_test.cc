@@ -42,6 +42,16 @@ class stream_counts final : public projection {
 
 using thidua::testing::read_model;
 
+// Waits (at most 20 s) until the runner's rebuild swapped in.
+bool rebuilt(const projection_runner& runner) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (runner.rebuilding().running) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
+}
+
 class runner_test : public thidua::testing::log_fixture {
  protected:
   void append_many(int n) {
@@ -100,8 +110,10 @@ TEST_F(runner_test, live_events_from_commit_notices_and_cached_values_give_the_r
     ASSERT_OK(runner.rebuild());
     append_many(50);
     ASSERT_TRUE(runner.wait_for(log_->head(), std::chrono::seconds(10)));
+    ASSERT_TRUE(rebuilt(runner));
+    ASSERT_EQ(runner.serving_name(), "stream_counts.g2");
   }
-  auto live = read_model(*log_, "stream_counts");
+  auto live = read_model(*log_, "stream_counts.g2");
   EXPECT_EQ(live["last"], "1250");
   stream_counts fresh("stream_counts_fresh");
   projection_runner rebuild(*log_, fresh);
@@ -124,17 +136,72 @@ TEST_F(runner_test, a_waiter_ends_the_gathering_of_a_burst_at_once) {
   EXPECT_EQ(read_model(*log_, "stream_counts")["last"], "6");
 }
 
-TEST_F(runner_test, rebuild_while_running_gives_the_same_read_model) {
+TEST_F(runner_test, a_rebuild_builds_beside_the_serving_model_and_swaps_once_it_caught_up) {
   stream_counts p;
-  projection_runner runner(*log_, p);
-  runner.start();
+  auto runner = std::make_unique<projection_runner>(*log_, p, runner_options{.batch_events = 50});
+  runner->start();
   append_many(700);
-  ASSERT_TRUE(runner.wait_for(log_->head(), std::chrono::seconds(10)));
-  auto before = read_model(*log_, "stream_counts");
-  ASSERT_OK(runner.rebuild());
-  ASSERT_TRUE(runner.wait_for(log_->head(), std::chrono::seconds(10)));
-  EXPECT_EQ(read_model(*log_, "stream_counts"), before);
-  EXPECT_FALSE(runner.wait_for({log_->head().value + 1}, std::chrono::milliseconds(20)));
+  ASSERT_TRUE(runner->wait_for(log_->head(), std::chrono::seconds(10)));
+  const auto before = read_model(*log_, "stream_counts");
+  ASSERT_OK(runner->rebuild());
+  EXPECT_TRUE(runner->rebuilding().running);
+  EXPECT_EQ(runner->rebuilding().into, "stream_counts.g2");
+  // The old generation serves, whole, while the new one is built: appends go on meanwhile.
+  EXPECT_EQ(runner->serving_name(), "stream_counts");
+  append_many(300);
+  ASSERT_TRUE(runner->wait_for(log_->head(), std::chrono::seconds(10)));
+  ASSERT_TRUE(rebuilt(*runner));
+  ASSERT_TRUE(runner->wait_for(log_->head(), std::chrono::seconds(10)));
+  EXPECT_EQ(runner->serving_name(), "stream_counts.g2");
+  const auto after = read_model(*log_, "stream_counts.g2");
+  EXPECT_EQ(after.at("last"), "1000");
+  stream_counts fresh("stream_counts_fresh");
+  projection_runner straight(*log_, fresh);
+  straight.start();
+  ASSERT_TRUE(straight.wait_for(log_->head(), std::chrono::seconds(10)));
+  EXPECT_EQ(read_model(*log_, "stream_counts_fresh"), after) << "equal to a model built in one go";
+  EXPECT_FALSE(read_model(*log_, "stream_counts").empty()) << "readers of the old name finish first (30 s)";
+  EXPECT_NE(before, after);
+  // A restart erases the retired generation and serves the new one.
+  runner.reset();
+  projection_runner again(*log_, p);
+  again.start();
+  EXPECT_EQ(again.serving_name(), "stream_counts.g2");
+  EXPECT_EQ(projection_runner::stored_serving_name(*log_, "stream_counts").value(), "stream_counts.g2");
+  EXPECT_TRUE(read_model(*log_, "stream_counts").empty());
+  EXPECT_EQ(log_->projection_checkpoint("stream_counts").value().value, 0u);
+}
+
+TEST_F(runner_test, a_rebuild_stopped_in_the_middle_resumes_from_its_checkpoint_after_a_restart) {
+  append_many(3000);
+  stream_counts p;
+  {
+    projection_runner runner(*log_, p, runner_options{.batch_events = 20});
+    runner.start();
+    ASSERT_TRUE(runner.wait_for(log_->head(), std::chrono::seconds(20)));
+    ASSERT_OK(runner.rebuild());
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (runner.rebuilding().position < 200 && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    runner.stop();
+  }
+  const auto stopped_at = log_->projection_checkpoint("stream_counts.g2").value().value;
+  ASSERT_GE(stopped_at, 200u);
+  ASSERT_LT(stopped_at, 3000u) << "stopped in the middle";
+  reopen_log();
+  projection_runner runner(*log_, p, runner_options{.batch_events = 20});
+  runner.start();
+  const auto resumed = runner.rebuilding();
+  EXPECT_TRUE(resumed.running);
+  EXPECT_GE(resumed.position, stopped_at) << "goes on from its checkpoint, not from position 1";
+  EXPECT_EQ(runner.serving_name(), "stream_counts") << "the old generation serves until the new caught up";
+  ASSERT_TRUE(rebuilt(runner));
+  EXPECT_EQ(runner.serving_name(), "stream_counts.g2");
+  stream_counts fresh("stream_counts_fresh");
+  projection_runner straight(*log_, fresh);
+  straight.start();
+  ASSERT_TRUE(straight.wait_for(log_->head(), std::chrono::seconds(20)));
+  EXPECT_EQ(read_model(*log_, "stream_counts_fresh"), read_model(*log_, "stream_counts.g2"));
 }
 
 class failing final : public projection {

@@ -5,9 +5,17 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <string>
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
 #include "storage/event_log.h"
+#include "tests/engine/read_model.h"
 #include "tests/storage/log_test_util.h"
 #include "tests/storage/rocksdb/tamper.h"
 #include "tests/support/test_support.h"
@@ -61,6 +69,58 @@ TEST(thidua_cli, backup_restore_verify_and_tamper_detection) {
   EXPECT_NE(missing.out.find("no event log"), std::string::npos) << missing.out;
   EXPECT_EQ(run("frobnicate --data-dir " + db).status, 2);
   EXPECT_EQ(run("backup --data-dir " + db).status, 2) << "--to is required";
+}
+
+// `thidua rebuild catalog` killed (SIGKILL) in the middle: the next run resumes the same new version from
+// its checkpoint, and what it builds equals a rebuild that ran through.
+TEST(thidua_cli, a_rebuild_killed_in_the_middle_resumes_and_equals_one_that_ran_through) {
+  testing::temp_dir dir;
+  const std::string db = dir.sub("db");
+  {
+    auto log = storage::event_log::open(storage::log_options{.path = db});
+    ASSERT_TRUE(log);
+    for (int i = 0; i < 300; ++i)
+      ASSERT_TRUE(log.value()->append(
+          testing::make_append("s" + std::to_string(i % 3), "c" + std::to_string(i), 1000)));
+  }
+  ASSERT_EQ(run("rebuild catalog --data-dir " + db).status, 0) << "a first version to serve meanwhile";
+  // Killed once its progress shows it under way (it reports each second).
+  const std::string log_file = dir.sub("rebuild.out");
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const std::string out = log_file;
+    std::freopen(out.c_str(), "w", stderr);
+    ::execl(CLI_PATH, CLI_PATH, "rebuild", "catalog", "--data-dir", db.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  std::string progress;
+  while (progress.find("rebuilding catalog.v3.g3") == std::string::npos &&
+         std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::ifstream in(log_file);
+    progress.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "it finished before the kill; the log is too short to test this: "
+                                   << progress;
+  auto resumed = run("rebuild catalog --data-dir " + db);
+  ASSERT_EQ(resumed.status, 0) << resumed.out;
+  EXPECT_NE(resumed.out.find("resuming the rebuild of catalog.v3.g3 from position "), std::string::npos)
+      << resumed.out;
+  EXPECT_EQ(resumed.out.find("from position 0\n"), std::string::npos) << resumed.out;
+  EXPECT_NE(resumed.out.find("now stored as catalog.v3.g3, 300000 events"), std::string::npos) << resumed.out;
+  auto straight = run("rebuild catalog --data-dir " + db);
+  ASSERT_EQ(straight.status, 0) << straight.out;
+  EXPECT_NE(straight.out.find("now stored as catalog.v3.g4"), std::string::npos) << straight.out;
+  auto log = storage::event_log::open(storage::log_options{.path = db, .create_if_missing = false});
+  ASSERT_TRUE(log);
+  const auto resumed_model = testing::read_model(*log.value(), "catalog.v3.g3");
+  EXPECT_FALSE(resumed_model.empty());
+  EXPECT_EQ(resumed_model, testing::read_model(*log.value(), "catalog.v3.g4"));
 }
 
 TEST(thidua_cli, token_create_list_revoke_and_the_secret_is_never_on_disk) {

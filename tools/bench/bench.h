@@ -2,6 +2,7 @@
 // thidua-bench: benchmarks that report every figure beside a baseline measured in the same run.
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -15,10 +16,12 @@ struct args {
   std::string dir;       // where databases are created (default: a fresh dir under /var/tmp)
   double seconds = 3.0;  // length of each timed phase
   std::size_t event_bytes = 500;
+  std::uint64_t events = 1'000'000;  // `read`: events in the log it makes
 };
 
 int run_log(const args& a);
 int run_api(const args& a);
+int run_read(const args& a);
 
 // The event log with `in_flight` appends outstanding (each completion submits the next at once), `payload`
 // bytes per event, for `seconds`: durable appends per second.

@@ -11,12 +11,15 @@ namespace {
 
 void usage() {
   std::puts(
-      "usage: thidua-bench log|api [--dir DIR] [--seconds S] [--event-bytes N]\n"
+      "usage: thidua-bench log|api|read [--dir DIR] [--seconds S] [--event-bytes N] [--events N]\n"
       "  log   appends/s with 1, 16 and 64 appends in flight (sync durability) and replay events/s,\n"
       "        each beside raw RocksDB measured in the same run on the same disk.\n"
       "  api   the real thidua-server over loopback WebSocket: commands/s and p50/p99 with 1, 16 and 64\n"
       "        clients, fan-out latency to 1,000 subscribers at 100 events/s, RSS with 10,000 idle\n"
       "        connections; beside log appends with 16 appenders measured in the same run.\n"
+      "  read  on a log of --events events (default 1,000,000): the catalog built from position 1, as-of\n"
+      "        p99 for a cycle at a random past position, a unit's year in the audit, CSV export; beside\n"
+      "        a raw RocksDB scan of the same log in the same run.\n"
       "  --dir          where to create the databases (default: a new dir under /var/tmp, removed after)\n"
       "  --seconds      length of each timed phase (default: 3)\n"
       "  --event-bytes  size of one stored event (default: 500)");
@@ -46,6 +49,8 @@ int main(int argc, char** argv) {
       a.seconds = std::stod(val);
     } else if (opt == "--event-bytes") {
       a.event_bytes = std::stoul(val);
+    } else if (opt == "--events") {
+      a.events = std::stoull(val);
     } else {
       std::fprintf(stderr, "unknown option %s\n", opt.c_str());
       return 2;
@@ -63,6 +68,8 @@ int main(int argc, char** argv) {
     rc = thidua::bench::run_log(a);
   } else if (what == "api") {
     rc = thidua::bench::run_api(a);
+  } else if (what == "read") {
+    rc = thidua::bench::run_read(a);
   } else {
     usage();
   }

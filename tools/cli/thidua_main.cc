@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <google/protobuf/util/json_util.h>
@@ -15,6 +16,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "api/app/read_service.h"
 #include "api/app/receipts.h"
 #include "api/app/token_registry.h"
 #include "api/server/system_wall_clock.h"
@@ -41,6 +43,8 @@ void usage() {
       "  backup  --data-dir DIR --to BACKUP    consistent copy of the log (BACKUP must not exist)\n"
       "  restore --from BACKUP --data-dir DIR  copy a backup into an empty data dir and check it\n"
       "  head    --data-dir DIR                the last position in the log\n"
+      "  rebuild catalog --data-dir DIR        build the read model again from position 1 beside the one\n"
+      "                                        in use, then swap (a rebuild stopped midway resumes)\n"
       "  token create --data-dir DIR --unit U --person NAME --role ROLE [--rank R] [--position P]\n"
       "               [--organizer ORG] [--reads STREAM_PREFIX]\n"
       "                                        issue a bearer token (printed once; only its SHA-256 is "
@@ -243,6 +247,42 @@ int verify_receipt_command(const args& a, event_log& log) {
 
 }  // namespace
 
+// Builds the model beside the serving one and swaps, as a running server does on rebuild_read_model; a
+// rebuild interrupted (killed) is resumed from its checkpoint, by this or by the server's next start.
+int rebuild_command(const std::string& model, event_log& log) {
+  api::read_service reads(log);
+  if (auto r = reads.start(); !r) return fail(r.error());
+  if (const auto was = reads.read_model_status(); was.rebuilding())
+    std::fprintf(stderr, "resuming the rebuild of %s from position %llu\n", was.rebuilding_into().c_str(),
+                 static_cast<unsigned long long>(was.rebuild_position()));
+  const auto started = std::chrono::steady_clock::now();
+  auto status = reads.rebuild_read_model(model);
+  if (!status) {
+    std::fprintf(stderr, "thidua rebuild: %s\n", status.error().message.c_str());
+    return 2;
+  }
+  const std::string into = status.value().rebuilding_into();
+  auto last_report = started;
+  for (;;) {
+    const auto s = reads.read_model_status();
+    if (!s.rebuilding()) break;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_report >= std::chrono::seconds(1)) {
+      std::fprintf(stderr, "rebuilding %s: %llu of %llu\n", s.rebuilding_into().c_str(),
+                   static_cast<unsigned long long>(s.rebuild_position()),
+                   static_cast<unsigned long long>(s.rebuild_target()));
+      last_report = now;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const auto done = reads.read_model_status();
+  reads.stop();
+  std::printf("rebuilt %s: now stored as %s, %llu events in %.1f s\n", model.c_str(),
+              done.stored_as().c_str(), static_cast<unsigned long long>(done.position()), seconds);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
     usage();
@@ -250,12 +290,13 @@ int main(int argc, char** argv) {
   }
   const std::string command = argv[1];
   const bool is_token = command == "token";
-  if (is_token && argc < 3) {
+  const bool is_rebuild = command == "rebuild";
+  if ((is_token || is_rebuild) && argc < 3) {
     usage();
     return 2;
   }
   args a;
-  if (!parse(argc, argv, is_token ? 3 : 2, a)) return 2;
+  if (!parse(argc, argv, is_token || is_rebuild ? 3 : 2, a)) return 2;
   if (command == "restore") {
     if (a.from.empty() || a.data_dir.empty()) {
       std::fprintf(stderr, "thidua restore: --from and --data-dir are required\n");
@@ -269,7 +310,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "thidua %s: --data-dir is required\n", command.c_str());
     return 2;
   }
-  if (command != "verify" && command != "backup" && command != "head" && command != "receipt" && !is_token) {
+  if (command != "verify" && command != "backup" && command != "head" && command != "receipt" && !is_token &&
+      !is_rebuild) {
     std::fprintf(stderr, "thidua: unknown command %s (see --help)\n", command.c_str());
     return 2;
   }
@@ -281,6 +323,7 @@ int main(int argc, char** argv) {
   if (!opened) return fail(opened.error());
   auto log = std::move(opened).value();
   if (is_token) return token_command(argv[2], a, *log);
+  if (is_rebuild) return rebuild_command(argv[2], *log);
   if (command == "receipt") return receipt_command(a, *log);
   if (command == "verify" && !a.receipt.empty()) return verify_receipt_command(a, *log);
   if (command == "head") {

@@ -110,12 +110,11 @@ result<audit_filter> filter_of(const pb::AuditQuery& q) {
 // The positions of the corrections of the event at `pos`, from the catalog's index of them.
 result<std::vector<std::uint64_t>> corrections_of(const query_context& c, std::uint64_t pos) {
   std::vector<std::uint64_t> out;
-  auto r =
-      c.log.projection_scan(catalog_projection::projection_name, catalog_projection::corrections_prefix(pos),
-                            [&](std::string_view, std::string_view value) {
-                              out.push_back(std::stoull(std::string(value)));
-                              return true;
-                            });
+  auto r = c.log.projection_scan(c.catalog, catalog_projection::corrections_prefix(pos),
+                                 [&](std::string_view, std::string_view value) {
+                                   out.push_back(std::stoull(std::string(value)));
+                                   return true;
+                                 });
   if (!r) return unreadable_log(r.error());
   return out;
 }

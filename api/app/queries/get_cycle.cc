@@ -1,4 +1,5 @@
 #include "api/app/catalog_projection.h"
+#include "api/app/queries/as_of.h"
 #include "api/app/queries/query_context.h"
 #include "domain/cycle_decider.h"
 #include "domain/ids.h"
@@ -19,8 +20,10 @@ result<pb::QueryResult> get_cycle(const query_context& c, const pb::GetCycle& q,
   if (number.empty())
     return invalid("get_cycle.number", "a cluster number is a number or a Roman numeral (\"II\", \"2\")",
                    "Số cụm phải là số hoặc số La Mã (\"II\", \"2\")");
-  auto got = c.log.projection_get(catalog_projection::projection_name,
-                                  domain::cycle_view_key(q.organizer_id(), q.series(), q.year(), number));
+  auto as_of = resolve_as_of(c, q.as_of(), "get_cycle.as_of");
+  if (!as_of) return as_of.error();
+  const std::string key = domain::cycle_view_key(q.organizer_id(), q.series(), q.year(), number);
+  auto got = c.log.projection_get(c.catalog, key);
   if (!got) return unreadable_log(got.error());
   domain::pb::CycleView cycle;
   if (!got.value() || !cycle.ParseFromString(*got.value()))
@@ -30,6 +33,18 @@ result<pb::QueryResult> get_cycle(const query_context& c, const pb::GetCycle& q,
   if (!c.readable(cycle))
     return app_error(errc::forbidden, "get_cycle", "this token may not read this cycle",
                      "Token này không được xem chu kỳ thi đua này");
+  if (!as_of.value().now) {
+    out.set_as_of_position(as_of.value().position);
+    std::uint64_t folded = 0;
+    auto then = cycle_as_of(c, cycle, key, as_of.value().position, folded);
+    if (!then) return then.error();
+    out.set_folded_events(folded);
+    if (!then.value())
+      return app_error(errc::not_found, "get_cycle",
+                       "the cycle was not opened yet at position " + std::to_string(as_of.value().position),
+                       "Tại thời điểm đó chu kỳ thi đua chưa được mở");
+    cycle = std::move(*then.value());
+  }
   *out.add_cycles() = std::move(cycle);
   return out;
 }

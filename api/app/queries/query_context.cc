@@ -25,11 +25,10 @@ bool query_context::readable(const domain::pb::CycleView& cycle) const {
 
 result<void> query_context::scan_views(std::string_view prefix,
                                        const std::function<void(std::string_view)>& each) const {
-  auto r = log.projection_scan(catalog_projection::projection_name, prefix,
-                               [&](std::string_view, std::string_view value) {
-                                 each(value);
-                                 return true;
-                               });
+  auto r = log.projection_scan(catalog, prefix, [&](std::string_view, std::string_view value) {
+    each(value);
+    return true;
+  });
   if (!r) return unreadable_log(r.error());
   return success();
 }

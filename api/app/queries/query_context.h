@@ -26,6 +26,8 @@ struct query_context {
   receipt_desk* receipts = nullptr;  // null: this server signs no receipts
   std::int64_t now_ms = 0;           // the wall clock's time when the query runs
   std::uint64_t max_scanned = 0;     // records an audit page looks at, at most
+  // Where the catalog read model is stored now (its serving generation: engine/projection_runner.h).
+  std::string catalog;
 
   // May the reader see this record (cycle events: by the members of its cluster)?
   bool readable(const storage::pb::EventRecord& rec) const;
@@ -45,6 +47,7 @@ result<pb::QueryResult> list_clusters(const query_context& c, const pb::ListClus
 result<pb::QueryResult> list_units(const query_context& c, const pb::ListUnits& q, pb::QueryResult out);
 result<pb::QueryResult> list_cycles(const query_context& c, const pb::ListCycles& q, pb::QueryResult out);
 result<pb::QueryResult> get_cycle(const query_context& c, const pb::GetCycle& q, pb::QueryResult out);
+result<pb::QueryResult> get_board(const query_context& c, const pb::GetBoard& q, pb::QueryResult out);
 result<pb::QueryResult> read_stream(const query_context& c, const pb::ReadStream& q, pb::QueryResult out);
 result<pb::QueryResult> read_log(const query_context& c, const pb::ReadLog& q, pb::QueryResult out);
 result<pb::QueryResult> audit(const query_context& c, const pb::AuditQuery& q, pb::QueryResult out);

@@ -1,0 +1,27 @@
+#pragma once
+// The dated steps of a cycle (cycle.md: "every deadline is a per-cycle setting with a default"): what the
+// board shows as the next deadline and what is overdue; the reminders and overdue notices are timed by it.
+
+#include <string>
+#include <vector>
+
+#include "domain/proto/views.pb.h"
+
+namespace thidua::domain {
+
+struct step_deadline {
+  std::string step;     // launch, mid_year_review, year_end_summary, nominations
+  std::string step_vi;  // as a person says it
+  std::string date;     // YYYY-MM-DD: the last day for the step
+  bool done = false;
+};
+
+// The dated steps of an opened cycle, in date order (a setting's date, or the default of cycle.md in the
+// cycle's year: launch by 31 Mar, mid-year review by 31 Jul unless skipped, year-end summary by 30 Nov,
+// nominations by 15 Dec). None for a closed or dissolved cycle: nothing is owed any more.
+std::vector<step_deadline> deadlines_of(const pb::CycleView& cycle);
+
+// Whole days from `today` to `date` (both YYYY-MM-DD): negative when the date has passed.
+int days_between(const std::string& today, const std::string& date);
+
+}  // namespace thidua::domain
