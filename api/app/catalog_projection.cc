@@ -39,6 +39,10 @@ std::string catalog_projection::corrections_prefix(std::uint64_t corrected) {
   return "corrections/" + padded(corrected) + "/";
 }
 
+std::string catalog_projection::events_prefix(const std::string& cycle_key, std::uint64_t bucket) {
+  return "events/" + cycle_key + "/" + padded(bucket) + "/";
+}
+
 std::string catalog_projection::snapshot_prefix(const std::string& cycle_key) {
   return "snapshot/" + cycle_key + "/";
 }
@@ -81,6 +85,8 @@ result<void> catalog_projection::apply(const storage::pb::EventRecord& record,
   if (const auto* e = std::get_if<domain::pb::RegistryEvent>(&decoded.event))
     domain::apply_to_views(*e, meta, store);
   if (store.failure_) return *store.failure_;
+  if (!cycle.key.empty())
+    ctx.put(events_prefix(cycle.key, (cycle.events - 1) / snapshot_every) + padded(record.position()), {});
   if (!cycle.key.empty() && cycle.events % snapshot_every == 0) {
     auto view = ctx.get(cycle.key);
     if (!view) return view.error();

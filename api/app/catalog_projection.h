@@ -24,7 +24,11 @@ class catalog_projection final : public engine::projection {
   // - days: "day/<YYYY-MM-DD>" (Vietnam's day) → the last position recorded by the end of that day. A clock
   //   set back does not move a day backwards: an event counts on the latest day any earlier event had
   //   ("clock" holds that instant, UTC ms).
+  // - each cycle's events: "events/<cycle view key>/<20-digit bucket>/<20-digit position>", the nth event of
+  //   the cycle in bucket (n - 1) / snapshot_every, so the events after a snapshot are one short prefix
+  //   whatever the log holds between them;
   static constexpr std::uint64_t snapshot_every = 32;
+  static std::string events_prefix(const std::string& cycle_key, std::uint64_t bucket);
   static std::string snapshot_prefix(const std::string& cycle_key);
   static std::string snapshot_key(const std::string& cycle_key, std::uint64_t position);
   static constexpr const char* day_prefix = "day/";

@@ -1,5 +1,6 @@
 #include "api/app/read_service.h"
 
+#include <algorithm>
 #include <atomic>
 #include <future>
 #include <mutex>
@@ -154,6 +155,10 @@ result<pb::QueryResult> read_service::query(const pb::TokenGrant& grant, const p
       return get_cycle(c, q.get_cycle(), std::move(out));
     case pb::Query::kGetBoard:
       return get_board(c, q.get_board(), std::move(out));
+    case pb::Query::kGetStatistics:
+      return get_statistics(c, q.get_statistics(), std::move(out));
+    case pb::Query::kGetUnitRecord:
+      return get_unit_record(c, q.get_unit_record(), std::move(out));
     case pb::Query::kRebuildReadModel: {
       if (reader_of(grant).role != domain::pb::ORGANIZER_OFFICE)
         return app_error(errc::forbidden, "rebuild_read_model",
@@ -211,6 +216,17 @@ void read_service::query_when_applied(std::shared_ptr<const pb::TokenGrant> gran
     }
     return;
   }
+  // An "as of" answer needs the read models at least at its point (a day: at the head as the query came).
+  const pb::AsOf* as_of = q.has_get_cycle()         ? &q.get_cycle().as_of()
+                          : q.has_list_cycles()     ? &q.list_cycles().as_of()
+                          : q.has_get_board()       ? &q.get_board().as_of()
+                          : q.has_get_statistics()  ? &q.get_statistics().as_of()
+                          : q.has_get_unit_record() ? &q.get_unit_record().as_of()
+                                                    : nullptr;
+  if (as_of && (as_of->position() != 0 || !as_of->date().empty()))
+    q.set_at_least_position(
+        std::max(q.at_least_position(),
+                 std::min(as_of->date().empty() ? as_of->position() : UINT64_MAX, impl_->log.head().value)));
   const std::uint64_t at_least = q.at_least_position();
   if (at_least == 0 || impl_->runner.checkpoint().value >= at_least) return done(query(*grant, q));
   const auto wait = impl_->options.max_read_wait;

@@ -199,6 +199,16 @@ std::variant<pb::Query, http_reply> route(const std::string& path, params_reader
     c->set_year(year);
     c->set_number(seg[5]);
     *c->mutable_as_of() = as_of_of(p);
+  } else if (path == "/v1/statistics") {
+    auto* st = q.mutable_get_statistics();
+    st->set_organizer_id(p.text("organizer_id"));
+    st->set_year(p.number<std::uint32_t>("year"));
+    *st->mutable_as_of() = as_of_of(p);
+  } else if (seg.size() == 4 && seg[0] == "v1" && seg[1] == "units" && seg[3] == "record") {
+    // /v1/units/{unit}/record
+    auto* u = q.mutable_get_unit_record();
+    u->set_unit_id(seg[2]);
+    *u->mutable_as_of() = as_of_of(p);
   } else if (path.starts_with("/v1/streams/")) {
     auto* r = q.mutable_read_stream();
     r->set_stream_id(path.substr(std::string_view("/v1/streams/").size()));

@@ -89,6 +89,23 @@ TEST_F(read_models_api, the_board_shows_each_readable_cycle_with_signatures_chai
     EXPECT_FALSE(row.key().year() == 2023 && row.key().number() == "2") << row.ShortDebugString();
 }
 
+TEST_F(read_models_api, a_unit_s_record_and_the_statistics_over_http) {
+  const auto sl =
+      get("MEMBER CA-SonLa", "/v1/units/CA-SonLa/record?at_least_position=" + std::to_string(head()));
+  ASSERT_GE(sl.unit_record().years_size(), 1);
+  const auto& y = sl.unit_record().years(0);
+  EXPECT_EQ(y.key().year(), 2023u);
+  EXPECT_EQ(y.key().number(), "2");
+  EXPECT_EQ(y.unit_name(), "Công an tỉnh Sơn La");
+  EXPECT_TRUE(y.pledge_signed());
+  EXPECT_EQ(y.adopted(), domain::pb::CERTIFICATE_OF_MERIT);
+  const auto stats =
+      get("ORGANIZER_OFFICE BCA-X03", "/v1/statistics?year=2023&at_least_position=" + std::to_string(head()));
+  EXPECT_GE(stats.statistics().cycles(), 1u);
+  const auto missing = http_get(server.port(), "/v1/units/CA-Atlantis/record", tokens.at("MEMBER CA-SonLa"));
+  EXPECT_NE(missing.find("HTTP/1.1 404"), std::string::npos) << missing;
+}
+
 // The catalog rebuilt while the server serves: an organizer's office asks, the old version answers meanwhile,
 // the new one swaps in and answers the same; a member may not ask.
 TEST_F(read_models_api, an_organizer_rebuilds_the_catalog_while_serving_and_the_answers_stay_the_same) {

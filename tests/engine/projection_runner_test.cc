@@ -136,18 +136,50 @@ TEST_F(runner_test, a_waiter_ends_the_gathering_of_a_burst_at_once) {
   EXPECT_EQ(read_model(*log_, "stream_counts")["last"], "6");
 }
 
+// stream_counts whose events wait while the gate is shut: holds the projection behind the log, or a rebuild
+// in the middle.
+class gated final : public projection {
+ public:
+  std::string name() const override { return inner_.name(); }
+  result<void> apply(const storage::pb::EventRecord& e, projection_context& ctx) override {
+    std::unique_lock lk(mu_);
+    opened_.wait(lk, [&] { return open_; });
+    return inner_.apply(e, ctx);
+  }
+  void shut() {
+    std::lock_guard lk(mu_);
+    open_ = false;
+  }
+  void open() {
+    {
+      std::lock_guard lk(mu_);
+      open_ = true;
+    }
+    opened_.notify_all();
+  }
+
+ private:
+  stream_counts inner_;
+  std::mutex mu_;
+  std::condition_variable opened_;
+  bool open_ = true;
+};
+
 TEST_F(runner_test, a_rebuild_builds_beside_the_serving_model_and_swaps_once_it_caught_up) {
-  stream_counts p;
+  gated p;
   auto runner = std::make_unique<projection_runner>(*log_, p, runner_options{.batch_events = 50});
   runner->start();
   append_many(700);
   ASSERT_TRUE(runner->wait_for(log_->head(), std::chrono::seconds(10)));
   const auto before = read_model(*log_, "stream_counts");
+  p.shut();  // the rebuild's first step waits at its first event
   ASSERT_OK(runner->rebuild());
   EXPECT_TRUE(runner->rebuilding().running);
   EXPECT_EQ(runner->rebuilding().into, "stream_counts.g2");
   // The old generation serves, whole, while the new one is built: appends go on meanwhile.
   EXPECT_EQ(runner->serving_name(), "stream_counts");
+  EXPECT_EQ(read_model(*log_, "stream_counts"), before);
+  p.open();
   append_many(300);
   ASSERT_TRUE(runner->wait_for(log_->head(), std::chrono::seconds(10)));
   ASSERT_TRUE(rebuilt(*runner));
@@ -164,7 +196,8 @@ TEST_F(runner_test, a_rebuild_builds_beside_the_serving_model_and_swaps_once_it_
   EXPECT_NE(before, after);
   // A restart erases the retired generation and serves the new one.
   runner.reset();
-  projection_runner again(*log_, p);
+  stream_counts plain;
+  projection_runner again(*log_, plain);
   again.start();
   EXPECT_EQ(again.serving_name(), "stream_counts.g2");
   EXPECT_EQ(projection_runner::stored_serving_name(*log_, "stream_counts").value(), "stream_counts.g2");
@@ -251,29 +284,9 @@ TEST_F(runner_test, a_failing_projection_stops_before_the_bad_event_and_says_why
 namespace thidua::engine {
 namespace {
 
-// A projection that applies only when allowed to, so a test can hold it behind the log.
-class gated final : public projection {
- public:
-  std::string name() const override { return "gated"; }
-  result<void> apply(const storage::pb::EventRecord&, projection_context&) override {
-    std::unique_lock lk(mu);
-    cv.wait(lk, [&] { return open; });
-    return success();
-  }
-  void release() {
-    {
-      std::lock_guard lk(mu);
-      open = true;
-    }
-    cv.notify_all();
-  }
-  std::mutex mu;
-  std::condition_variable cv;
-  bool open = false;
-};
-
 TEST_F(runner_test, when_applied_answers_once_reached_or_when_its_deadline_passes_and_never_twice) {
   gated p;
+  p.shut();
   projection_runner runner(*log_, p);
   runner.start();
   std::atomic<int> reached{0}, expired{0};
@@ -287,7 +300,7 @@ TEST_F(runner_test, when_applied_answers_once_reached_or_when_its_deadline_passe
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   EXPECT_EQ(expired.load(), 1) << "the 50 ms wait timed out while the projection was held";
   EXPECT_EQ(reached.load(), 1);
-  p.release();
+  p.open();
   ASSERT_TRUE(runner.wait_for({3}, std::chrono::seconds(10)));
   for (int i = 0; i < 2000 && reached.load() < 2; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));

@@ -1,10 +1,10 @@
 #include "api/app/queries/as_of.h"
 
 #include <map>
+#include <vector>
 
 #include "api/app/catalog_projection.h"
 #include "api/app/vietnam_time.h"
-#include "domain/streams.h"
 #include "domain/views.h"
 
 namespace thidua::api {
@@ -29,7 +29,8 @@ class fold_store final : public domain::view_store {
   std::map<std::string, std::string> values_;
 };
 
-std::uint64_t position_of_snapshot_key(std::string_view key) {
+// The 20-digit position a key ends with.
+std::uint64_t position_of_key_end(std::string_view key) {
   std::uint64_t p = 0;
   for (char ch : key.substr(key.size() - 20)) p = p * 10 + static_cast<std::uint64_t>(ch - '0');
   return p;
@@ -86,7 +87,7 @@ result<std::optional<domain::pb::CycleView>> cycle_as_of(const query_context& c,
   std::string snapshot;
   auto scanned = c.log.projection_scan(c.catalog, catalog_projection::snapshot_prefix(key),
                                        [&](std::string_view k, std::string_view value) {
-                                         if (position_of_snapshot_key(k) > position) return false;
+                                         if (position_of_key_end(k) > position) return false;
                                          snapshot.assign(value);
                                          return true;
                                        });
@@ -95,28 +96,29 @@ result<std::optional<domain::pb::CycleView>> cycle_as_of(const query_context& c,
   if (!snapshot.empty() && !from.ParseFromString(snapshot))
     return unreadable_log(make_error(storage::errc::corruption, "an unreadable snapshot of " + key));
   fold_store store(key, snapshot);
-  const std::string& number = now.key().number();
-  std::uint64_t version = from.stream_version() + 1;
-  for (bool more = true; more;) {
-    auto batch = c.log.read_stream(now.stream_id(), {version}, 256);
-    if (!batch) return unreadable_log(batch.error());
-    more = batch.value().size() == 256;
-    for (const auto& e : batch.value()) {
-      const auto& r = e->record;
-      if (r.position() > position) {
-        more = false;
-        break;
-      }
-      version = r.stream_version() + 1;
-      if (domain::cluster_of_cycle_payload(r.payload()) != number) continue;
-      domain::pb::Event event;
-      if (!event.ParseFromString(r.payload()))
-        return unreadable_log(
-            make_error(storage::errc::corruption, "an undecodable event at " + std::to_string(r.position())));
-      domain::apply_to_views(event, {r.stream_id(), r.position(), r.recorded_at_ms(), r.stream_version()},
-                             store);
-      ++folded;
-    }
+  // The cycle's events after the snapshot (fewer than snapshot_every), those up to the position.
+  std::vector<std::uint64_t> positions;
+  scanned = c.log.projection_scan(
+      c.catalog, catalog_projection::events_prefix(key, from.events() / catalog_projection::snapshot_every),
+      [&](std::string_view k, std::string_view) {
+        const auto p = position_of_key_end(k);
+        if (p > position) return false;
+        positions.push_back(p);
+        return true;
+      });
+  if (!scanned) return unreadable_log(scanned.error());
+  for (const auto p : positions) {
+    auto read = c.log.read_all({p}, 1);
+    if (!read) return unreadable_log(read.error());
+    if (read.value().empty()) return unreadable_log(make_error(storage::errc::corruption, "record missing"));
+    const auto& r = read.value().front()->record;
+    domain::pb::Event event;
+    if (!event.ParseFromString(r.payload()))
+      return unreadable_log(
+          make_error(storage::errc::corruption, "an undecodable event at " + std::to_string(r.position())));
+    domain::apply_to_views(event, {r.stream_id(), r.position(), r.recorded_at_ms(), r.stream_version()},
+                           store);
+    ++folded;
   }
   domain::pb::CycleView then;
   if (store.view().empty() || !then.ParseFromString(store.view()) || !then.has_key())

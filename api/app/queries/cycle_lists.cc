@@ -59,4 +59,20 @@ result<std::vector<domain::pb::CycleView>> readable_cycles(const query_context& 
   return cycles;
 }
 
+result<std::string> unit_names::of(const std::string& unit) {
+  if (unit.empty()) return std::string();
+  if (auto it = names_.find(unit); it != names_.end()) return it->second;
+  auto got = c_.log.projection_get(c_.catalog, domain::unit_view_key(unit));
+  if (!got) return unreadable_log(got.error());
+  domain::pb::UnitView v;
+  std::string name;
+  if (got.value() && v.ParseFromString(*got.value())) {
+    const domain::pb::UnitName* best = nullptr;
+    for (const auto& n : v.names())
+      if (n.effective_date() <= day_ && (!best || n.effective_date() >= best->effective_date())) best = &n;
+    name = best ? best->name() : v.name();
+  }
+  return names_[unit] = name;
+}
+
 }  // namespace thidua::api

@@ -1,8 +1,9 @@
 #pragma once
-// Private to api/app's queries: the cycles a list names (list_cycles, get_board), checked, read and seen as
-// of a point.
+// Private to api/app's queries: the cycles a list names (list_cycles, get_board, get_statistics,
+// get_unit_record), checked, read and seen as of a point, and the names of their units.
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -27,5 +28,17 @@ result<cycle_filter> checked_cycle_filter(const std::string& query, const std::s
 // as_of_position and folded_events are set.
 result<std::vector<domain::pb::CycleView>> readable_cycles(const query_context& c, const cycle_filter& f,
                                                            const as_of_point& as_of, pb::QueryResult& out);
+
+// Units' names in force on a day (the name registered, or the latest rename by then), read once each.
+class unit_names {
+ public:
+  unit_names(const query_context& c, std::string day) : c_(c), day_(std::move(day)) {}
+  result<std::string> of(const std::string& unit);
+
+ private:
+  const query_context& c_;
+  std::string day_;
+  std::map<std::string, std::string> names_;
+};
 
 }  // namespace thidua::api

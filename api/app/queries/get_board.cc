@@ -1,5 +1,3 @@
-#include <map>
-
 #include "api/app/catalog_projection.h"
 #include "api/app/queries/as_of.h"
 #include "api/app/queries/cycle_lists.h"
@@ -10,32 +8,6 @@
 
 namespace thidua::api {
 namespace {
-
-// A unit's name in force on `day` (the name it was registered with, or the latest rename by then).
-class unit_names {
- public:
-  unit_names(const query_context& c, std::string day) : c_(c), day_(std::move(day)) {}
-  result<std::string> of(const std::string& unit) {
-    if (unit.empty()) return std::string();
-    if (auto it = names_.find(unit); it != names_.end()) return it->second;
-    auto got = c_.log.projection_get(c_.catalog, domain::unit_view_key(unit));
-    if (!got) return unreadable_log(got.error());
-    domain::pb::UnitView v;
-    std::string name;
-    if (got.value() && v.ParseFromString(*got.value())) {
-      const domain::pb::UnitName* best = nullptr;
-      for (const auto& n : v.names())
-        if (n.effective_date() <= day_ && (!best || n.effective_date() >= best->effective_date())) best = &n;
-      name = best ? best->name() : v.name();
-    }
-    return names_[unit] = name;
-  }
-
- private:
-  const query_context& c_;
-  std::string day_;
-  std::map<std::string, std::string> names_;
-};
 
 pb::StepDeadline step_of(const domain::step_deadline& d, const std::string& today) {
   pb::StepDeadline s;

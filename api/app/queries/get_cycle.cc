@@ -39,10 +39,13 @@ result<pb::QueryResult> get_cycle(const query_context& c, const pb::GetCycle& q,
     auto then = cycle_as_of(c, cycle, key, as_of.value().position, folded);
     if (!then) return then.error();
     out.set_folded_events(folded);
-    if (!then.value())
+    if (!then.value()) {
+      const auto p = as_of.value().position;
       return app_error(errc::not_found, "get_cycle",
-                       "the cycle was not opened yet at position " + std::to_string(as_of.value().position),
+                       p == 0 ? "nothing had been recorded by then"
+                              : "the cycle was not opened yet at position " + std::to_string(p),
                        "Tại thời điểm đó chu kỳ thi đua chưa được mở");
+    }
     cycle = std::move(*then.value());
   }
   *out.add_cycles() = std::move(cycle);

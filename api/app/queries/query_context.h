@@ -48,6 +48,10 @@ result<pb::QueryResult> list_units(const query_context& c, const pb::ListUnits& 
 result<pb::QueryResult> list_cycles(const query_context& c, const pb::ListCycles& q, pb::QueryResult out);
 result<pb::QueryResult> get_cycle(const query_context& c, const pb::GetCycle& q, pb::QueryResult out);
 result<pb::QueryResult> get_board(const query_context& c, const pb::GetBoard& q, pb::QueryResult out);
+result<pb::QueryResult> get_statistics(const query_context& c, const pb::GetStatistics& q,
+                                       pb::QueryResult out);
+result<pb::QueryResult> get_unit_record(const query_context& c, const pb::GetUnitRecord& q,
+                                        pb::QueryResult out);
 result<pb::QueryResult> read_stream(const query_context& c, const pb::ReadStream& q, pb::QueryResult out);
 result<pb::QueryResult> read_log(const query_context& c, const pb::ReadLog& q, pb::QueryResult out);
 result<pb::QueryResult> audit(const query_context& c, const pb::AuditQuery& q, pb::QueryResult out);

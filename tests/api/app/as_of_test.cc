@@ -11,6 +11,7 @@
 #include "api/app/read_service.h"
 #include "api/app/vietnam_time.h"
 #include "domain/cycle_decider.h"
+#include "domain/registry_decider.h"
 #include "domain/streams.h"
 #include "domain/views.h"
 #include "engine/clock.h"
@@ -241,6 +242,137 @@ TEST_F(as_of_test, the_board_counts_signatures_and_deadlines_as_of_a_day_and_sho
   auto refused = ask(reads, member("CA-HungYen"), cycle_as_of(20));
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, errc::forbidden);
+  reads.stop();
+}
+
+TEST_F(as_of_test, statistics_count_stages_awards_and_overdue_steps_of_the_readable_cycles) {
+  engine::manual_wall_clock clock(*vietnam_day_start_ms("2024-01-01"));
+  read_service reads(*log_, with_clock(clock));
+  ASSERT_OK(reads.start());
+  pb::Query q;
+  q.set_at_least_position(log_->head().value);
+  q.mutable_get_statistics()->set_year(2023);
+  auto r = ask(reads, office_, q);
+  ASSERT_TRUE(r) << r.error().message;
+  const auto& s = r.value().statistics();
+  auto counts = [](const auto& list) {
+    std::map<std::string, std::uint32_t> out;
+    for (const auto& c : list) out[c.name()] = c.count();
+    return out;
+  };
+  EXPECT_EQ(s.cycles(), 2u);
+  EXPECT_EQ(counts(s.by_stage()), (std::map<std::string, std::uint32_t>{{"CLOSED", 1}, {"OPENED", 1}}));
+  const std::map<std::string, std::uint32_t> awards{
+      {"CERTIFICATE_OF_MERIT", 3}, {"GOVERNMENT_FLAG", 1}, {"MINISTRY_FLAG", 3}};
+  EXPECT_EQ(counts(s.nominated_awards()), awards);
+  EXPECT_EQ(counts(s.granted_awards()), awards);
+  EXPECT_EQ(s.refused(), 0u);
+  // Cluster 5 never launched: by 1/1/2024 each of its four dated steps is overdue; Cluster II is closed.
+  EXPECT_EQ(counts(s.overdue_steps()),
+            (std::map<std::string, std::uint32_t>{
+                {"launch", 1}, {"mid_year_review", 1}, {"nominations", 1}, {"year_end_summary", 1}}));
+  EXPECT_EQ(s.cycles_with_overdue_steps(), 1u);
+  // As of 15/1/2023 only Cluster II was open, launched, nothing overdue yet.
+  q.mutable_get_statistics()->mutable_as_of()->set_date("15/1/2023");
+  auto early = ask(reads, office_, q);
+  ASSERT_TRUE(early);
+  EXPECT_EQ(early.value().statistics().cycles(), 1u);
+  EXPECT_EQ(counts(early.value().statistics().by_stage()),
+            (std::map<std::string, std::uint32_t>{{"LAUNCHED", 1}}));
+  EXPECT_EQ(early.value().statistics().overdue_steps_size(), 0);
+  // Hưng Yên reads its own cluster's cycle only.
+  pb::TokenGrant hung_yen;
+  hung_yen.set_unit_id("CA-HungYen");
+  hung_yen.set_role("MEMBER");
+  q.mutable_get_statistics()->clear_as_of();
+  auto theirs = ask(reads, hung_yen, q);
+  ASSERT_TRUE(theirs);
+  EXPECT_EQ(theirs.value().statistics().cycles(), 1u);
+  EXPECT_EQ(theirs.value().statistics().nominated_awards_size(), 0);
+  reads.stop();
+}
+
+// Yên Bái merged into Lào Cai (1/7/2025): Lào Cai's record holds its own 2023 year in Cluster II and Yên
+// Bái's 2024 year in Cluster 3, under Yên Bái's name.
+TEST_F(as_of_test, a_unit_s_record_follows_its_years_and_the_units_merged_into_it) {
+  engine::command_pipeline<domain::registry_decider> registry(*log_);
+  domain::pb::Actor office = testing::organizer();
+  int n = 0;
+  auto registry_step = [&](domain::pb::RegistryCommand c) {
+    ASSERT_OK(
+        registry.execute({"reg-" + std::to_string(n++), office, c, day_ms(400), std::nullopt, {}, {}, {}}));
+  };
+  for (auto [id, name] :
+       {std::pair{"CA-LaoCai", "Công an tỉnh Lào Cai"}, std::pair{"CA-YenBai", "Công an tỉnh Yên Bái"}}) {
+    domain::pb::RegistryCommand c;
+    c.mutable_register_unit()->set_unit_id(id);
+    c.mutable_register_unit()->set_name(name);
+    c.mutable_register_unit()->set_kind(domain::pb::PROVINCIAL_POLICE);
+    registry_step(c);
+  }
+  engine::command_pipeline<domain::cycle_decider> cycles(*log_);
+  auto open = testing::cmd::open("Cụm thi đua số 3 - Bộ Công an", {"CA-YenBai", "CA-TuyenQuang", "CA-PhuTho"},
+                                 "CA-YenBai", "CA-PhuTho");
+  *open.mutable_cycle() = key("BCA", "dia-phuong", "3", 2024);
+  ASSERT_OK(
+      cycles.execute({"open-3-2024", testing::organizer(), open, day_ms(420), std::nullopt, {}, {}, {}}));
+  const auto before_merge = log_->head().value;
+  domain::pb::RegistryCommand merge;
+  merge.mutable_merge_unit()->set_unit_id("CA-YenBai");
+  merge.mutable_merge_unit()->set_into_unit_id("CA-LaoCai");
+  merge.mutable_merge_unit()->set_effective_date("2025-07-01");
+  registry_step(merge);
+
+  engine::manual_wall_clock clock(*vietnam_day_start_ms("2025-12-01"));
+  read_service reads(*log_, with_clock(clock));
+  ASSERT_OK(reads.start());
+  auto record_of = [&](const pb::TokenGrant& who, std::uint64_t as_of_position) {
+    pb::Query q;
+    q.set_at_least_position(log_->head().value);
+    q.mutable_get_unit_record()->set_unit_id("CA-LaoCai");
+    q.mutable_get_unit_record()->mutable_as_of()->set_position(as_of_position);
+    return ask(reads, who, q);
+  };
+  auto r = record_of(office_, 0);
+  ASSERT_TRUE(r) << r.error().message;
+  const auto& record = r.value().unit_record();
+  EXPECT_EQ(record.unit().name(), "Công an tỉnh Lào Cai");
+  ASSERT_EQ(record.predecessors_size(), 1);
+  EXPECT_EQ(record.predecessors(0).unit_id(), "CA-YenBai");
+  ASSERT_EQ(record.years_size(), 2);
+  const auto& y2023 = record.years(0);
+  EXPECT_EQ(y2023.key().year(), 2023u);
+  EXPECT_EQ(y2023.unit_id(), "CA-LaoCai");
+  EXPECT_EQ(y2023.unit_name(), "Công an tỉnh Lào Cai");
+  EXPECT_EQ(y2023.role(), domain::pb::MEMBER);
+  EXPECT_TRUE(y2023.pledge_signed());
+  EXPECT_EQ(y2023.verified_points(), 89u);
+  EXPECT_EQ(y2023.rank(), 6u);  // 98, 95, 94, 93, 90, 89, 88
+  EXPECT_EQ(y2023.adopted(), domain::pb::CERTIFICATE_OF_MERIT);
+  EXPECT_EQ(y2023.decision(), "GRANTED");
+  const auto& y2024 = record.years(1);
+  EXPECT_EQ(y2024.key().number(), "3");
+  EXPECT_EQ(y2024.unit_id(), "CA-YenBai");
+  EXPECT_EQ(y2024.unit_name(), "Công an tỉnh Yên Bái");
+  EXPECT_EQ(y2024.role(), domain::pb::CHAIR);
+  EXPECT_EQ(y2024.stage(), domain::pb::OPENED);
+  // Before Cluster 3 opened, the record has 2023 alone.
+  auto earlier = record_of(office_, before_merge - 1);
+  ASSERT_TRUE(earlier);
+  EXPECT_EQ(earlier.value().unit_record().years_size(), 1);
+  // Sơn La (Cluster II) sees the year it shared with Lào Cai, never Cluster 3's.
+  pb::TokenGrant son_la;
+  son_la.set_unit_id("CA-SonLa");
+  son_la.set_role("MEMBER");
+  auto shared = record_of(son_la, 0);
+  ASSERT_TRUE(shared);
+  ASSERT_EQ(shared.value().unit_record().years_size(), 1);
+  EXPECT_EQ(shared.value().unit_record().years(0).key().year(), 2023u);
+  pb::Query unknown;
+  unknown.mutable_get_unit_record()->set_unit_id("CA-Atlantis");
+  auto missing = ask(reads, office_, unknown);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, errc::not_found);
   reads.stop();
 }
 
