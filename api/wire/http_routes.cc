@@ -167,23 +167,18 @@ std::variant<pb::Query, http_reply> route(const std::string& path, params_reader
   } else if (path == "/v1/units") {
     q.mutable_list_units();
   } else if (path == "/v1/cycles" || path == "/v1/board") {
-    auto* c = path == "/v1/board" ? nullptr : q.mutable_list_cycles();
-    auto* b = c ? nullptr : q.mutable_get_board();
-    const auto organizer = p.text("organizer_id"), series = p.text("series"), number = p.text("number");
-    const auto year = p.number<std::uint32_t>("year");
-    auto as_of = as_of_of(p);
-    if (c) {
-      c->set_organizer_id(organizer);
-      c->set_series(series);
-      c->set_year(year);
-      c->set_number(number);
-      *c->mutable_as_of() = std::move(as_of);
+    // The same filters: ListCycles and GetBoard.
+    const auto fill = [&](auto* m) {
+      m->set_organizer_id(p.text("organizer_id"));
+      m->set_series(p.text("series"));
+      m->set_year(p.number<std::uint32_t>("year"));
+      m->set_number(p.text("number"));
+      *m->mutable_as_of() = as_of_of(p);
+    };
+    if (path == "/v1/board") {
+      fill(q.mutable_get_board());
     } else {
-      b->set_organizer_id(organizer);
-      b->set_series(series);
-      b->set_year(year);
-      b->set_number(number);
-      *b->mutable_as_of() = std::move(as_of);
+      fill(q.mutable_list_cycles());
     }
   } else if (seg.size() == 6 && seg[0] == "v1" && seg[1] == "cycles") {
     // /v1/cycles/{organizer}/{series}/{year}/{number}

@@ -261,7 +261,6 @@ int rebuild_command(const std::string& model, event_log& log) {
     std::fprintf(stderr, "thidua rebuild: %s\n", status.error().message.c_str());
     return 2;
   }
-  const std::string into = status.value().rebuilding_into();
   auto last_report = started;
   for (;;) {
     const auto s = reads.read_model_status();

@@ -1,4 +1,3 @@
-#include "api/app/catalog_projection.h"
 #include "api/app/queries/as_of.h"
 #include "api/app/queries/cycle_lists.h"
 #include "api/app/queries/query_context.h"
