@@ -75,9 +75,13 @@ result<void> projection_runner::erase_all(storage::event_log& log, const std::st
   for (std::uint64_t gen = 1; gen <= last; ++gen) {
     auto cp = log.projection_checkpoint(generation_name(projection, gen));
     if (!cp) return cp.error();
-    if (cp.value().value == 0 && gen != 1) continue;
+    // A read model's rows are written with its checkpoint: none, nothing to erase.
+    if (cp.value().value == 0) continue;
     if (auto r = log.reset_projection(generation_name(projection, gen)); !r) return r.error();
   }
+  auto recorded = log.projection_get(generations_model, projection);
+  if (!recorded) return recorded.error();
+  if (!recorded.value()) return success();  // erased before: start-up writes nothing
   storage::projection_batch batch;
   batch.erase(projection);
   return log.commit_projection(generations_model, batch, {0});

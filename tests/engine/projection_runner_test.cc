@@ -205,6 +205,26 @@ TEST_F(runner_test, a_rebuild_builds_beside_the_serving_model_and_swaps_once_it_
   EXPECT_EQ(log_->projection_checkpoint("stream_counts").value().value, 0u);
 }
 
+TEST_F(runner_test, erase_all_removes_every_generation_of_a_replaced_read_model) {
+  append_many(100);
+  stream_counts p;
+  {
+    projection_runner runner(*log_, p);
+    runner.start();
+    ASSERT_TRUE(runner.wait_for(log_->head(), std::chrono::seconds(10)));
+    ASSERT_OK(runner.rebuild());
+    ASSERT_TRUE(rebuilt(runner));
+  }
+  ASSERT_FALSE(read_model(*log_, "stream_counts").empty()) << "retired, not erased yet";
+  ASSERT_FALSE(read_model(*log_, "stream_counts.g2").empty());
+  ASSERT_OK(projection_runner::erase_all(*log_, "stream_counts"));
+  EXPECT_TRUE(read_model(*log_, "stream_counts").empty());
+  EXPECT_TRUE(read_model(*log_, "stream_counts.g2").empty());
+  EXPECT_EQ(log_->projection_checkpoint("stream_counts.g2").value().value, 0u);
+  EXPECT_EQ(projection_runner::stored_serving_name(*log_, "stream_counts").value(), "stream_counts");
+  ASSERT_OK(projection_runner::erase_all(*log_, "stream_counts"));  // nothing left: a no-op
+}
+
 TEST_F(runner_test, a_rebuild_stopped_in_the_middle_resumes_from_its_checkpoint_after_a_restart) {
   append_many(3000);
   stream_counts p;

@@ -3,8 +3,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
+
+#include "storage/result.h"
 
 namespace thidua::storage {
 class event_log;
@@ -27,6 +31,16 @@ int run_read(const args& a);
 // bytes per event, for `seconds`: durable appends per second.
 double log_appends(storage::event_log& log, int in_flight, std::size_t payload, double seconds,
                    const std::string& tag);
+
+// What the bench cannot go on without (a baseline, the log it measures): says why and exits 1.
+template <class T>
+T or_exit(result<T> r, const char* what) {
+  if (!r) {
+    std::fprintf(stderr, "%s: %s\n", what, r.error().message.c_str());
+    std::exit(1);
+  }
+  return std::move(r).value();
+}
 
 inline double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();

@@ -33,16 +33,6 @@ struct figure {
   double baseline = 0;
 };
 
-// The baselines fail only when the disk does: the bench cannot report a ratio without them.
-template <class T>
-T or_exit(result<T> r, const char* what) {
-  if (!r) {
-    std::fprintf(stderr, "%s: %s\n", what, r.error().message.c_str());
-    std::exit(1);
-  }
-  return std::move(r).value();
-}
-
 }  // namespace
 
 double log_appends(storage::event_log& log, int in_flight, std::size_t payload_bytes, double seconds,

@@ -42,15 +42,6 @@ storage::proposed_event event_of(const domain::pb::Event& e) {
   return {domain::cycle_decider::event_type(e), e.SerializeAsString()};
 }
 
-template <class T>
-T or_exit(result<T> r, const char* what) {
-  if (!r) {
-    std::fprintf(stderr, "%s: %s\n", what, r.error().message.c_str());
-    std::exit(1);
-  }
-  return std::move(r).value();
-}
-
 // Every year's 8 clusters opened, then activities in turn across years and clusters, 1,000 events an append,
 // each event about `event_bytes` stored.
 void make_log(storage::event_log& log, std::uint64_t events, std::size_t event_bytes) {

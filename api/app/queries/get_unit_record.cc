@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "api/app/queries/as_of.h"
@@ -39,6 +40,8 @@ result<pb::QueryResult> get_unit_record(const query_context& c, const pb::GetUni
         grew = true;
       }
   }
+  // Names by the day they are asked for (a cycle's year end, or the as-of day): each unit read once a day.
+  std::map<std::string, unit_names> names_on;
   auto cycles = readable_cycles(c, {}, as_of.value(), out);
   if (!cycles) return cycles.error();
   for (const auto& cycle : cycles.value()) {
@@ -51,7 +54,7 @@ result<pb::QueryResult> get_unit_record(const query_context& c, const pb::GetUni
       // Its name then: at the end of the cycle's year, or on the as-of day if that came first.
       std::string day = std::to_string(cycle.key().year()) + "-12-31";
       if (!as_of.value().now) day = std::min(day, as_of.value().day);
-      auto name = unit_names(c, day).of(member);
+      auto name = names_on.try_emplace(day, c, day).first->second.of(member);
       if (!name) return name.error();
       y.set_unit_name(std::move(name).value());
       y.set_role(member == cycle.chair_unit_id()        ? domain::pb::CHAIR
