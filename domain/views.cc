@@ -173,31 +173,77 @@ cycle_state from_view(const pb::CycleView& v) {
   return s;
 }
 
-cycle_view_written apply_to_views(const pb::Event& event, const event_meta& meta, view_store& store) {
+cycle_view_folder::folded& cycle_view_folder::load(const std::string& key) {
+  auto [it, added] = views_.try_emplace(key);
+  if (added) {
+    const auto v = domain::load<pb::CycleView>(store_, key);
+    it->second.state = from_view(v);
+    it->second.stream_id = v.stream_id();
+    it->second.last_position = v.last_position();
+    it->second.updated_at_ms = v.updated_at_ms();
+    it->second.events = v.events();
+    it->second.stream_version = v.stream_version();
+  }
+  return it->second;
+}
+
+cycle_view_written cycle_view_folder::apply(const pb::Event& event, const event_meta& meta) {
   // The stream names the series and year ("cycles/<organizer>/<series>/<year>"); the event names the cluster.
   // Before the cycle is opened there is no key: events of an unopened cluster cannot have been accepted.
+  const std::string index = "cycle-of/" + meta.stream_id + "/" + event.cluster();
   std::string key;
-  pb::CycleView before;
   if (event.has_cycle_opened()) {
     const auto& k = event.cycle_opened().cycle();
     key = cycle_view_key(k.organizer_id(), k.series(), k.year(), event.cluster());
-    before = load<pb::CycleView>(store, key);
+    auto& known = cycle_of_[index];
+    if (known != key) {
+      known = key;
+      store_.put(index, key);
+    }
   } else {
     // Found through the stream's index entry written when the cycle opened.
-    auto index = store.get("cycle-of/" + meta.stream_id + "/" + event.cluster());
-    if (!index) return {};
-    key = *index;
-    before = load<pb::CycleView>(store, key);
+    auto [it, added] = cycle_of_.try_emplace(index);
+    if (added) it->second = store_.get(index);
+    if (!it->second) return {};
+    key = *it->second;
   }
-  pb::CycleView after = to_view(cycle_decider::evolve_cycle(from_view(before), event));
-  after.set_stream_id(meta.stream_id);
-  after.set_last_position(meta.position);
-  after.set_updated_at_ms(meta.recorded_at_ms);
-  after.set_events(before.events() + 1);
-  after.set_stream_version(meta.stream_version);
-  if (event.has_cycle_opened()) store.put("cycle-of/" + meta.stream_id + "/" + event.cluster(), key);
-  store.put(key, serialize_view(after));
-  return {key, after.events()};
+  auto& f = load(key);
+  f.state = cycle_decider::evolve_cycle(std::move(f.state), event);
+  f.stream_id = meta.stream_id;
+  f.last_position = meta.position;
+  f.updated_at_ms = meta.recorded_at_ms;
+  f.events += 1;
+  f.stream_version = meta.stream_version;
+  f.changed = true;
+  return {std::move(key), f.events};
+}
+
+std::string cycle_view_folder::serialized(const std::string& key) const {
+  const auto it = views_.find(key);
+  if (it == views_.end()) return {};
+  const folded& f = it->second;
+  pb::CycleView v = to_view(f.state);
+  v.set_stream_id(f.stream_id);
+  v.set_last_position(f.last_position);
+  v.set_updated_at_ms(f.updated_at_ms);
+  v.set_events(f.events);
+  v.set_stream_version(f.stream_version);
+  return serialize_view(v);
+}
+
+void cycle_view_folder::flush() {
+  for (auto& [key, f] : views_) {
+    if (!f.changed) continue;
+    store_.put(key, serialized(key));
+    f.changed = false;
+  }
+}
+
+cycle_view_written apply_to_views(const pb::Event& event, const event_meta& meta, view_store& store) {
+  cycle_view_folder folder(store);
+  auto written = folder.apply(event, meta);
+  folder.flush();
+  return written;
 }
 
 namespace {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "domain/cycle_state.h"
 #include "domain/proto/registry.pb.h"
@@ -36,6 +37,34 @@ struct cycle_view_written {
   std::uint64_t events = 0;
 };
 cycle_view_written apply_to_views(const pb::Event& event, const event_meta& meta, view_store& store);
+
+// The same fold, keeping each cycle's view decoded between events: a projection that applies many events of
+// a cycle in a row writes its view once, in flush(), instead of parsing and writing it for every event.
+// Reads from the store see the views as they were at the last flush.
+class cycle_view_folder {
+ public:
+  explicit cycle_view_folder(view_store& store) : store_(store) {}
+  cycle_view_written apply(const pb::Event& event, const event_meta& meta);
+  // The bytes of a view folded here as it stands now (what flush() writes); empty when none was.
+  std::string serialized(const std::string& key) const;
+  // Writes each view changed since the last flush.
+  void flush();
+
+ private:
+  struct folded {
+    cycle_state state;
+    std::string stream_id;
+    std::uint64_t last_position = 0;
+    std::int64_t updated_at_ms = 0;
+    std::uint64_t events = 0;
+    std::uint64_t stream_version = 0;
+    bool changed = false;
+  };
+  folded& load(const std::string& key);
+  view_store& store_;
+  std::unordered_map<std::string, folded> views_;
+  std::unordered_map<std::string, std::optional<std::string>> cycle_of_;  // index key → view key
+};
 void apply_to_views(const pb::RegistryEvent& event, const event_meta& meta, view_store& store);
 
 // Keys: "unit/<id>", "cluster/<organizer>/<series>/<number>", "cycle/<organizer>/<series>/<year>/<number>",

@@ -317,24 +317,35 @@ projection_runner::step_outcome projection_runner::step(const std::string& name,
   std::uint64_t last = from - 1;
   error failed;
   bool ok = true;
-  auto apply = [&](const storage::pb::EventRecord& record) {
-    if (record.position() > to) return false;
+  auto apply = [&](const storage::record_view& record) {
+    if (record.position > to) return false;
     if (auto r = projection_.apply(record, ctx); !r) {
       failed = r.error();
       ok = false;
       return false;
     }
-    last = record.position();
+    last = record.position;
     return true;
   };
+  projection_.begin_step(ctx);
   if (auto recent = from_notices ? take_recent(from) : std::vector<storage::event_ptr>{}; !recent.empty()) {
     for (const auto& ev : recent)
-      if (!apply(ev->record)) break;
+      if (!apply(storage::view_of(ev->record))) break;
   } else {
-    auto scanned = log_.scan(
-        {from}, {std::min(to, from + options_.batch_events - 1)},
-        [&](const storage::pb::EventRecord& record, const storage::hash256&) { return apply(record); });
+    // Decoded in place: a rebuild reads the whole log, and copying each record's fields was a good part of
+    // it.
+    auto scanned = log_.scan_views(
+        {from}, {std::min(to, from + options_.catch_up_batch_events - 1)},
+        [&](const storage::record_view& record, const storage::hash256&) { return apply(record); });
     if (!scanned) return {from - 1, scanned.error()};
+  }
+  if (ok && last >= from) {
+    if (auto r = projection_.end_step(ctx); !r) {
+      // Nothing of the step is committed: whatever event made it fail, the step is given up whole.
+      failed = r.error();
+      ok = false;
+      last = from - 1;
+    }
   }
   if (!ok) {
     // The failed event may have written part of its changes: apply the good events before it again, on

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "storage/event_log.h"
+#include "storage/record_view.h"
 
 namespace thidua::engine {
 
@@ -41,17 +42,29 @@ class projection_context {
 
 // A read model built from the log. apply() must be deterministic: a rebuild from position 0 must give the
 // same read model as the live run did.
+//
+// The runner applies events a step at a time: begin_step, apply for each event, end_step, then it commits the
+// step's writes with its checkpoint. A projection may keep what it decoded across the events of a step and
+// write it once, in end_step (a step's events often touch the same few values). A step that fails is begun
+// again, so whatever a projection keeps must start afresh in begin_step.
 class projection {
  public:
   virtual ~projection() = default;
   // Stable name: [a-z0-9_.-], at most 64 bytes. Changing it starts a new read model.
   virtual std::string name() const = 0;
-  virtual result<void> apply(const storage::pb::EventRecord& event, projection_context& ctx) = 0;
+  virtual void begin_step(projection_context&) {}
+  // The record's views are valid during the call only.
+  virtual result<void> apply(const storage::record_view& event, projection_context& ctx) = 0;
+  virtual result<void> end_step(projection_context&) { return success(); }
 };
 
 struct runner_options {
   // Events applied per committed step (read-model writes and checkpoint in one batch). Default: 512.
   std::size_t batch_events = 512;
+  // Events applied per step when the runner reads them from the log (catching up after a start, or a
+  // rebuild): a longer step reads the log in longer runs and writes each touched value once for more events.
+  // Default: 8,192.
+  std::size_t catch_up_batch_events = 8192;
   // Events kept from the log's commit notices, so a runner that keeps up applies them without reading the log
   // again. Default: 4,096.
   std::size_t recent_events = 4096;

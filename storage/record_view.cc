@@ -1,5 +1,7 @@
 #include "storage/record_view.h"
 
+#include "storage/proto/log.pb.h"
+
 namespace thidua::storage {
 namespace {
 
@@ -114,6 +116,25 @@ std::optional<record_view> decode_record(std::string_view bytes) {
     }
     if (!ok) return std::nullopt;
   }
+  return v;
+}
+
+record_view view_of(const pb::EventRecord& r) {
+  record_view v;
+  v.position = r.position();
+  v.stream_id = r.stream_id();
+  v.stream_version = r.stream_version();
+  v.event_type = r.event_type();
+  v.recorded_at_ms = r.recorded_at_ms();
+  v.actor_unit_id = r.actor().unit_id();
+  v.actor_person = r.actor().person();
+  v.actor_role = r.actor().role();
+  v.command_id = r.command_id();
+  v.correlation_id = r.correlation_id();
+  v.causation_id = r.causation_id();
+  v.payload = r.payload();
+  v.prev_hash = r.prev_hash();
+  v.command_digest = r.command_digest();
   return v;
 }
 

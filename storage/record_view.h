@@ -6,6 +6,10 @@
 
 namespace thidua::storage {
 
+namespace pb {
+class EventRecord;
+}
+
 // An EventRecord decoded in place: every field, with text and bytes as views into the stored value (valid
 // only as long as that value is). Replays that look at each record once use this instead of a protobuf
 // message, which would copy every field.
@@ -29,5 +33,8 @@ struct record_view {
 // Decodes the protobuf wire format of an EventRecord (storage/proto/log.proto); nullopt when it is malformed.
 // Unknown fields are skipped, as protobuf would.
 std::optional<record_view> decode_record(std::string_view bytes);
+
+// The same views into a decoded record's fields (valid as long as the record is).
+record_view view_of(const pb::EventRecord& record);
 
 }  // namespace thidua::storage

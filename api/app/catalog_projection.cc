@@ -1,8 +1,12 @@
 #include "api/app/catalog_projection.h"
 
+#include <chrono>
+#include <map>
+#include <optional>
 #include <variant>
 
 #include "api/app/vietnam_time.h"
+#include "domain/cycle_decider.h"
 #include "domain/streams.h"
 #include "domain/views.h"
 #include "engine/errc.h"
@@ -39,8 +43,8 @@ std::string catalog_projection::corrections_prefix(std::uint64_t corrected) {
   return "corrections/" + padded(corrected) + "/";
 }
 
-std::string catalog_projection::events_prefix(const std::string& cycle_key, std::uint64_t bucket) {
-  return "events/" + cycle_key + "/" + padded(bucket) + "/";
+std::string catalog_projection::events_key(const std::string& cycle_key, std::uint64_t bucket) {
+  return "events/" + cycle_key + "/" + padded(bucket);
 }
 
 std::string catalog_projection::snapshot_prefix(const std::string& cycle_key) {
@@ -51,52 +55,109 @@ std::string catalog_projection::snapshot_key(const std::string& cycle_key, std::
   return snapshot_prefix(cycle_key) + padded(position);
 }
 
+struct catalog_projection::step_state {
+  explicit step_state(engine::projection_context& ctx) : store(ctx), folder(store) {}
+  context_store store;
+  domain::cycle_view_folder folder;
+  domain::pb::Event event;                     // reused: each cycle event is parsed into it
+  std::map<std::string, std::string> buckets;  // events key → its positions
+  std::optional<std::int64_t> clock;           // read at the step's first event
+  bool clock_moved = false;
+  std::int64_t day_number = INT64_MIN;  // the day `day` names, in days since the epoch (Vietnam's time)
+  std::string day;
+  std::map<std::string, std::uint64_t> last_of_day;
+};
+
+catalog_projection::catalog_projection() = default;
+catalog_projection::~catalog_projection() = default;
+
+void catalog_projection::begin_step(engine::projection_context& ctx) {
+  step_ = std::make_unique<step_state>(ctx);
+}
+
 namespace {
 
 // The day index: the event counts on the day of the latest instant recorded so far.
-result<void> index_day(const storage::pb::EventRecord& record, engine::projection_context& ctx) {
-  auto clock = ctx.get("clock");
-  if (!clock) return clock.error();
-  std::int64_t latest = clock.value() ? std::stoll(*clock.value()) : INT64_MIN;
-  if (record.recorded_at_ms() > latest) {
-    latest = record.recorded_at_ms();
-    ctx.put("clock", std::to_string(latest));
+template <class Step>
+result<void> note_day(Step& st, const storage::record_view& record, engine::projection_context& ctx) {
+  if (!st.clock) {
+    auto clock = ctx.get("clock");
+    if (!clock) return clock.error();
+    st.clock = clock.value() ? std::stoll(*clock.value()) : INT64_MIN;
   }
-  ctx.put(catalog_projection::day_prefix + vietnam_date(latest), std::to_string(record.position()));
+  if (record.recorded_at_ms > *st.clock) {
+    st.clock = record.recorded_at_ms;
+    st.clock_moved = true;
+  }
+  using namespace std::chrono;
+  const auto day = floor<days>(sys_time<milliseconds>{milliseconds{*st.clock} + hours{7}});
+  if (day.time_since_epoch().count() != st.day_number) {
+    st.day_number = day.time_since_epoch().count();
+    st.day = vietnam_date(*st.clock);
+  }
+  st.last_of_day[st.day] = record.position;
   return success();
 }
 
 }  // namespace
 
-result<void> catalog_projection::apply(const storage::pb::EventRecord& record,
-                                       engine::projection_context& ctx) {
-  const std::string& stream = record.stream_id();
-  const domain::event_meta meta{stream, record.position(), record.recorded_at_ms(), record.stream_version()};
-  context_store store(ctx);
-  auto decoded = domain::decode_event(stream, record.event_type(), record.payload());
-  if (decoded.undecodable())
-    return make_error(engine::errc::undecodable_event,
-                      std::string("catalog: undecodable ") +
-                          (decoded.kind == domain::stream_kind::cycle ? "cycle" : "registry") +
-                          " event at position " + std::to_string(record.position()));
-  domain::cycle_view_written cycle;
-  if (const auto* e = std::get_if<domain::pb::Event>(&decoded.event))
-    cycle = domain::apply_to_views(*e, meta, store);
-  if (const auto* e = std::get_if<domain::pb::RegistryEvent>(&decoded.event))
-    domain::apply_to_views(*e, meta, store);
-  if (store.failure_) return *store.failure_;
-  if (!cycle.key.empty())
-    ctx.put(events_prefix(cycle.key, (cycle.events - 1) / snapshot_every) + padded(record.position()), {});
-  if (!cycle.key.empty() && cycle.events % snapshot_every == 0) {
-    auto view = ctx.get(cycle.key);
-    if (!view) return view.error();
-    if (view.value()) ctx.put(snapshot_key(cycle.key, record.position()), *view.value());
+result<void> catalog_projection::apply(const storage::record_view& record, engine::projection_context& ctx) {
+  if (!step_) return make_error(engine::errc::undecodable_event, "catalog: an event applied outside a step");
+  step_state& st = *step_;
+  const std::string stream(record.stream_id);
+  const domain::event_meta meta{stream, record.position, record.recorded_at_ms, record.stream_version};
+  const auto kind = domain::kind_of_stream(stream);
+  const auto undecodable = [&](const char* what) {
+    return make_error(engine::errc::undecodable_event, std::string("catalog: undecodable ") + what +
+                                                           " event at position " +
+                                                           std::to_string(record.position));
+  };
+  const domain::pb::Event* cycle_event = nullptr;
+  if (kind == domain::stream_kind::cycle) {
+    if (!st.event.ParseFromArray(record.payload.data(), static_cast<int>(record.payload.size())) ||
+        domain::cycle_decider::event_type(st.event) != record.event_type)
+      return undecodable("cycle");
+    cycle_event = &st.event;
+  } else if (kind == domain::stream_kind::registry) {
+    auto decoded = domain::decode_event(stream, record.event_type, record.payload);
+    const auto* e = std::get_if<domain::pb::RegistryEvent>(&decoded.event);
+    if (!e) return undecodable("registry");
+    domain::apply_to_views(*e, meta, st.store);
   }
-  if (auto indexed = index_day(record, ctx); !indexed) return indexed.error();
-  if (const auto* e = std::get_if<domain::pb::Event>(&decoded.event); e && e->has_correction_recorded())
-    ctx.put(corrections_prefix(e->correction_recorded().details().corrects_position()) +
-                padded(record.position()),
-            std::to_string(record.position()));
+  if (cycle_event) {
+    const auto cycle = st.folder.apply(*cycle_event, meta);
+    if (!cycle.key.empty()) {
+      const std::uint64_t nth = cycle.events - 1;  // 0-based among the cycle's events
+      auto [bucket, added] = st.buckets.try_emplace(events_key(cycle.key, nth / snapshot_every));
+      if (added && nth % snapshot_every != 0) {
+        // A bucket begun in an earlier step.
+        auto stored = ctx.get(bucket->first);
+        if (!stored) return stored.error();
+        if (stored.value()) bucket->second = std::move(*stored.value());
+      }
+      if (!bucket->second.empty()) bucket->second += ',';
+      bucket->second += std::to_string(record.position);
+      if (cycle.events % snapshot_every == 0)
+        ctx.put(snapshot_key(cycle.key, record.position), st.folder.serialized(cycle.key));
+    }
+    if (cycle_event->has_correction_recorded())
+      ctx.put(corrections_prefix(cycle_event->correction_recorded().details().corrects_position()) +
+                  padded(record.position),
+              std::to_string(record.position));
+  }
+  if (st.store.failure_) return *st.store.failure_;
+  return note_day(st, record, ctx);
+}
+
+result<void> catalog_projection::end_step(engine::projection_context& ctx) {
+  if (!step_) return success();
+  step_state& st = *step_;
+  st.folder.flush();
+  if (st.store.failure_) return *st.store.failure_;
+  for (auto& [key, positions] : st.buckets) ctx.put(key, std::move(positions));
+  if (st.clock_moved) ctx.put("clock", std::to_string(*st.clock));
+  for (const auto& [day, last] : st.last_of_day) ctx.put(day_prefix + day, std::to_string(last));
+  step_.reset();
   return success();
 }
 

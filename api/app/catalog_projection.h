@@ -3,6 +3,7 @@
 // events and hands them to the domain's view folds.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "engine/projection_runner.h"
@@ -12,30 +13,40 @@ namespace thidua::api {
 class catalog_projection final : public engine::projection {
  public:
   // Bump the version when the views change shape: the new name starts a fresh read model (built from 0).
-  static constexpr const char* projection_name = "catalog.v3";
+  static constexpr const char* projection_name = "catalog.v4";
   // Beside the views: for each corrected event, the positions of its corrections (the audit lists them).
   // Keys "corrections/<corrected position>/<correction position>", each 20 digits; value: the correction's
   // position.
   static std::string corrections_prefix(std::uint64_t corrected);
-  // For "as of" answers, two more indexes:
+  // For "as of" answers, three more indexes:
   // - snapshots: every `snapshot_every`-th event of a cycle, its view is kept under
   //   "snapshot/<cycle view key>/<20-digit position>", so that the cycle as of any position is the nearest
   //   snapshot at or before it with at most snapshot_every - 1 of its events folded on;
   // - days: "day/<YYYY-MM-DD>" (Vietnam's day) → the last position recorded by the end of that day. A clock
   //   set back does not move a day backwards: an event counts on the latest day any earlier event had
   //   ("clock" holds that instant, UTC ms).
-  // - each cycle's events: "events/<cycle view key>/<20-digit bucket>/<20-digit position>", the nth event of
-  //   the cycle in bucket (n - 1) / snapshot_every, so the events after a snapshot are one short prefix
-  //   whatever the log holds between them;
+  // - each cycle's events: "events/<cycle view key>/<20-digit bucket>" → the positions (decimal, comma
+  //   separated, in order) of the cycle's nth events for n - 1 in [bucket × snapshot_every, (bucket + 1) ×
+  //   snapshot_every): the events after a snapshot are one key, whatever the log holds between them.
   static constexpr std::uint64_t snapshot_every = 32;
-  static std::string events_prefix(const std::string& cycle_key, std::uint64_t bucket);
+  static std::string events_key(const std::string& cycle_key, std::uint64_t bucket);
   static std::string snapshot_prefix(const std::string& cycle_key);
   static std::string snapshot_key(const std::string& cycle_key, std::uint64_t position);
   static constexpr const char* day_prefix = "day/";
   // Read models this one replaced: erased at start, so that they take no disk.
-  static constexpr const char* superseded[] = {"catalog.v1", "catalog.v2"};
+  static constexpr const char* superseded[] = {"catalog.v1", "catalog.v2", "catalog.v3"};
   std::string name() const override { return projection_name; }
-  result<void> apply(const storage::pb::EventRecord& record, engine::projection_context& ctx) override;
+  void begin_step(engine::projection_context& ctx) override;
+  result<void> apply(const storage::record_view& record, engine::projection_context& ctx) override;
+  result<void> end_step(engine::projection_context& ctx) override;
+
+  catalog_projection();
+  ~catalog_projection() override;
+
+ private:
+  // What a step keeps decoded between its events and writes once at its end.
+  struct step_state;
+  std::unique_ptr<step_state> step_;
 };
 
 }  // namespace thidua::api

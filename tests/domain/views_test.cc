@@ -69,6 +69,37 @@ TEST(views, the_cycle_view_follows_the_deciders_state_through_the_whole_cycle_of
   EXPECT_EQ(v.ranking(0).unit_id(), "CA-LaiChau");
 }
 
+TEST(views, a_folder_that_keeps_views_decoded_writes_the_same_bytes_as_folding_event_by_event) {
+  // Two cycles of one stream, their events interleaved, flushed every few events: what a projection's steps
+  // do.
+  cycle_harness ii(cluster_ii_key());
+  cycle_harness seven(cmd::key("BCA", "dia-phuong", "7", 2023));
+  std::vector<pb::Event> events;
+  for (const auto& e : seven.ok(organizer(), cmd::open("Cụm 7", {"U-A", "U-B"}, "U-A", "")))
+    events.push_back(e);
+  for (auto& [actor, command] : cluster_ii_script())
+    for (const auto& e : ii.ok(actor, command)) events.push_back(e);
+  pb::Command dissolve;
+  dissolve.mutable_dissolve()->set_reason("mở nhầm");
+  for (const auto& e : seven.ok(organizer(), dissolve)) events.insert(events.begin() + 5, e);
+  const std::string stream = "cycles/BCA/dia-phuong/2023";
+  map_store one_by_one, folded;
+  domain::cycle_view_folder folder(folded);
+  std::uint64_t position = 0;
+  for (const auto& e : events) {
+    const domain::event_meta meta{stream, ++position, 5000 + static_cast<std::int64_t>(position), position};
+    const auto expected = domain::apply_to_views(e, meta, one_by_one);
+    const auto written = folder.apply(e, meta);
+    EXPECT_EQ(written.key, expected.key) << position;
+    EXPECT_EQ(written.events, expected.events) << position;
+    EXPECT_EQ(folder.serialized(written.key), one_by_one.kv[written.key]) << "at position " << position;
+    if (position % 7 == 0) folder.flush();
+  }
+  folder.flush();
+  EXPECT_EQ(folded.kv, one_by_one.kv);
+  EXPECT_EQ(folded.kv.size(), 4u) << "two views and their index entries";
+}
+
 TEST(views, state_and_view_convert_both_ways_without_loss) {
   cycle_harness h(cluster_ii_key());
   for (auto& [actor, command] : cluster_ii_script()) {

@@ -54,7 +54,8 @@ int main(int argc, char** argv) {
   if (!opened) fail("open: " + opened.error().message);
   auto log = std::move(opened).value();
   testing::balance_projection projection("balances");
-  engine::projection_runner runner(*log, projection, engine::runner_options{.batch_events = 64});
+  engine::projection_runner runner(*log, projection,
+                                   engine::runner_options{.batch_events = 64, .catch_up_batch_events = 64});
   runner.start();
   engine::command_pipeline<testing::account> pipeline(*log);
   const std::string round = argv[2];

@@ -27,12 +27,12 @@ class stream_counts final : public projection {
  public:
   explicit stream_counts(std::string name = "stream_counts") : name_(std::move(name)) {}
   std::string name() const override { return name_; }
-  result<void> apply(const storage::pb::EventRecord& e, projection_context& ctx) override {
-    auto current = ctx.get(e.stream_id());
+  result<void> apply(const storage::record_view& e, projection_context& ctx) override {
+    auto current = ctx.get(std::string(e.stream_id));
     if (!current) return current.error();
     const long n = current.value() ? std::stol(*current.value()) : 0;
-    ctx.put(e.stream_id(), std::to_string(n + 1));
-    ctx.put("last", std::to_string(e.position()));
+    ctx.put(std::string(e.stream_id), std::to_string(n + 1));
+    ctx.put("last", std::to_string(e.position));
     return success();
   }
 
@@ -65,7 +65,7 @@ TEST_F(runner_test, follows_the_log_and_resumes_from_its_checkpoint_equal_to_a_r
   stream_counts p;
   append_many(1000);
   {
-    projection_runner runner(*log_, p, runner_options{.batch_events = 100});
+    projection_runner runner(*log_, p, runner_options{.batch_events = 100, .catch_up_batch_events = 100});
     runner.start();
     ASSERT_TRUE(runner.wait_for(log_->head(), std::chrono::seconds(10)));
     append_many(500);
@@ -95,8 +95,10 @@ TEST_F(runner_test, live_events_from_commit_notices_and_cached_values_give_the_r
   // the value cache emptied between steps.
   stream_counts p;
   {
-    projection_runner runner(*log_, p,
-                             runner_options{.batch_events = 16, .recent_events = 8, .cached_values = 3});
+    projection_runner runner(
+        *log_, p,
+        runner_options{
+            .batch_events = 16, .catch_up_batch_events = 16, .recent_events = 8, .cached_values = 3});
     runner.start();
     std::vector<std::thread> writers;
     for (int t = 0; t < 4; ++t)
@@ -141,7 +143,7 @@ TEST_F(runner_test, a_waiter_ends_the_gathering_of_a_burst_at_once) {
 class gated final : public projection {
  public:
   std::string name() const override { return inner_.name(); }
-  result<void> apply(const storage::pb::EventRecord& e, projection_context& ctx) override {
+  result<void> apply(const storage::record_view& e, projection_context& ctx) override {
     std::unique_lock lk(mu_);
     opened_.wait(lk, [&] { return open_; });
     return inner_.apply(e, ctx);
@@ -167,7 +169,8 @@ class gated final : public projection {
 
 TEST_F(runner_test, a_rebuild_builds_beside_the_serving_model_and_swaps_once_it_caught_up) {
   gated p;
-  auto runner = std::make_unique<projection_runner>(*log_, p, runner_options{.batch_events = 50});
+  auto runner = std::make_unique<projection_runner>(
+      *log_, p, runner_options{.batch_events = 50, .catch_up_batch_events = 50});
   runner->start();
   append_many(700);
   ASSERT_TRUE(runner->wait_for(log_->head(), std::chrono::seconds(10)));
@@ -229,7 +232,7 @@ TEST_F(runner_test, a_rebuild_stopped_in_the_middle_resumes_from_its_checkpoint_
   append_many(3000);
   stream_counts p;
   {
-    projection_runner runner(*log_, p, runner_options{.batch_events = 20});
+    projection_runner runner(*log_, p, runner_options{.batch_events = 20, .catch_up_batch_events = 20});
     runner.start();
     ASSERT_TRUE(runner.wait_for(log_->head(), std::chrono::seconds(20)));
     ASSERT_OK(runner.rebuild());
@@ -242,7 +245,7 @@ TEST_F(runner_test, a_rebuild_stopped_in_the_middle_resumes_from_its_checkpoint_
   ASSERT_GE(stopped_at, 200u);
   ASSERT_LT(stopped_at, 3000u) << "stopped in the middle";
   reopen_log();
-  projection_runner runner(*log_, p, runner_options{.batch_events = 20});
+  projection_runner runner(*log_, p, runner_options{.batch_events = 20, .catch_up_batch_events = 20});
   runner.start();
   const auto resumed = runner.rebuilding();
   EXPECT_TRUE(resumed.running);
@@ -260,13 +263,13 @@ TEST_F(runner_test, a_rebuild_stopped_in_the_middle_resumes_from_its_checkpoint_
 class failing final : public projection {
  public:
   std::string name() const override { return "failing"; }
-  result<void> apply(const storage::pb::EventRecord& e, projection_context& ctx) override {
-    if (e.position() == 5) {
+  result<void> apply(const storage::record_view& e, projection_context& ctx) override {
+    if (e.position == 5) {
       // Half of its changes written before it fails: none of them may reach the read model.
       ctx.put("half", "written");
       return make_error(errc::undecodable_event, "position 5 is bad");
     }
-    ctx.put("last", std::to_string(e.position()));
+    ctx.put("last", std::to_string(e.position));
     return success();
   }
 };
@@ -274,7 +277,7 @@ class failing final : public projection {
 TEST_F(runner_test, a_failing_event_in_the_middle_of_a_step_leaves_the_events_before_it_applied) {
   append_many(10);  // before start: one step would take all ten
   failing p;
-  projection_runner runner(*log_, p, runner_options{.batch_events = 10});
+  projection_runner runner(*log_, p, runner_options{.batch_events = 10, .catch_up_batch_events = 10});
   runner.start();
   ASSERT_TRUE(runner.wait_for({4}, std::chrono::seconds(10)));
   EXPECT_FALSE(runner.wait_for({5}, std::chrono::milliseconds(100)));
@@ -286,9 +289,53 @@ TEST_F(runner_test, a_failing_event_in_the_middle_of_a_step_leaves_the_events_be
   EXPECT_EQ(runner.checkpoint().value, 4u);
 }
 
+// Sums positions in memory across a step and writes the sum once, at the step's end; fails at position 5.
+class step_sum final : public projection {
+ public:
+  std::string name() const override { return "step_sum"; }
+  void begin_step(projection_context&) override {
+    sum_.reset();
+    ++steps_;
+  }
+  result<void> apply(const storage::record_view& e, projection_context& ctx) override {
+    if (!sum_) {
+      auto stored = ctx.get("sum");
+      if (!stored) return stored.error();
+      sum_ = stored.value() ? std::stoull(*stored.value()) : 0;
+    }
+    if (e.position == 5) return make_error(errc::undecodable_event, "position 5 is bad");
+    *sum_ += e.position;
+    return success();
+  }
+  result<void> end_step(projection_context& ctx) override {
+    if (sum_) ctx.put("sum", std::to_string(*sum_));
+    ++ends_;
+    return success();
+  }
+  int steps_ = 0, ends_ = 0;
+
+ private:
+  std::optional<std::uint64_t> sum_;
+};
+
+TEST_F(runner_test, what_a_step_keeps_in_memory_is_written_once_at_its_end_and_begun_afresh_after_a_failure) {
+  append_many(10);
+  step_sum p;
+  projection_runner runner(*log_, p, runner_options{.batch_events = 3, .catch_up_batch_events = 3});
+  runner.start();
+  ASSERT_TRUE(runner.wait_for({3}, std::chrono::seconds(10)));
+  EXPECT_FALSE(runner.wait_for({5}, std::chrono::milliseconds(100)));
+  runner.stop();
+  // Steps [1..3], then [4..6] fails at 5 and is begun again as [4..4]: 1+2+3+4, never 4 counted twice.
+  EXPECT_EQ(read_model(*log_, "step_sum")["sum"], "10");
+  EXPECT_EQ(runner.checkpoint().value, 4u);
+  EXPECT_EQ(p.steps_, 3);
+  EXPECT_EQ(p.ends_, 2) << "the failed step is not ended";
+}
+
 TEST_F(runner_test, a_failing_projection_stops_before_the_bad_event_and_says_why) {
   failing p;
-  projection_runner runner(*log_, p, runner_options{.batch_events = 2});
+  projection_runner runner(*log_, p, runner_options{.batch_events = 2, .catch_up_batch_events = 2});
   runner.start();
   append_many(10);
   ASSERT_TRUE(runner.wait_for({4}, std::chrono::seconds(10)));
