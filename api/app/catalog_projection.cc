@@ -1,5 +1,7 @@
 #include "api/app/catalog_projection.h"
 
+#include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <map>
 #include <optional>
@@ -55,6 +57,26 @@ std::string catalog_projection::snapshot_key(const std::string& cycle_key, std::
   return snapshot_prefix(cycle_key) + padded(position);
 }
 
+std::string catalog_projection::actor_prefix(std::string_view unit) {
+  return "actor/" + std::string(unit) + "/";
+}
+
+catalog_projection::listed_positions catalog_projection::read_positions(std::string_view listed,
+                                                                        std::uint64_t up_to,
+                                                                        std::vector<std::uint64_t>& out) {
+  for (std::size_t at = 0; at < listed.size();) {
+    std::size_t end = listed.find(',', at);
+    if (end == std::string_view::npos) end = listed.size();
+    std::uint64_t p = 0;
+    const auto parsed = std::from_chars(listed.data() + at, listed.data() + end, p);
+    if (parsed.ec != std::errc() || parsed.ptr != listed.data() + end) return listed_positions::unreadable;
+    if (p > up_to) return listed_positions::more_after;
+    out.push_back(p);
+    at = end + 1;
+  }
+  return listed_positions::all_read;
+}
+
 struct catalog_projection::step_state {
   explicit step_state(engine::projection_context& ctx) : store(ctx), folder(store) {}
   context_store store;
@@ -66,6 +88,12 @@ struct catalog_projection::step_state {
   std::int64_t day_number = INT64_MIN;  // the day `day` names, in days since the epoch (Vietnam's time)
   std::string day;
   std::map<std::string, std::uint64_t> last_of_day;
+  struct actor_chunk {
+    std::uint64_t number = 0;
+    std::string positions;
+    std::size_t count = 0;
+  };
+  std::map<std::string, actor_chunk, std::less<>> actors;  // unit → its open chunk
 };
 
 catalog_projection::catalog_projection() = default;
@@ -96,6 +124,39 @@ result<void> note_day(Step& st, const storage::record_view& record, engine::proj
     st.day = vietnam_date(*st.clock);
   }
   st.last_of_day[st.day] = record.position;
+  return success();
+}
+
+// The actor index: the event's position appended to its unit's open chunk.
+template <class Step>
+result<void> note_actor(Step& st, const storage::record_view& record, engine::projection_context& ctx) {
+  if (record.actor_unit_id.empty()) return success();
+  auto it = st.actors.find(record.actor_unit_id);
+  if (it == st.actors.end()) {
+    typename Step::actor_chunk chunk;
+    const std::string unit(record.actor_unit_id);
+    auto open = ctx.get("actor-chunk/" + unit);
+    if (!open) return open.error();
+    if (open.value()) {
+      chunk.number = std::stoull(*open.value());
+      auto stored = ctx.get(catalog_projection::actor_prefix(unit) + padded(chunk.number));
+      if (!stored) return stored.error();
+      if (stored.value()) chunk.positions = std::move(*stored.value());
+      chunk.count =
+          chunk.positions.empty()
+              ? 0
+              : 1 + static_cast<std::size_t>(std::count(chunk.positions.begin(), chunk.positions.end(), ','));
+    }
+    it = st.actors.emplace(unit, std::move(chunk)).first;
+  }
+  auto& chunk = it->second;
+  if (chunk.count == catalog_projection::actor_chunk) {
+    ctx.put(catalog_projection::actor_prefix(it->first) + padded(chunk.number), std::move(chunk.positions));
+    chunk = {chunk.number + 1, {}, 0};
+  }
+  if (chunk.count != 0) chunk.positions += ',';
+  chunk.positions += std::to_string(record.position);
+  ++chunk.count;
   return success();
 }
 
@@ -146,6 +207,7 @@ result<void> catalog_projection::apply(const storage::record_view& record, engin
               std::to_string(record.position));
   }
   if (st.store.failure_) return *st.store.failure_;
+  if (auto noted = note_actor(st, record, ctx); !noted) return noted.error();
   return note_day(st, record, ctx);
 }
 
@@ -157,6 +219,10 @@ result<void> catalog_projection::end_step(engine::projection_context& ctx) {
   for (auto& [key, positions] : st.buckets) ctx.put(key, std::move(positions));
   if (st.clock_moved) ctx.put("clock", std::to_string(*st.clock));
   for (const auto& [day, last] : st.last_of_day) ctx.put(day_prefix + day, std::to_string(last));
+  for (auto& [unit, chunk] : st.actors) {
+    ctx.put("actor-chunk/" + unit, std::to_string(chunk.number));
+    ctx.put(actor_prefix(unit) + padded(chunk.number), std::move(chunk.positions));
+  }
   step_.reset();
   return success();
 }

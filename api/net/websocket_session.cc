@@ -1,6 +1,5 @@
 #include "api/net/websocket_session.h"
 
-#include <google/protobuf/util/json_util.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
@@ -23,6 +22,7 @@
 #include "api/wire/error_table.h"
 #include "api/wire/event_frames.h"
 #include "api/wire/frame_json.h"
+#include "api/wire/json_print.h"
 #include "api/wire/replies.h"
 
 namespace thidua::api {
@@ -453,10 +453,7 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
   void send(pb::ServerFrame frame, bool text, bool bounded = true) {
     std::string out;
     if (text) {
-      google::protobuf::util::JsonPrintOptions o;
-      o.preserve_proto_field_names = true;
-      if (!google::protobuf::util::MessageToJsonString(frame, &out, o).ok())
-        out = R"({"error":{"code":"INTERNAL"}})";
+      append_json(frame, out);
     } else {
       frame.SerializeToString(&out);
     }

@@ -1,35 +1,32 @@
 #include "api/wire/audit_export.h"
 
-#include <google/protobuf/util/json_util.h>
+#include "api/wire/json_print.h"
 
 namespace thidua::api {
-namespace {
 
-std::string json_of(const google::protobuf::Message& m) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions o;
-  o.preserve_proto_field_names = true;
-  if (!google::protobuf::util::MessageToJsonString(m, &out, o).ok()) return "{}";
-  return out;
-}
-
-// The event itself, without the envelope's fields that have their own columns.
-std::string event_body_json(const pb::EventEnvelope& e) {
-  if (e.has_cycle()) return json_of(e.cycle());
-  if (e.has_registry()) return json_of(e.registry());
-  return {};
-}
-
-}  // namespace
-
-std::string csv_field(std::string_view value) {
-  if (value.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(value);
-  std::string out = "\"";
-  for (char c : value) {
-    if (c == '"') out += '"';
-    out += c;
+void append_csv_field(std::string& out, std::string_view value) {
+  if (value.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out += value;
+    return;
   }
   out += '"';
+  // Copied a run at a time up to each quote, which is doubled.
+  for (std::size_t at = 0;;) {
+    const std::size_t quote = value.find('"', at);
+    if (quote == std::string_view::npos) {
+      out += value.substr(at);
+      break;
+    }
+    out += value.substr(at, quote + 1 - at);
+    out += '"';
+    at = quote + 1;
+  }
+  out += '"';
+}
+
+std::string csv_field(std::string_view value) {
+  std::string out;
+  append_csv_field(out, value);
   return out;
 }
 
@@ -42,38 +39,42 @@ std::string export_preamble(export_format f) {
 }
 
 std::string export_rows(export_format f, const pb::QueryResult& page) {
-  std::string out;
+  std::string out, scratch;
   for (const auto& entry : page.audit()) {
     if (f == export_format::ndjson) {
-      out += json_of(entry);
+      append_json(entry, out);
       out += '\n';
       continue;
     }
     const auto& e = entry.event();
-    std::string corrected_by;
-    for (auto p : entry.corrected_by()) corrected_by += (corrected_by.empty() ? "" : " ") + std::to_string(p);
-    const std::string fields[] = {
-        std::to_string(e.position()),
-        entry.recorded_at(),
-        std::to_string(e.recorded_at_ms()),
-        e.stream_id(),
-        e.has_cycle() ? e.cycle().cluster() : std::string(),
-        std::to_string(e.stream_version()),
-        e.type(),
-        e.actor_unit_id(),
-        e.actor_person(),
-        e.actor_role(),
-        e.command_id(),
-        entry.has_corrects() ? std::to_string(entry.corrects().position()) : std::string(),
-        corrected_by,
-        e.hash(),
-        event_body_json(e)};
-    bool first = true;
-    for (const auto& field : fields) {
-      if (!first) out += ',';
-      first = false;
-      out += csv_field(field);
+    auto field = [&](std::string_view value) {
+      append_csv_field(out, value);
+      out += ',';
+    };
+    field(std::to_string(e.position()));
+    field(entry.recorded_at());
+    field(std::to_string(e.recorded_at_ms()));
+    field(e.stream_id());
+    field(e.has_cycle() ? std::string_view(e.cycle().cluster()) : std::string_view());
+    field(std::to_string(e.stream_version()));
+    field(e.type());
+    field(e.actor_unit_id());
+    field(e.actor_person());
+    field(e.actor_role());
+    field(e.command_id());
+    field(entry.has_corrects() ? std::to_string(entry.corrects().position()) : std::string());
+    scratch.clear();
+    for (auto p : entry.corrected_by()) {
+      if (!scratch.empty()) scratch += ' ';
+      scratch += std::to_string(p);
     }
+    field(scratch);
+    field(e.hash());
+    // The event itself, without the envelope's fields that have their own columns.
+    scratch.clear();
+    if (e.has_cycle()) append_json(e.cycle(), scratch);
+    if (e.has_registry()) append_json(e.registry(), scratch);
+    append_csv_field(out, scratch);
     out += "\r\n";
   }
   return out;

@@ -21,5 +21,6 @@ const char* export_content_type(export_format f);
 
 // One CSV field, quoted when it must be (a comma, a quote, CR or LF), quotes doubled.
 std::string csv_field(std::string_view value);
+void append_csv_field(std::string& out, std::string_view value);
 
 }  // namespace thidua::api

@@ -1,8 +1,7 @@
 #include "api/wire/event_frames.h"
 
-#include <google/protobuf/util/json_util.h>
-
 #include "api/app/envelope.h"
+#include "api/wire/json_print.h"
 
 namespace thidua::api {
 namespace {
@@ -56,9 +55,7 @@ std::shared_ptr<const std::string> envelope_encoder::encoded(const storage::stor
   auto bytes = std::make_shared<std::string>();
   const pb::EventEnvelope env = envelope_of(e);
   if (json) {
-    google::protobuf::util::JsonPrintOptions o;
-    o.preserve_proto_field_names = true;
-    if (!google::protobuf::util::MessageToJsonString(env, bytes.get(), o).ok()) *bytes = "{}";
+    append_json(env, *bytes);
   } else {
     env.SerializeToString(bytes.get());
   }

@@ -1,7 +1,5 @@
 #include "api/wire/http_routes.h"
 
-#include <google/protobuf/util/json_util.h>
-
 #include <charconv>
 #include <map>
 #include <optional>
@@ -13,20 +11,13 @@
 #include "api/net/bearer.h"
 #include "api/wire/audit_export.h"
 #include "api/wire/error_table.h"
+#include "api/wire/json_print.h"
 #include "api/wire/services.h"
 
 namespace thidua::api {
 namespace {
 
 constexpr const char* json_type = "application/json; charset=utf-8";
-
-std::string to_json(const google::protobuf::Message& m) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions o;
-  o.preserve_proto_field_names = true;
-  if (!google::protobuf::util::MessageToJsonString(m, &out, o).ok()) return R"({"code":"INTERNAL"})";
-  return out;
-}
 
 http_reply error_reply(const error& e) {
   return {wire_error_of(e).http_status, json_type, to_json(to_wire(e))};

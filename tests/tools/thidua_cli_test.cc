@@ -96,7 +96,7 @@ TEST(thidua_cli, a_rebuild_killed_in_the_middle_resumes_and_equals_one_that_ran_
   }
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   std::string progress;
-  while (progress.find("rebuilding catalog.v4.g3") == std::string::npos &&
+  while (progress.find("rebuilding catalog.v5.g3") == std::string::npos &&
          std::chrono::steady_clock::now() < until) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     std::ifstream in(log_file);
@@ -109,18 +109,18 @@ TEST(thidua_cli, a_rebuild_killed_in_the_middle_resumes_and_equals_one_that_ran_
                                    << progress;
   auto resumed = run("rebuild catalog --data-dir " + db);
   ASSERT_EQ(resumed.status, 0) << resumed.out;
-  EXPECT_NE(resumed.out.find("resuming the rebuild of catalog.v4.g3 from position "), std::string::npos)
+  EXPECT_NE(resumed.out.find("resuming the rebuild of catalog.v5.g3 from position "), std::string::npos)
       << resumed.out;
   EXPECT_EQ(resumed.out.find("from position 0\n"), std::string::npos) << resumed.out;
-  EXPECT_NE(resumed.out.find("now stored as catalog.v4.g3, 300000 events"), std::string::npos) << resumed.out;
+  EXPECT_NE(resumed.out.find("now stored as catalog.v5.g3, 300000 events"), std::string::npos) << resumed.out;
   auto straight = run("rebuild catalog --data-dir " + db);
   ASSERT_EQ(straight.status, 0) << straight.out;
-  EXPECT_NE(straight.out.find("now stored as catalog.v4.g4"), std::string::npos) << straight.out;
+  EXPECT_NE(straight.out.find("now stored as catalog.v5.g4"), std::string::npos) << straight.out;
   auto log = storage::event_log::open(storage::log_options{.path = db, .create_if_missing = false});
   ASSERT_TRUE(log);
-  const auto resumed_model = testing::read_model(*log.value(), "catalog.v4.g3");
+  const auto resumed_model = testing::read_model(*log.value(), "catalog.v5.g3");
   EXPECT_FALSE(resumed_model.empty());
-  EXPECT_EQ(resumed_model, testing::read_model(*log.value(), "catalog.v4.g4"));
+  EXPECT_EQ(resumed_model, testing::read_model(*log.value(), "catalog.v5.g4"));
 }
 
 TEST(thidua_cli, token_create_list_revoke_and_the_secret_is_never_on_disk) {

@@ -1,6 +1,5 @@
 #include "api/app/queries/as_of.h"
 
-#include <charconv>
 #include <map>
 #include <vector>
 
@@ -102,20 +101,9 @@ result<std::optional<domain::pb::CycleView>> cycle_as_of(const query_context& c,
   auto bucket = c.log.projection_get(
       c.catalog, catalog_projection::events_key(key, from.events() / catalog_projection::snapshot_every));
   if (!bucket) return unreadable_log(bucket.error());
-  if (bucket.value()) {
-    const std::string& listed = *bucket.value();
-    for (std::size_t at = 0; at < listed.size();) {
-      std::size_t end = listed.find(',', at);
-      if (end == std::string::npos) end = listed.size();
-      std::uint64_t p = 0;
-      const auto parsed = std::from_chars(listed.data() + at, listed.data() + end, p);
-      if (parsed.ec != std::errc() || parsed.ptr != listed.data() + end)
-        return unreadable_log(make_error(storage::errc::corruption, "an unreadable event index of " + key));
-      if (p > position) break;
-      positions.push_back(p);
-      at = end + 1;
-    }
-  }
+  if (bucket.value() && catalog_projection::read_positions(*bucket.value(), position, positions) ==
+                            catalog_projection::listed_positions::unreadable)
+    return unreadable_log(make_error(storage::errc::corruption, "an unreadable event index of " + key));
   for (const auto p : positions) {
     auto read = c.log.read_all({p}, 1);
     if (!read) return unreadable_log(read.error());

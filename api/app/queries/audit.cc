@@ -1,4 +1,6 @@
 #include <algorithm>
+#include <charconv>
+#include <map>
 #include <optional>
 #include <set>
 
@@ -107,19 +109,48 @@ result<audit_filter> filter_of(const pb::AuditQuery& q) {
   return f;
 }
 
-// The positions of the corrections of the event at `pos`, from the catalog's index of them.
-result<std::vector<std::uint64_t>> corrections_of(const query_context& c, std::uint64_t pos) {
-  std::vector<std::uint64_t> out;
-  auto r = c.log.projection_scan(c.catalog, catalog_projection::corrections_prefix(pos),
-                                 [&](std::string_view, std::string_view value) {
-                                   out.push_back(std::stoull(std::string(value)));
-                                   return true;
-                                 });
+// The corrections of the events at `positions` (in order), from the catalog's index of them: one scan of the
+// keys the page's range shares, instead of one per entry.
+using corrections_map = std::map<std::uint64_t, std::vector<std::uint64_t>>;
+result<corrections_map> corrections_of(const query_context& c, const std::vector<std::uint64_t>& positions) {
+  corrections_map out;
+  if (positions.empty()) return out;
+  const auto [lo, hi] = std::minmax_element(positions.begin(), positions.end());
+  const std::string first = catalog_projection::corrections_prefix(*lo);
+  const std::string last = catalog_projection::corrections_prefix(*hi);
+  const std::string shared(first.begin(), std::mismatch(first.begin(), first.end(), last.begin()).first);
+  const std::set<std::uint64_t> wanted(positions.begin(), positions.end());
+  auto r = c.log.projection_scan(c.catalog, shared, [&](std::string_view key, std::string_view value) {
+    // "corrections/<20-digit corrected>/<20-digit correction>"
+    const std::size_t at = std::string_view("corrections/").size();
+    std::uint64_t corrected = 0;
+    std::from_chars(key.data() + at, key.data() + at + 20, corrected);
+    if (corrected > *hi) return false;
+    if (wanted.count(corrected)) out[corrected].push_back(std::stoull(std::string(value)));
+    return true;
+  });
   if (!r) return unreadable_log(r.error());
   return out;
 }
 
-result<pb::AuditEntry> entry_of(const query_context& c, const storage::stored_event& e) {
+// The positions `unit` recorded up to `hi`, in order, from the catalog's actor index.
+result<std::vector<std::uint64_t>> actor_positions(const query_context& c, const std::string& unit,
+                                                   std::uint64_t hi) {
+  std::vector<std::uint64_t> out;
+  auto listed = catalog_projection::listed_positions::all_read;
+  auto r = c.log.projection_scan(c.catalog, catalog_projection::actor_prefix(unit),
+                                 [&](std::string_view, std::string_view positions) {
+                                   listed = catalog_projection::read_positions(positions, hi, out);
+                                   return listed == catalog_projection::listed_positions::all_read;
+                                 });
+  if (!r) return unreadable_log(r.error());
+  if (listed == catalog_projection::listed_positions::unreadable)
+    return unreadable_log(make_error(storage::errc::corruption, "an unreadable actor index of " + unit));
+  return out;
+}
+
+result<pb::AuditEntry> entry_of(const query_context& c, const storage::stored_event& e,
+                                const corrections_map& corrections) {
   pb::AuditEntry entry;
   *entry.mutable_event() = envelope_of(e);
   entry.set_recorded_at(vietnam_time(e.record.recorded_at_ms()));
@@ -132,9 +163,8 @@ result<pb::AuditEntry> entry_of(const query_context& c, const storage::stored_ev
         c.readable(found.value()[0]->record))
       *entry.mutable_corrects() = envelope_of(*found.value()[0]);
   }
-  auto corrections = corrections_of(c, e.pos().value);
-  if (!corrections) return corrections.error();
-  for (auto p : corrections.value()) entry.add_corrected_by(p);
+  if (auto it = corrections.find(e.pos().value); it != corrections.end())
+    for (auto p : it->second) entry.add_corrected_by(p);
   return entry;
 }
 
@@ -159,34 +189,83 @@ result<pb::QueryResult> audit(const query_context& c, const pb::AuditQuery& q, p
   const std::uint64_t max_scanned = c.max_scanned;
   std::vector<storage::event_ptr> hits;
   std::uint64_t scanned = 0, reached = 0;  // reached: the last position looked at
+  // A unit's entries come from the catalog's index of what each unit recorded, as far as the catalog has
+  // applied the log ([1, index_hi]); the rest of the range is scanned.
+  std::vector<std::uint64_t> indexed;
+  std::uint64_t index_hi = 0;
+  if (!q.unit_id().empty()) {
+    auto cp = c.log.projection_checkpoint(c.catalog);
+    if (!cp) return unreadable_log(cp.error());
+    index_hi = std::min(last, cp.value().value);
+    auto listed = actor_positions(c, q.unit_id(), index_hi);
+    if (!listed) return listed.error();
+    indexed = std::move(listed).value();
+  }
+  const auto more = [&] { return hits.size() < limit && scanned < max_scanned; };
+  const auto look_at = [&](std::uint64_t p) -> result<void> {
+    ++scanned;
+    reached = p;
+    auto read = c.log.read_all({p}, 1);
+    if (!read) return unreadable_log(read.error());
+    if (read.value().empty() || read.value()[0]->pos().value != p)
+      return unreadable_log(
+          make_error(storage::errc::corruption, "record " + std::to_string(p) + " missing"));
+    const auto& e = read.value()[0];
+    if (f.value().matches(e->record) && c.readable(e->record)) hits.push_back(e);
+    return success();
+  };
   if (!q.backward()) {
-    auto r = c.log.scan({from}, {last}, [&](const storage::pb::EventRecord& rec, const storage::hash256& h) {
-      ++scanned;
-      reached = rec.position();
-      if (f.value().matches(rec) && c.readable(rec))
-        hits.push_back(std::make_shared<storage::stored_event>(storage::stored_event{rec, h}));
-      return hits.size() < limit && scanned < max_scanned;
-    });
-    if (!r) return unreadable_log(r.error());
+    std::uint64_t pos = from;
+    if (pos <= index_hi) {
+      for (auto it = std::lower_bound(indexed.begin(), indexed.end(), from); it != indexed.end() && more();
+           ++it)
+        if (auto looked = look_at(*it); !looked) return looked.error();
+      if (more()) reached = index_hi;  // the index had nothing more up to there
+      pos = reached + 1;
+    }
+    if (more() && pos <= last) {
+      auto r = c.log.scan({pos}, {last}, [&](const storage::pb::EventRecord& rec, const storage::hash256& h) {
+        ++scanned;
+        reached = rec.position();
+        if (f.value().matches(rec) && c.readable(rec))
+          hits.push_back(std::make_shared<storage::stored_event>(storage::stored_event{rec, h}));
+        return more();
+      });
+      if (!r) return unreadable_log(r.error());
+    }
     if (reached < last && reached != 0) out.set_next_position(reached + 1);
   } else {
     std::uint64_t pos = from;
-    while (pos >= 1 && hits.size() < limit && scanned < max_scanned) {
+    while (pos >= 1 && pos > index_hi && more()) {
       auto page = c.log.read_all({pos}, 1000, storage::direction::backward);
       if (!page) return unreadable_log(page.error());
       if (page.value().empty()) break;
       for (const auto& e : page.value()) {
+        if (e->pos().value <= index_hi) break;
         ++scanned;
         reached = e->pos().value;
         if (f.value().matches(e->record) && c.readable(e->record)) hits.push_back(e);
-        if (hits.size() >= limit || scanned >= max_scanned) break;
+        if (!more()) break;
       }
-      pos = reached - 1;  // 0 after position 1: the loop ends
+      // On below this page (0 after position 1: the loop ends), or into the part the index answers.
+      const std::uint64_t lowest = page.value().back()->pos().value;
+      pos = lowest > index_hi ? lowest - 1 : index_hi;
+    }
+    if (more() && pos >= 1 && pos <= index_hi) {
+      auto it = std::upper_bound(indexed.begin(), indexed.end(), pos);
+      while (it != indexed.begin() && more())
+        if (auto looked = look_at(*--it); !looked) return looked.error();
+      if (more()) reached = 1;  // the index had nothing more down to position 1
     }
     if (reached > 1) out.set_next_position(reached - 1);
   }
+  std::vector<std::uint64_t> positions;
+  positions.reserve(hits.size());
+  for (const auto& e : hits) positions.push_back(e->pos().value);
+  auto corrections = corrections_of(c, positions);
+  if (!corrections) return corrections.error();
   for (const auto& e : hits) {
-    auto entry = entry_of(c, *e);
+    auto entry = entry_of(c, *e, corrections.value());
     if (!entry) return entry.error();
     *out.add_audit() = std::move(entry).value();
   }
