@@ -45,8 +45,12 @@ std::string catalog_projection::corrections_prefix(std::uint64_t corrected) {
   return "corrections/" + padded(corrected) + "/";
 }
 
+std::string catalog_projection::events_prefix(const std::string& cycle_key) {
+  return "events/" + cycle_key + "/";
+}
+
 std::string catalog_projection::events_key(const std::string& cycle_key, std::uint64_t bucket) {
-  return "events/" + cycle_key + "/" + padded(bucket);
+  return events_prefix(cycle_key) + padded(bucket);
 }
 
 std::string catalog_projection::snapshot_prefix(const std::string& cycle_key) {

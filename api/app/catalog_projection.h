@@ -42,6 +42,7 @@ class catalog_projection final : public engine::projection {
                                          std::vector<std::uint64_t>& out);
   static constexpr std::uint64_t snapshot_every = 32;
   static std::string events_key(const std::string& cycle_key, std::uint64_t bucket);
+  static std::string events_prefix(const std::string& cycle_key);  // every bucket of the cycle
   static std::string snapshot_prefix(const std::string& cycle_key);
   static std::string snapshot_key(const std::string& cycle_key, std::uint64_t position);
   static constexpr const char* day_prefix = "day/";

@@ -171,8 +171,9 @@ std::variant<pb::Query, http_reply> route(const std::string& path, params_reader
     } else {
       fill(q.mutable_list_cycles());
     }
-  } else if (seg.size() == 6 && seg[0] == "v1" && seg[1] == "cycles") {
-    // /v1/cycles/{organizer}/{series}/{year}/{number}
+  } else if ((seg.size() == 6 || (seg.size() == 7 && seg[6] == "full")) && seg[0] == "v1" &&
+             seg[1] == "cycles") {
+    // /v1/cycles/{organizer}/{series}/{year}/{number}[/full]
     auto* c = q.mutable_get_cycle();
     c->set_organizer_id(seg[2]);
     c->set_series(seg[3]);
@@ -184,6 +185,7 @@ std::variant<pb::Query, http_reply> route(const std::string& path, params_reader
                                    "Năm trong đường dẫn phải là số"));
     c->set_year(year);
     c->set_number(seg[5]);
+    c->set_in_full(seg.size() == 7);
     *c->mutable_as_of() = as_of_of(p);
   } else if (path == "/v1/statistics") {
     auto* st = q.mutable_get_statistics();

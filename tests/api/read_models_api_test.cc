@@ -106,6 +106,35 @@ TEST_F(read_models_api, a_unit_s_record_and_the_statistics_over_http) {
   EXPECT_NE(missing.find("HTTP/1.1 404"), std::string::npos) << missing;
 }
 
+TEST_F(read_models_api, a_cycle_in_full_over_http_for_its_members_now_and_as_of_a_position) {
+  const std::string full = std::string(cluster_ii_2023) + "/full";
+  const auto now = get("MEMBER CA-SonLa", full + "?at_least_position=" + std::to_string(head()));
+  ASSERT_EQ(now.cycles_size(), 1);
+  const auto& f = now.cycle_in_full();
+  ASSERT_EQ(static_cast<std::uint64_t>(f.timeline_size()), now.cycles(0).events())
+      << "every step of the cycle";
+  EXPECT_EQ(f.timeline(0).type(), "CycleOpened");
+  EXPECT_FALSE(f.timeline(0).actor_person().empty()) << "who recorded it";
+  for (int i = 1; i < f.timeline_size(); ++i)
+    EXPECT_LT(f.timeline(i - 1).position(), f.timeline(i).position());
+  EXPECT_EQ(f.signatures_size(), 7);
+  EXPECT_TRUE(
+      std::all_of(f.signatures().begin(), f.signatures().end(), [](const auto& s) { return s.signed_(); }));
+  EXPECT_EQ(f.nominations_size(), 7);
+  EXPECT_GE(f.votes_size(), 1);
+  EXPECT_TRUE(f.votes(0).quorum_met());
+  EXPECT_EQ(f.launch().date(), "2023-03") << "the sources name the month only";
+  EXPECT_EQ(f.timeline(1).actor_person(), "Đại tá Nguyễn Viết Giang, Giám đốc");
+  // As of its tenth step, the timeline stops there; a member of another cluster may not read it.
+  const auto then =
+      get("MEMBER CA-SonLa", full + "?as_of_position=" + std::to_string(f.timeline(9).position()));
+  EXPECT_EQ(then.cycle_in_full().timeline_size(), 10);
+  EXPECT_EQ(then.cycle_in_full().nominations_size(), 0);
+  const auto refused = http_get(server.port(), full, tokens.at("MEMBER CA-BacNinh"));
+  EXPECT_NE(refused.find("HTTP/1.1 403"), std::string::npos) << refused;
+  EXPECT_EQ(refused.find("timeline"), std::string::npos);
+}
+
 // The catalog rebuilt while the server serves: an organizer's office asks, the old version answers meanwhile,
 // the new one swaps in and answers the same; a member may not ask.
 TEST_F(read_models_api, an_organizer_rebuilds_the_catalog_while_serving_and_the_answers_stay_the_same) {

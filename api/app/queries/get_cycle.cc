@@ -2,10 +2,45 @@
 #include "api/app/queries/as_of.h"
 #include "api/app/queries/query_context.h"
 #include "domain/cycle_decider.h"
+#include "domain/cycle_in_full.h"
 #include "domain/ids.h"
 #include "domain/views.h"
 
 namespace thidua::api {
+namespace {
+
+// The cycle's events up to `up_to`, found through the catalog's index of each cycle's events, folded.
+result<domain::pb::CycleInFull> cycle_in_full(const query_context& c, const std::string& key,
+                                              std::uint64_t up_to) {
+  std::vector<std::uint64_t> positions;
+  auto listed = catalog_projection::listed_positions::all_read;
+  auto scanned = c.log.projection_scan(
+      c.catalog, catalog_projection::events_prefix(key), [&](std::string_view, std::string_view bucket) {
+        listed = catalog_projection::read_positions(bucket, up_to, positions);
+        return listed == catalog_projection::listed_positions::all_read;
+      });
+  if (!scanned) return unreadable_log(scanned.error());
+  if (listed == catalog_projection::listed_positions::unreadable)
+    return unreadable_log(make_error(storage::errc::corruption, "an unreadable event index of " + key));
+  domain::cycle_in_full_builder full;
+  for (const auto p : positions) {
+    auto read = c.log.read_all({p}, 1);
+    if (!read) return unreadable_log(read.error());
+    if (read.value().empty() || read.value()[0]->pos().value != p)
+      return unreadable_log(
+          make_error(storage::errc::corruption, "record " + std::to_string(p) + " missing"));
+    const auto& r = read.value()[0]->record;
+    domain::pb::Event event;
+    if (!event.ParseFromString(r.payload()))
+      return unreadable_log(
+          make_error(storage::errc::corruption, "an undecodable event at " + std::to_string(p)));
+    full.add(event, {r.stream_id(), r.position(), r.recorded_at_ms(), r.stream_version()},
+             {r.actor().unit_id(), r.actor().person(), r.actor().role()});
+  }
+  return full.result();
+}
+
+}  // namespace
 
 result<pb::QueryResult> get_cycle(const query_context& c, const pb::GetCycle& q, pb::QueryResult out) {
   if (!domain::valid_entity_id(q.organizer_id()))
@@ -47,6 +82,12 @@ result<pb::QueryResult> get_cycle(const query_context& c, const pb::GetCycle& q,
                        "Tại thời điểm đó chu kỳ thi đua chưa được mở");
     }
     cycle = std::move(*then.value());
+  }
+  if (q.in_full()) {
+    const std::uint64_t up_to = as_of.value().now ? cycle.last_position() : as_of.value().position;
+    auto full = cycle_in_full(c, key, up_to);
+    if (!full) return full.error();
+    *out.mutable_cycle_in_full() = std::move(full).value();
   }
   *out.add_cycles() = std::move(cycle);
   return out;
