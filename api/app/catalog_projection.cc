@@ -9,6 +9,7 @@
 
 #include "api/app/vietnam_time.h"
 #include "domain/cycle_decider.h"
+#include "domain/ids.h"
 #include "domain/streams.h"
 #include "domain/views.h"
 #include "engine/errc.h"
@@ -134,7 +135,8 @@ result<void> note_day(Step& st, const storage::record_view& record, engine::proj
 // The actor index: the event's position appended to its unit's open chunk.
 template <class Step>
 result<void> note_actor(Step& st, const storage::record_view& record, engine::projection_context& ctx) {
-  if (record.actor_unit_id.empty()) return success();
+  // A unit id is [A-Za-z0-9_-]: anything else could not be asked for, and a "/" would mix up the keys.
+  if (!domain::valid_entity_id(record.actor_unit_id)) return success();
   auto it = st.actors.find(record.actor_unit_id);
   if (it == st.actors.end()) {
     typename Step::actor_chunk chunk;

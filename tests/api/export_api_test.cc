@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <sstream>
+#include <tuple>
+#include <utility>
 
 #include "api/app/proto/queries.pb.h"
 #include "tests/api/api_support.h"
@@ -20,21 +22,30 @@ class export_api : public demo_server_test {
     std::string out;
     int status = -1;
   };
-  exported read_export(const std::string& who, const std::string& target, const std::string& kind) {
-    const std::string cmd = std::string("/usr/bin/python3 -O ") + EXPORT_READER_PATH +
-                            " 'http://127.0.0.1:" + std::to_string(server.port()) + target + "' " +
-                            tokens.at(who) + " " + kind + " 2>&1";
-    exported e;
-    FILE* p = ::popen(cmd.c_str(), "r");
-    if (!p) return e;
+  // Runs a shell command; its exit status and everything it wrote.
+  static std::pair<int, std::string> run(const std::string& cmd) {
+    std::string out;
+    FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+    if (!p) return {-1, out};
     char buf[4096];
-    while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) e.out.append(buf, n);
+    while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
     const int status = ::pclose(p);
-    e.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  }
+  // The export at `url` (http:// or a file://) as Python's csv or json reads it.
+  static exported read_with_python(const std::string& url, const std::string& token,
+                                   const std::string& kind) {
+    exported e;
+    std::tie(e.status, e.out) = run(std::string("/usr/bin/python3 -O ") + EXPORT_READER_PATH + " '" + url +
+                                    "' " + token + " " + kind);
     std::istringstream in(e.out);
     for (std::string line; std::getline(in, line);)
       if (!line.starts_with("rows ")) e.lines.push_back(line);
     return e;
+  }
+  exported read_export(const std::string& who, const std::string& target, const std::string& kind) {
+    return read_with_python("http://127.0.0.1:" + std::to_string(server.port()) + target, tokens.at(who),
+                            kind);
   }
   // The same lines from the JSON audit (every page).
   std::vector<std::string> expected(const std::string& who, const std::string& params) {
@@ -89,6 +100,28 @@ TEST_F(export_api, a_bad_filter_is_an_error_with_its_status_not_a_broken_file) {
   EXPECT_NE(two.find("Transfer-Encoding: chunked"), std::string::npos) << two;
   EXPECT_NE(two.find("\r\n0\r\n\r\n"), std::string::npos) << "the last chunk";
   EXPECT_NE(two.find("\"status\":\"ok\""), std::string::npos) << two;
+}
+
+// `thidua export` on the data dir once the server stopped: the same rows, read back the same way.
+TEST_F(export_api, thidua_export_writes_what_the_http_export_streams) {
+  const auto want = expected("ORGANIZER_OFFICE BCA-X03", cluster_ii_2023);
+  ASSERT_GE(want.size(), 30u);
+  ASSERT_EQ(server.terminate(), 0) << server.output();
+  const std::string thidua =
+      std::string(CLI_PATH) + " export --data-dir " + dir.sub("data") + " --organizer BCA";
+  for (const std::string kind : {"csv", "ndjson"}) {
+    const std::string file = dir.sub("export." + kind);
+    const auto [status, said] =
+        run(thidua + " --series dia-phuong --year 2023 --number II --format " + kind + " --out " + file);
+    ASSERT_EQ(status, 0) << said;
+    EXPECT_NE(said.find("exported " + std::to_string(want.size()) + " entries"), std::string::npos) << said;
+    const auto got = read_with_python("file://" + file, "-", kind);
+    EXPECT_EQ(got.status, 0) << got.out;
+    EXPECT_EQ(got.lines, want) << kind << ":\n" << got.out;
+  }
+  const auto [status, said] = run(thidua + " --role KING --out " + dir.sub("bad.csv"));
+  EXPECT_EQ(status, 2) << said;
+  EXPECT_NE(said.find("audit.role"), std::string::npos) << said;
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reads an audit export as a user's tools would: Python's urllib (chunked transfer) and csv modules.
 
-usage: export_reader.py URL TOKEN csv|ndjson
+usage: export_reader.py URL TOKEN csv|ndjson   (a file:// URL reads a file `thidua export` wrote; TOKEN unused)
 Prints one line per row: "<position>\t<actor_person>\t<type>", then "rows <n>". Exits 1 (message on stderr)
 when the file is not what the API promises: no byte-order mark on CSV, a ragged row, a line that is not JSON.
 """
@@ -21,7 +21,7 @@ def main():
     url, token, kind = sys.argv[1], sys.argv[2], sys.argv[3]
     req = urllib.request.Request(url, headers={"Authorization": "Bearer " + token})
     with urllib.request.urlopen(req) as r:
-        if r.headers.get("Transfer-Encoding", "").lower() != "chunked":
+        if not url.startswith("file:") and r.headers.get("Transfer-Encoding", "").lower() != "chunked":
             fail("not streamed: Transfer-Encoding is %r" % r.headers.get("Transfer-Encoding"))
         data = r.read()
     rows = []

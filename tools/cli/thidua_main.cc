@@ -22,6 +22,7 @@
 #include "api/server/system_wall_clock.h"
 #include "engine/command_pipeline.h"
 #include "storage/event_log.h"
+#include "tools/cli/export_command.h"
 
 namespace {
 
@@ -43,6 +44,11 @@ void usage() {
       "  backup  --data-dir DIR --to BACKUP    consistent copy of the log (BACKUP must not exist)\n"
       "  restore --from BACKUP --data-dir DIR  copy a backup into an empty data dir and check it\n"
       "  head    --data-dir DIR                the last position in the log\n"
+      "  export  --data-dir DIR --organizer ORG [--series S] [--year Y] [--number N] [--unit U]\n"
+      "          [--person P] [--role R] [--types T1,T2] [--from-date D] [--to-date D]\n"
+      "          [--from-position N] [--to-position N] [--format csv|ndjson] [--out FILE]\n"
+      "                                        the audit as the organizer's office reads it, as CSV (UTF-8\n"
+      "                                        with a BOM, for Excel) or NDJSON; to FILE or standard output\n"
       "  rebuild catalog --data-dir DIR        build the read model again from position 1 beside the one\n"
       "                                        in use, then swap (a rebuild stopped midway resumes)\n"
       "  token create --data-dir DIR --unit U --person NAME --role ROLE [--rank R] [--position P]\n"
@@ -59,12 +65,14 @@ void usage() {
 
 struct args {
   std::string data_dir, to, from, receipt, public_key, receipt_key;
-  std::map<std::string, std::string> token;  // options of `thidua token …`
+  std::map<std::string, std::string> token;  // options of `thidua token …` and `thidua export`
 };
 
 bool parse(int argc, char** argv, int first, args& a) {
   static const std::set<std::string> token_options{
-      "--unit", "--person", "--role", "--rank", "--position", "--organizer", "--reads", "--id", "--reason"};
+      "--unit", "--person",    "--role",    "--rank",          "--position",   "--organizer", "--reads",
+      "--id",   "--reason",    "--series",  "--year",          "--number",     "--types",     "--format",
+      "--out",  "--from-date", "--to-date", "--from-position", "--to-position"};
   for (int i = first; i < argc; i += 2) {
     if (i + 1 >= argc) {
       std::fprintf(stderr, "thidua: %s needs a value\n", argv[i]);
@@ -309,8 +317,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "thidua %s: --data-dir is required\n", command.c_str());
     return 2;
   }
-  if (command != "verify" && command != "backup" && command != "head" && command != "receipt" && !is_token &&
-      !is_rebuild) {
+  if (command != "verify" && command != "backup" && command != "head" && command != "receipt" &&
+      command != "export" && !is_token && !is_rebuild) {
     std::fprintf(stderr, "thidua: unknown command %s (see --help)\n", command.c_str());
     return 2;
   }
@@ -324,6 +332,7 @@ int main(int argc, char** argv) {
   if (is_token) return token_command(argv[2], a, *log);
   if (is_rebuild) return rebuild_command(argv[2], *log);
   if (command == "receipt") return receipt_command(a, *log);
+  if (command == "export") return thidua::cli::export_command(a.token, *log);
   if (command == "verify" && !a.receipt.empty()) return verify_receipt_command(a, *log);
   if (command == "head") {
     std::printf("%llu\n", static_cast<unsigned long long>(log->head().value));

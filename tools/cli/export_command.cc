@@ -1,0 +1,139 @@
+#include "tools/cli/export_command.h"
+
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <future>
+#include <memory>
+#include <sstream>
+
+#include "api/app/read_service.h"
+#include "api/wire/audit_export.h"
+
+namespace thidua::cli {
+namespace {
+
+const std::string& option(const std::map<std::string, std::string>& o, const std::string& name) {
+  static const std::string none;
+  auto it = o.find(name);
+  return it == o.end() ? none : it->second;
+}
+
+template <class Number>
+bool number_option(const std::map<std::string, std::string>& o, const std::string& name, Number& out) {
+  const std::string& text = option(o, name);
+  if (text.empty()) return true;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  if (ec == std::errc() && end == text.data() + text.size()) return true;
+  std::fprintf(stderr, "thidua export: --%s must be a number, not \"%s\"\n", name.c_str(), text.c_str());
+  return false;
+}
+
+// The query once the read models have applied its at_least_position.
+result<api::pb::QueryResult> ask(api::read_service& reads,
+                                 const std::shared_ptr<const api::pb::TokenGrant>& grant,
+                                 const api::pb::Query& q) {
+  std::promise<result<api::pb::QueryResult>> answered;
+  reads.query_when_applied(grant, q,
+                           [&](result<api::pb::QueryResult> r) { answered.set_value(std::move(r)); });
+  return answered.get_future().get();
+}
+
+}  // namespace
+
+int export_command(const std::map<std::string, std::string>& o, storage::event_log& log) {
+  const std::string& organizer = option(o, "organizer");
+  if (organizer.empty()) {
+    std::fprintf(stderr,
+                 "thidua export: --organizer is required (the export reads what that organizer's office "
+                 "may read)\n");
+    return 2;
+  }
+  const std::string format = option(o, "format").empty() ? "csv" : option(o, "format");
+  if (format != "csv" && format != "ndjson") {
+    std::fprintf(stderr, "thidua export: --format is csv or ndjson, not \"%s\"\n", format.c_str());
+    return 2;
+  }
+  const auto kind = format == "csv" ? api::export_format::csv : api::export_format::ndjson;
+  api::pb::Query q;
+  auto* a = q.mutable_audit();
+  a->set_organizer_id(organizer);
+  a->set_series(option(o, "series"));
+  a->set_number(option(o, "number"));
+  a->set_unit_id(option(o, "unit"));
+  a->set_person(option(o, "person"));
+  a->set_role(option(o, "role"));
+  a->set_from_date(option(o, "from-date"));
+  a->set_to_date(option(o, "to-date"));
+  std::uint32_t year = 0;
+  std::uint64_t from = 0, to = 0;
+  if (!number_option(o, "year", year) || !number_option(o, "from-position", from) ||
+      !number_option(o, "to-position", to))
+    return 2;
+  a->set_year(year);
+  a->set_to_position(to);
+  std::stringstream types(option(o, "types"));
+  for (std::string t; std::getline(types, t, ',');)
+    if (!t.empty()) a->add_event_types(t);
+  a->set_limit(1000);
+
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(nullptr, std::fclose);
+  std::FILE* out = stdout;
+  if (const std::string& path = option(o, "out"); !path.empty() && path != "-") {
+    file.reset(std::fopen(path.c_str(), "wb"));
+    if (!file) {
+      std::fprintf(stderr, "thidua export: cannot write %s\n", path.c_str());
+      return 1;
+    }
+    out = file.get();
+  }
+  api::read_service reads(log);
+  if (auto r = reads.start(); !r) {
+    std::fprintf(stderr, "thidua export: %s\n", r.error().message.c_str());
+    return 1;
+  }
+  auto office = std::make_shared<api::pb::TokenGrant>();
+  office->set_role("ORGANIZER_OFFICE");
+  office->set_unit_id(organizer);
+  office->set_organizer_id(organizer);
+  // The read models at the head, as the server's export would see them (corrections listed with each entry).
+  q.set_at_least_position(log.head().value);
+  const std::string preamble = api::export_preamble(kind);
+  std::fwrite(preamble.data(), 1, preamble.size(), out);
+  std::uint64_t rows = 0;
+  auto last_report = std::chrono::steady_clock::now();
+  for (a->set_from_position(from);;) {
+    auto page = ask(reads, office, q);
+    if (!page) {
+      reads.stop();
+      std::fprintf(stderr, "thidua export: %s (%s)\n", page.error().message.c_str(),
+                   page.error().field.c_str());
+      return page.error().field.empty() ? 1 : 2;
+    }
+    const std::string text = api::export_rows(kind, page.value());
+    if (std::fwrite(text.data(), 1, text.size(), out) != text.size()) {
+      reads.stop();
+      std::fprintf(stderr, "thidua export: writing failed (disk full?)\n");
+      return 1;
+    }
+    rows += static_cast<std::uint64_t>(page.value().audit_size());
+    if (page.value().next_position() == 0) break;
+    a->set_from_position(page.value().next_position());
+    if (const auto now = std::chrono::steady_clock::now(); now - last_report >= std::chrono::seconds(1)) {
+      std::fprintf(stderr, "exported %llu entries, at position %llu of %llu\n",
+                   static_cast<unsigned long long>(rows),
+                   static_cast<unsigned long long>(page.value().next_position()),
+                   static_cast<unsigned long long>(page.value().head()));
+      last_report = now;
+    }
+  }
+  reads.stop();
+  if (std::fflush(out) != 0) {
+    std::fprintf(stderr, "thidua export: writing failed (disk full?)\n");
+    return 1;
+  }
+  std::fprintf(stderr, "exported %llu entries (%s)\n", static_cast<unsigned long long>(rows), format.c_str());
+  return 0;
+}
+
+}  // namespace thidua::cli
