@@ -373,33 +373,58 @@ http_server::~http_server() {
   stop();
 }
 
-std::string http_server::start() {
+namespace {
+
+// The TLS context of `options` (unset when they serve plain HTTP); an error message naming the file if a file
+// does not load.
+std::string load_tls(const http_options& options, std::optional<asio::ssl::context>& tls) {
+  if (options.tls_cert_file.empty()) return {};
   beast::error_code ec;
-  if (!impl_->options.tls_cert_file.empty()) {
-    auto& ctx = impl_->tls.emplace(asio::ssl::context::tls_server);
-    ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                    asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                    asio::ssl::context::no_tlsv1_1);
-    ctx.use_certificate_chain_file(impl_->options.tls_cert_file, ec);
-    if (ec) return "TLS certificate " + impl_->options.tls_cert_file + ": " + ec.message();
-    ctx.use_private_key_file(impl_->options.tls_key_file, asio::ssl::context::pem, ec);
-    if (ec) return "TLS key " + impl_->options.tls_key_file + ": " + ec.message();
-  }
-  auto address = asio::ip::make_address(impl_->options.address, ec);
-  if (ec) return "listen address " + impl_->options.address + ": " + ec.message();
-  tcp::endpoint endpoint(address, impl_->options.port);
-  for (int i = 0; i < std::max(1, impl_->options.threads); ++i)
-    impl_->contexts.push_back(std::make_unique<asio::io_context>(1));
-  impl_->acceptor = std::make_unique<tcp::acceptor>(*impl_->contexts[0]);
-  auto& a = *impl_->acceptor;
+  auto& ctx = tls.emplace(asio::ssl::context::tls_server);
+  ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                  asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                  asio::ssl::context::no_tlsv1_1);
+  ctx.use_certificate_chain_file(options.tls_cert_file, ec);
+  if (ec) return "TLS certificate " + options.tls_cert_file + ": " + ec.message() + " (check --tls-cert)";
+  ctx.use_private_key_file(options.tls_key_file, asio::ssl::context::pem, ec);
+  if (ec) return "TLS key " + options.tls_key_file + ": " + ec.message() + " (check --tls-key)";
+  return {};
+}
+
+// Opens, binds and listens `a` on the options' address and port.
+std::string bind_listen(const http_options& options, tcp::acceptor& a) {
+  beast::error_code ec;
+  auto address = asio::ip::make_address(options.address, ec);
+  if (ec) return "listen address " + options.address + ": " + ec.message();
+  const tcp::endpoint endpoint(address, options.port);
   a.open(endpoint.protocol(), ec);
   if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) a.bind(endpoint, ec);
   if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
   if (ec)
-    return "listen on " + impl_->options.address + ":" + std::to_string(impl_->options.port) + ": " +
-           ec.message();
-  impl_->port = a.local_endpoint().port();
+    return "listen on " + options.address + ":" + std::to_string(options.port) + ": " + ec.message() +
+           (ec == asio::error::address_in_use ? " (another program uses the port: stop it or choose --port)"
+                                              : "");
+  return {};
+}
+
+}  // namespace
+
+std::string check_listen(const http_options& options) {
+  std::optional<asio::ssl::context> tls;
+  if (auto err = load_tls(options, tls); !err.empty()) return err;
+  asio::io_context ioc(1);
+  tcp::acceptor a(ioc);
+  return bind_listen(options, a);  // the acceptor closes here: the real start binds it again
+}
+
+std::string http_server::start() {
+  if (auto err = load_tls(impl_->options, impl_->tls); !err.empty()) return err;
+  for (int i = 0; i < std::max(1, impl_->options.threads); ++i)
+    impl_->contexts.push_back(std::make_unique<asio::io_context>(1));
+  impl_->acceptor = std::make_unique<tcp::acceptor>(*impl_->contexts[0]);
+  if (auto err = bind_listen(impl_->options, *impl_->acceptor); !err.empty()) return err;
+  impl_->port = impl_->acceptor->local_endpoint().port();
   impl_->do_accept();
   for (auto& context : impl_->contexts)
     impl_->threads.emplace_back([&ioc = *context] {

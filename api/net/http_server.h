@@ -81,6 +81,12 @@ struct http_options {
   std::uint32_t heartbeat_seconds = 15;
 };
 
+// What http_server::start() does first, without serving: loads the TLS files and binds the address and port,
+// then lets them go. The server checks it before it writes anything: a busy port or a missing certificate
+// found after the demo data was written would leave that data in the append-only log for good. Empty when
+// fine, else what failed and what to do.
+std::string check_listen(const http_options& options);
+
 // HTTP/1.1 on Boost.Beast. The handler maps a request to a reply: it runs on a network thread and calls
 // `respond` once, from any thread.
 // Lifecycle: start() binds and runs; stop() closes the listener and every connection and joins the threads.

@@ -108,6 +108,11 @@ int run_server(int argc, char** argv, std::shared_ptr<rocksdb::FileSystem> file_
   }
   raise_open_file_limit();
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+  // Before anything is written (the data dir is not even created): the port and the TLS files.
+  if (auto err = thidua::api::check_listen(config.http); !err.empty()) {
+    spdlog::critical("{}; nothing was written", err);
+    return 1;
+  }
   thidua::storage::log_options log_options{.path = config.data_dir};
   log_options.wal_spare_bytes = std::uint64_t{config.wal_spare_mib} << 20;
   log_options.file_system = std::move(file_system);

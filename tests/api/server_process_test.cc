@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -205,6 +206,35 @@ TEST(server_process, sigterm_answers_what_each_websocket_is_owed_then_closes_it_
   }
   EXPECT_EQ(recorded, acknowledged)
       << "every recorded command was acknowledged before the close, and only those";
+}
+
+TEST(server_process, a_busy_port_or_a_missing_tls_file_stops_the_start_before_anything_is_written) {
+  testing::temp_dir dir;
+  // Someone else listens on the port.
+  const int other = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(other, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(other, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(other, 1), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(other, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  const std::string busy = std::to_string(ntohs(addr.sin_port));
+  {
+    testing::server_process server(dir.sub("busy"), {"--port", busy});
+    EXPECT_EQ(WEXITSTATUS(server.wait_for_exit()), 1) << server.output();
+    EXPECT_NE(server.output().find("127.0.0.1:" + busy), std::string::npos) << server.output();
+    EXPECT_NE(server.output().find("choose --port"), std::string::npos) << server.output();
+    EXPECT_FALSE(std::filesystem::exists(dir.sub("busy"))) << "no log, no demo data, no key: nothing written";
+  }
+  ::close(other);
+  testing::server_process tls(
+      dir.sub("tls"), {"--tls-cert", dir.sub("missing-cert.pem"), "--tls-key", dir.sub("missing-key.pem")});
+  EXPECT_EQ(WEXITSTATUS(tls.wait_for_exit()), 1) << tls.output();
+  EXPECT_NE(tls.output().find("TLS certificate " + dir.sub("missing-cert.pem")), std::string::npos)
+      << tls.output();
+  EXPECT_FALSE(std::filesystem::exists(dir.sub("tls")));
 }
 
 TEST(server_process, refuses_a_bad_command_line_with_a_clear_message) {
