@@ -103,6 +103,10 @@ std::variant<std::vector<pb::TokenEvent>, token_rejection> token_decider::decide
     if (s.revoked.count(r.token_id()))
       return refuse("TOKEN_REVOKED", "revoke.token_id", "token '" + r.token_id() + "' is already revoked",
                     "Token '" + r.token_id() + "' đã bị thu hồi");
+    // The audit must say why someone lost their access.
+    if (r.reason().find_first_not_of(" \t\r\n") == std::string::npos)
+      return refuse("MISSING_FIELD", "revoke.reason", "a revocation says why (e.g. \"lost laptop\")",
+                    "Thu hồi token phải nêu lý do (ví dụ \"mất máy tính\")");
     *e.mutable_token_revoked() = r;
   } else {
     return refuse("MISSING_FIELD", "action", "the command names no action", "Lệnh không nêu thao tác nào");

@@ -145,6 +145,9 @@ TEST(thidua_cli, token_create_list_revoke_and_the_secret_is_never_on_disk) {
   EXPECT_NE(listed.out.find("Nguyễn Văn A"), std::string::npos) << listed.out;
   EXPECT_EQ(listed.out.find(secret), std::string::npos) << "list never shows a secret";
 
+  const auto no_reason = run("token revoke --data-dir " + db + " --id " + id);
+  EXPECT_EQ(no_reason.status, 2) << no_reason.out;
+  EXPECT_NE(no_reason.out.find("revocation says why"), std::string::npos) << no_reason.out;
   auto revoked = run("token revoke --data-dir " + db + " --id " + id + " --reason 'mất máy'");
   EXPECT_EQ(revoked.status, 0) << revoked.out;
   EXPECT_NE(run("token list --data-dir " + db).out.find("revoked"), std::string::npos);

@@ -45,6 +45,10 @@ TEST(tokens, rules_refuse_what_is_wrong) {
   revoke.mutable_revoke()->set_token_id("tk-9");
   EXPECT_EQ(code_of(s, revoke), "TOKEN_NOT_FOUND");
   revoke.mutable_revoke()->set_token_id("tk-1");
+  EXPECT_EQ(code_of(s, revoke), "MISSING_FIELD") << "a revocation says why";
+  revoke.mutable_revoke()->set_reason("  ");
+  EXPECT_EQ(code_of(s, revoke), "MISSING_FIELD") << "blanks are no reason";
+  revoke.mutable_revoke()->set_reason("mất máy tính");
   EXPECT_EQ(code_of(s, revoke), "OK");
   r = token_decider::decide(s, revoke, {"ops"}, 0);
   for (auto& e : std::get<std::vector<pb::TokenEvent>>(r)) s = token_decider::evolve(s, e);
