@@ -8,7 +8,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <mutex>
 #include <unordered_map>
 #include <vector>
 
@@ -34,9 +33,8 @@ bool printable(const gp::Descriptor* d, std::unordered_map<const gp::Descriptor*
 }
 
 bool printable(const gp::Descriptor* d) {
-  static std::mutex mu;
-  static std::unordered_map<const gp::Descriptor*, bool> known;
-  std::lock_guard lk(mu);
+  // Per thread: printing runs on every network thread, and a shared cache would need a lock per message.
+  thread_local std::unordered_map<const gp::Descriptor*, bool> known;
   return printable(d, known);
 }
 

@@ -51,10 +51,9 @@ result<as_of_point> resolve_as_of(const query_context& c, const pb::AsOf& a, con
           "position " + std::to_string(a.position()) + " is beyond the log's head " + std::to_string(head),
           "Vị trí " + std::to_string(a.position()) + " vượt quá vị trí cuối của sổ (" + std::to_string(head) +
               ")");
-    auto rec = c.log.read_all({a.position()}, 1);
-    if (!rec) return unreadable_log(rec.error());
-    if (rec.value().empty()) return unreadable_log(make_error(storage::errc::corruption, "record missing"));
-    return as_of_point{false, a.position(), vietnam_date(rec.value().front()->record.recorded_at_ms())};
+    auto rec = c.record_at(a.position());
+    if (!rec) return rec.error();
+    return as_of_point{false, a.position(), vietnam_date(rec.value()->record.recorded_at_ms())};
   }
   const auto start = vietnam_day_start_ms(a.date());
   if (!start)
@@ -105,10 +104,9 @@ result<std::optional<domain::pb::CycleView>> cycle_as_of(const query_context& c,
                             catalog_projection::listed_positions::unreadable)
     return unreadable_log(make_error(storage::errc::corruption, "an unreadable event index of " + key));
   for (const auto p : positions) {
-    auto read = c.log.read_all({p}, 1);
-    if (!read) return unreadable_log(read.error());
-    if (read.value().empty()) return unreadable_log(make_error(storage::errc::corruption, "record missing"));
-    const auto& r = read.value().front()->record;
+    auto read = c.record_at(p);
+    if (!read) return read.error();
+    const auto& r = read.value()->record;
     domain::pb::Event event;
     if (!event.ParseFromString(r.payload()))
       return unreadable_log(

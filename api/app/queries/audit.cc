@@ -205,12 +205,9 @@ result<pb::QueryResult> audit(const query_context& c, const pb::AuditQuery& q, p
   const auto look_at = [&](std::uint64_t p) -> result<void> {
     ++scanned;
     reached = p;
-    auto read = c.log.read_all({p}, 1);
-    if (!read) return unreadable_log(read.error());
-    if (read.value().empty() || read.value()[0]->pos().value != p)
-      return unreadable_log(
-          make_error(storage::errc::corruption, "record " + std::to_string(p) + " missing"));
-    const auto& e = read.value()[0];
+    auto read = c.record_at(p);
+    if (!read) return read.error();
+    const auto& e = read.value();
     if (f.value().matches(e->record) && c.readable(e->record)) hits.push_back(e);
     return success();
   };

@@ -24,12 +24,9 @@ result<domain::pb::CycleInFull> cycle_in_full(const query_context& c, const std:
     return unreadable_log(make_error(storage::errc::corruption, "an unreadable event index of " + key));
   domain::cycle_in_full_builder full;
   for (const auto p : positions) {
-    auto read = c.log.read_all({p}, 1);
-    if (!read) return unreadable_log(read.error());
-    if (read.value().empty() || read.value()[0]->pos().value != p)
-      return unreadable_log(
-          make_error(storage::errc::corruption, "record " + std::to_string(p) + " missing"));
-    const auto& r = read.value()[0]->record;
+    auto read = c.record_at(p);
+    if (!read) return read.error();
+    const auto& r = read.value()->record;
     domain::pb::Event event;
     if (!event.ParseFromString(r.payload()))
       return unreadable_log(

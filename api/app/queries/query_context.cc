@@ -37,6 +37,14 @@ std::uint32_t query_context::page(std::uint32_t asked) const {
   return asked == 0 ? max_events : std::min(asked, max_events);
 }
 
+result<storage::event_ptr> query_context::record_at(std::uint64_t p) const {
+  auto read = log.read_all({p}, 1);
+  if (!read) return unreadable_log(read.error());
+  if (read.value().empty() || read.value()[0]->pos().value != p)
+    return unreadable_log(make_error(storage::errc::corruption, "record " + std::to_string(p) + " missing"));
+  return read.value()[0];
+}
+
 error unreadable_log(const error& e) {
   return app_error(errc::internal, "", "the server could not read its log: " + e.message,
                    "Máy chủ không đọc được sổ sự kiện");

@@ -35,6 +35,8 @@ struct query_context {
   bool readable(const domain::pb::CycleView& cycle) const;
   // Calls `each` with every value of the catalog read model under `prefix`.
   result<void> scan_views(std::string_view prefix, const std::function<void(std::string_view)>& each) const;
+  // The record at position `p`; a record missing below the head is corruption, said as such.
+  result<storage::event_ptr> record_at(std::uint64_t p) const;
   // A page size: the asked limit, at most (and by default) max_events.
   std::uint32_t page(std::uint32_t asked) const;
 };
