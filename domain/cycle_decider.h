@@ -29,7 +29,7 @@ struct cycle_decider : protobuf_decider<series_state, pb::Command, pb::Event, pb
 
   // The rules of one cluster's cycle, and its fold (used by decide and evolve).
   static decision decide_cycle(const cycle_state& s, const command& c, const actor& a);
-  static cycle_state evolve_cycle(cycle_state s, const event& e);
+  static void apply_to_cycle(cycle_state& s, const event& e);  // one cluster's part of evolve, in place
   static std::string event_type(const event& e);
   static bool known_event_type(std::string_view type);
   static std::optional<event> decode(std::string_view type, std::string_view bytes);

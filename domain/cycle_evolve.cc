@@ -6,8 +6,7 @@
 namespace thidua::domain {
 
 series_state cycle_decider::evolve(state s, const event& e) {
-  auto& cycle = s.cycles[e.cluster()];
-  cycle = evolve_cycle(std::move(cycle), e);
+  apply_to_cycle(s.cycles[e.cluster()], e);
   if (e.has_cycle_opened())
     for (const auto& unit : e.cycle_opened().details().member_unit_ids())
       s.cluster_of_unit[unit] = e.cluster();
@@ -20,7 +19,7 @@ series_state cycle_decider::evolve(state s, const event& e) {
   return s;
 }
 
-cycle_state cycle_decider::evolve_cycle(cycle_state s, const event& e) {
+void cycle_decider::apply_to_cycle(cycle_state& s, const event& e) {
   ++s.version;
   switch (e.body_case()) {
     case pb::Event::kCycleOpened: {
@@ -137,7 +136,6 @@ cycle_state cycle_decider::evolve_cycle(cycle_state s, const event& e) {
     case pb::Event::BODY_NOT_SET:
       break;
   }
-  return s;
 }
 
 }  // namespace thidua::domain

@@ -200,7 +200,7 @@ void cycle_in_full_builder::add(const pb::Event& e, const event_meta& meta, cons
     default:
       break;
   }
-  state_ = cycle_decider::evolve_cycle(std::move(state_), e);
+  cycle_decider::apply_to_cycle(state_, e);
 }
 
 pb::CycleInFull cycle_in_full_builder::result() const {

@@ -187,39 +187,50 @@ cycle_view_folder::folded& cycle_view_folder::load(const std::string& key) {
   return it->second;
 }
 
-cycle_view_written cycle_view_folder::apply(const pb::Event& event, const event_meta& meta) {
+cycle_view_folder::written cycle_view_folder::apply(const pb::Event& event, const event_meta& meta) {
   // The stream names the series and year ("cycles/<organizer>/<series>/<year>"); the event names the cluster.
   // Before the cycle is opened there is no key: events of an unopened cluster cannot have been accepted.
-  const std::string index = "cycle-of/" + meta.stream_id + "/" + event.cluster();
-  std::string key;
-  if (event.has_cycle_opened()) {
-    const auto& k = event.cycle_opened().cycle();
-    key = cycle_view_key(k.organizer_id(), k.series(), k.year(), event.cluster());
-    auto& known = cycle_of_[index];
-    if (known != key) {
-      known = key;
-      store_.put(index, key);
-    }
+  std::unordered_map<std::string, folded>::pointer view = nullptr;
+  if (!event.has_cycle_opened() && last_ && meta.stream_id == last_stream_ &&
+      event.cluster() == last_cluster_) {
+    view = last_;
   } else {
-    // Found through the stream's index entry written when the cycle opened.
-    auto [it, added] = cycle_of_.try_emplace(index);
-    if (added) it->second = store_.get(index);
-    if (!it->second) return {};
-    key = *it->second;
+    const std::string index = "cycle-of/" + std::string(meta.stream_id) + "/" + event.cluster();
+    std::string key;
+    if (event.has_cycle_opened()) {
+      const auto& k = event.cycle_opened().cycle();
+      key = cycle_view_key(k.organizer_id(), k.series(), k.year(), event.cluster());
+      auto& known = cycle_of_[index];
+      if (known != key) {
+        known = key;
+        store_.put(index, key);
+      }
+    } else {
+      // Found through the stream's index entry written when the cycle opened.
+      auto [it, added] = cycle_of_.try_emplace(index);
+      if (added) it->second = store_.get(index);
+      if (!it->second) return {};
+      key = *it->second;
+    }
+    load(key);
+    view = &*views_.find(key);
+    last_ = view;
+    last_stream_ = meta.stream_id;
+    last_cluster_ = event.cluster();
   }
-  auto& f = load(key);
-  f.state = cycle_decider::evolve_cycle(std::move(f.state), event);
-  f.stream_id = meta.stream_id;
+  folded& f = view->second;
+  cycle_decider::apply_to_cycle(f.state, event);
+  if (f.stream_id != meta.stream_id) f.stream_id = meta.stream_id;
   f.last_position = meta.position;
   f.updated_at_ms = meta.recorded_at_ms;
   f.events += 1;
   f.stream_version = meta.stream_version;
   f.changed = true;
-  return {std::move(key), f.events};
+  return {view->first, f.events};
 }
 
-std::string cycle_view_folder::serialized(const std::string& key) const {
-  const auto it = views_.find(key);
+std::string cycle_view_folder::serialized(std::string_view key) const {
+  const auto it = views_.find(std::string(key));
   if (it == views_.end()) return {};
   const folded& f = it->second;
   pb::CycleView v = to_view(f.state);
@@ -241,9 +252,9 @@ void cycle_view_folder::flush() {
 
 cycle_view_written apply_to_views(const pb::Event& event, const event_meta& meta, view_store& store) {
   cycle_view_folder folder(store);
-  auto written = folder.apply(event, meta);
+  const auto written = folder.apply(event, meta);
   folder.flush();
-  return written;
+  return {std::string(written.key), written.events};
 }
 
 namespace {

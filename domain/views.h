@@ -24,7 +24,7 @@ class view_store {
 
 // Where an event sits in the log.
 struct event_meta {
-  std::string stream_id;
+  std::string_view stream_id;
   std::uint64_t position = 0;
   std::int64_t recorded_at_ms = 0;
   std::uint64_t stream_version = 0;
@@ -44,9 +44,14 @@ cycle_view_written apply_to_views(const pb::Event& event, const event_meta& meta
 class cycle_view_folder {
  public:
   explicit cycle_view_folder(view_store& store) : store_(store) {}
-  cycle_view_written apply(const pb::Event& event, const event_meta& meta);
+  // As apply_to_views says; the key names the folder's own copy (valid while the folder lives).
+  struct written {
+    std::string_view key;
+    std::uint64_t events = 0;
+  };
+  written apply(const pb::Event& event, const event_meta& meta);
   // The bytes of a view folded here as it stands now (what flush() writes); empty when none was.
-  std::string serialized(const std::string& key) const;
+  std::string serialized(std::string_view key) const;
   // Writes each view changed since the last flush.
   void flush();
 
@@ -64,6 +69,10 @@ class cycle_view_folder {
   view_store& store_;
   std::unordered_map<std::string, folded> views_;
   std::unordered_map<std::string, std::optional<std::string>> cycle_of_;  // index key → view key
+  // The cycle of the last event: a log holds runs of one cycle's events, and finding the view again for each
+  // (building its index key, two lookups) was a good part of a rebuild.
+  std::string last_stream_, last_cluster_;
+  std::unordered_map<std::string, folded>::pointer last_ = nullptr;
 };
 void apply_to_views(const pb::RegistryEvent& event, const event_meta& meta, view_store& store);
 

@@ -9,6 +9,7 @@
 
 #include "api/app/vietnam_time.h"
 #include "domain/cycle_decider.h"
+#include "domain/event_skim.h"
 #include "domain/ids.h"
 #include "domain/streams.h"
 #include "domain/views.h"
@@ -83,22 +84,29 @@ catalog_projection::listed_positions catalog_projection::read_positions(std::str
 }
 
 struct catalog_projection::step_state {
-  explicit step_state(engine::projection_context& ctx) : store(ctx), folder(store) {}
+  explicit step_state(engine::projection_context& c) : ctx(c), store(c), folder(store) {}
+  engine::projection_context& ctx;
   context_store store;
   domain::cycle_view_folder folder;
   domain::pb::Event event;                     // reused: each cycle event is parsed into it
   std::map<std::string, std::string> buckets;  // events key → its positions
-  std::optional<std::int64_t> clock;           // read at the step's first event
+  // The bucket of the last cycle event: runs of one cycle's events find it without building its key.
+  std::string last_cycle;
+  std::uint64_t last_bucket = 0;
+  std::string* last_positions = nullptr;
+  std::optional<std::int64_t> clock;  // read at the step's first event
   bool clock_moved = false;
   std::int64_t day_number = INT64_MIN;  // the day `day` names, in days since the epoch (Vietnam's time)
   std::string day;
   std::map<std::string, std::uint64_t> last_of_day;
+  std::uint64_t* last_of_the_day = nullptr;  // last_of_day[day]
   struct actor_chunk {
     std::uint64_t number = 0;
     std::string positions;
     std::size_t count = 0;
   };
   std::map<std::string, actor_chunk, std::less<>> actors;  // unit → its open chunk
+  std::map<std::string, actor_chunk, std::less<>>::pointer last_actor = nullptr;
 };
 
 catalog_projection::catalog_projection() = default;
@@ -109,6 +117,14 @@ void catalog_projection::begin_step(engine::projection_context& ctx) {
 }
 
 namespace {
+
+// Appends ",<position>" (no comma when `list` is empty) without a temporary string.
+void append_position(std::string& list, std::uint64_t position) {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, position).ptr;
+  if (!list.empty()) list += ',';
+  list.append(digits, end);
+}
 
 // The day index: the event counts on the day of the latest instant recorded so far.
 template <class Step>
@@ -124,11 +140,26 @@ result<void> note_day(Step& st, const storage::record_view& record, engine::proj
   }
   using namespace std::chrono;
   const auto day = floor<days>(sys_time<milliseconds>{milliseconds{*st.clock} + hours{7}});
-  if (day.time_since_epoch().count() != st.day_number) {
+  if (day.time_since_epoch().count() != st.day_number || !st.last_of_the_day) {
     st.day_number = day.time_since_epoch().count();
     st.day = vietnam_date(*st.clock);
+    st.last_of_the_day = &st.last_of_day[st.day];
   }
-  st.last_of_day[st.day] = record.position;
+  *st.last_of_the_day = record.position;
+  return success();
+}
+
+// The event's position appended to its unit's open chunk, written away when full.
+template <class Step, class Entry>
+result<void> append_to(Step& st, Entry& entry, const storage::record_view& record) {
+  auto& chunk = entry.second;
+  if (chunk.count == catalog_projection::actor_chunk) {
+    st.ctx.put(catalog_projection::actor_prefix(entry.first) + padded(chunk.number),
+               std::move(chunk.positions));
+    chunk = {chunk.number + 1, {}, 0};
+  }
+  append_position(chunk.positions, record.position);
+  ++chunk.count;
   return success();
 }
 
@@ -136,6 +167,8 @@ result<void> note_day(Step& st, const storage::record_view& record, engine::proj
 template <class Step>
 result<void> note_actor(Step& st, const storage::record_view& record, engine::projection_context& ctx) {
   // A unit id is [A-Za-z0-9_-]: anything else could not be asked for, and a "/" would mix up the keys.
+  if (st.last_actor && st.last_actor->first == record.actor_unit_id)
+    return append_to(st, *st.last_actor, record);
   if (!domain::valid_entity_id(record.actor_unit_id)) return success();
   auto it = st.actors.find(record.actor_unit_id);
   if (it == st.actors.end()) {
@@ -155,15 +188,8 @@ result<void> note_actor(Step& st, const storage::record_view& record, engine::pr
     }
     it = st.actors.emplace(unit, std::move(chunk)).first;
   }
-  auto& chunk = it->second;
-  if (chunk.count == catalog_projection::actor_chunk) {
-    ctx.put(catalog_projection::actor_prefix(it->first) + padded(chunk.number), std::move(chunk.positions));
-    chunk = {chunk.number + 1, {}, 0};
-  }
-  if (chunk.count != 0) chunk.positions += ',';
-  chunk.positions += std::to_string(record.position);
-  ++chunk.count;
-  return success();
+  st.last_actor = &*it;
+  return append_to(st, *it, record);
 }
 
 }  // namespace
@@ -171,9 +197,9 @@ result<void> note_actor(Step& st, const storage::record_view& record, engine::pr
 result<void> catalog_projection::apply(const storage::record_view& record, engine::projection_context& ctx) {
   if (!step_) return make_error(engine::errc::undecodable_event, "catalog: an event applied outside a step");
   step_state& st = *step_;
-  const std::string stream(record.stream_id);
-  const domain::event_meta meta{stream, record.position, record.recorded_at_ms, record.stream_version};
-  const auto kind = domain::kind_of_stream(stream);
+  const domain::event_meta meta{record.stream_id, record.position, record.recorded_at_ms,
+                                record.stream_version};
+  const auto kind = domain::kind_of_stream(record.stream_id);
   const auto undecodable = [&](const char* what) {
     return make_error(engine::errc::undecodable_event, std::string("catalog: undecodable ") + what +
                                                            " event at position " +
@@ -181,12 +207,13 @@ result<void> catalog_projection::apply(const storage::record_view& record, engin
   };
   const domain::pb::Event* cycle_event = nullptr;
   if (kind == domain::stream_kind::cycle) {
-    if (!st.event.ParseFromArray(record.payload.data(), static_cast<int>(record.payload.size())) ||
-        domain::cycle_decider::event_type(st.event) != record.event_type)
+    // The catalog folds state only: the event's prose is skipped, not parsed.
+    if (!domain::parse_skimmed(record.payload, st.event) ||
+        domain::event_type_name(st.event.body_case()) != record.event_type)
       return undecodable("cycle");
     cycle_event = &st.event;
   } else if (kind == domain::stream_kind::registry) {
-    auto decoded = domain::decode_event(stream, record.event_type, record.payload);
+    auto decoded = domain::decode_event(record.stream_id, record.event_type, record.payload);
     const auto* e = std::get_if<domain::pb::RegistryEvent>(&decoded.event);
     if (!e) return undecodable("registry");
     domain::apply_to_views(*e, meta, st.store);
@@ -195,17 +222,23 @@ result<void> catalog_projection::apply(const storage::record_view& record, engin
     const auto cycle = st.folder.apply(*cycle_event, meta);
     if (!cycle.key.empty()) {
       const std::uint64_t nth = cycle.events - 1;  // 0-based among the cycle's events
-      auto [bucket, added] = st.buckets.try_emplace(events_key(cycle.key, nth / snapshot_every));
-      if (added && nth % snapshot_every != 0) {
-        // A bucket begun in an earlier step.
-        auto stored = ctx.get(bucket->first);
-        if (!stored) return stored.error();
-        if (stored.value()) bucket->second = std::move(*stored.value());
+      const std::uint64_t bucket_number = nth / snapshot_every;
+      if (!st.last_positions || st.last_bucket != bucket_number || st.last_cycle != cycle.key) {
+        auto [bucket, added] = st.buckets.try_emplace(events_key(std::string(cycle.key), bucket_number));
+        if (added && nth % snapshot_every != 0) {
+          // A bucket begun in an earlier step.
+          auto stored = ctx.get(bucket->first);
+          if (!stored) return stored.error();
+          if (stored.value()) bucket->second = std::move(*stored.value());
+        }
+        st.last_positions = &bucket->second;
+        st.last_bucket = bucket_number;
+        st.last_cycle = cycle.key;
       }
-      if (!bucket->second.empty()) bucket->second += ',';
-      bucket->second += std::to_string(record.position);
+      append_position(*st.last_positions, record.position);
       if (cycle.events % snapshot_every == 0)
-        ctx.put(snapshot_key(cycle.key, record.position), st.folder.serialized(cycle.key));
+        ctx.put(snapshot_key(std::string(cycle.key), record.position),
+                st.folder.serialized(std::string(cycle.key)));
     }
     if (cycle_event->has_correction_recorded())
       ctx.put(corrections_prefix(cycle_event->correction_recorded().details().corrects_position()) +

@@ -8,20 +8,10 @@
 #include "domain/read_access.h"
 #include "domain/views.h"
 #include "tests/domain/cluster_ii_script.h"
+#include "tests/domain/map_store.h"
 
 namespace thidua::testing {
 namespace {
-
-class map_store final : public domain::view_store {
- public:
-  std::optional<std::string> get(const std::string& key) override {
-    auto it = kv.find(key);
-    if (it == kv.end()) return std::nullopt;
-    return it->second;
-  }
-  void put(const std::string& key, std::string value) override { kv[key] = std::move(value); }
-  std::map<std::string, std::string> kv;
-};
 
 pb::CycleView view_at(map_store& store, const std::string& key) {
   pb::CycleView v;
@@ -92,7 +82,8 @@ TEST(views, a_folder_that_keeps_views_decoded_writes_the_same_bytes_as_folding_e
     const auto written = folder.apply(e, meta);
     EXPECT_EQ(written.key, expected.key) << position;
     EXPECT_EQ(written.events, expected.events) << position;
-    EXPECT_EQ(folder.serialized(written.key), one_by_one.kv[written.key]) << "at position " << position;
+    EXPECT_EQ(folder.serialized(written.key), one_by_one.kv[std::string(written.key)])
+        << "at position " << position;
     if (position % 7 == 0) folder.flush();
   }
   folder.flush();

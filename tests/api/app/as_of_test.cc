@@ -17,6 +17,7 @@
 #include "engine/clock.h"
 #include "engine/command_pipeline.h"
 #include "tests/domain/cluster_ii_script.h"
+#include "tests/domain/map_store.h"
 #include "tests/storage/log_fixture.h"
 #include "tests/support/test_support.h"
 
@@ -65,14 +66,7 @@ class as_of_test : public testing::log_fixture {
           {"step-" + std::to_string(i), actor, c, day_ms(static_cast<int>(i)), std::nullopt, {}, {}, {}}));
     }
     // What the cycle's view was after each position: the domain's fold, on its own.
-    struct map_store final : domain::view_store {
-      std::map<std::string, std::string> values;
-      std::optional<std::string> get(const std::string& k) override {
-        auto it = values.find(k);
-        return it == values.end() ? std::nullopt : std::optional(it->second);
-      }
-      void put(const std::string& k, std::string v) override { values[k] = std::move(v); }
-    } store;
+    thidua::testing::map_store store;
     const auto ii = domain::cycle_view_key("BCA", "dia-phuong", 2023, "2");
     auto all = log_->read_all({1}, 10'000);
     ASSERT_TRUE(all);
@@ -81,7 +75,7 @@ class as_of_test : public testing::log_fixture {
       auto decoded = domain::decode_event(r.stream_id(), r.event_type(), r.payload());
       domain::apply_to_views(std::get<domain::pb::Event>(decoded.event),
                              {r.stream_id(), r.position(), r.recorded_at_ms(), r.stream_version()}, store);
-      expected_[r.position()] = store.values.count(ii) ? store.values[ii] : "";
+      expected_[r.position()] = store.kv.count(ii) ? store.kv[ii] : "";
     }
     office_.set_unit_id("BCA-X03");
     office_.set_role("ORGANIZER_OFFICE");
