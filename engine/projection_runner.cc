@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "engine/log_read_ahead.h"
+
 namespace thidua::engine {
 
 result<std::optional<std::string>> projection_context::get(const std::string& key) const {
@@ -329,15 +331,28 @@ projection_runner::step_outcome projection_runner::step(const std::string& name,
   };
   projection_.begin_step(ctx);
   if (auto recent = from_notices ? take_recent(from) : std::vector<storage::event_ptr>{}; !recent.empty()) {
+    read_ahead_.erase(name);  // following the head again
     for (const auto& ev : recent)
       if (!apply(storage::view_of(ev->record))) break;
   } else {
-    // Decoded in place: a rebuild reads the whole log, and copying each record's fields was a good part of
-    // it.
-    auto scanned = log_.scan_views(
-        {from}, {std::min(to, from + options_.catch_up_batch_events - 1)},
-        [&](const storage::record_view& record, const storage::hash256&) { return apply(record); });
-    if (!scanned) return {from - 1, scanned.error()};
+    // Read on another thread while this one folds (a rebuild reads the whole log), decoded in place.
+    auto& ahead = read_ahead_[name];
+    const std::uint64_t step_to = std::min(to, from + options_.catch_up_batch_events - 1);
+    for (bool fresh = false; !fresh;) {
+      if (!ahead || ahead->next_position() != from) {
+        ahead = std::make_unique<log_read_ahead>(log_, from, to);
+        fresh = true;
+      }
+      const storage::record_view* record = nullptr;
+      while ((record = ahead->front()) && record->position <= step_to && apply(*record)) ahead->pop();
+      if (record) break;
+      // The reader is done: past `to`, failed, or at the log's end as it was when it began — a reader of an
+      // earlier step that found nothing more is asked again afresh.
+      auto failure = ahead->failure();
+      ahead.reset();
+      if (failure) return {from - 1, *failure};
+      if (last >= from) break;
+    }
   }
   if (ok && last >= from) {
     if (auto r = projection_.end_step(ctx); !r) {

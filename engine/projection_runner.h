@@ -19,6 +19,8 @@
 
 namespace thidua::engine {
 
+class log_read_ahead;
+
 // Committed values of a read model kept in memory by its runner (nullopt = known to be absent).
 using projection_values = std::unordered_map<std::string, std::optional<std::string>>;
 
@@ -176,6 +178,9 @@ class projection_runner {
   std::uint64_t listener_id_ = 0;
   std::deque<storage::event_ptr> recent_;  // from the commit notices, in log order
   projection_values values_;               // the runner thread's alone
+  // Steps that read the log take their events from these (one per read model stored, the serving one and
+  // the one being built); the runner thread's alone.
+  std::unordered_map<std::string, std::unique_ptr<log_read_ahead>> read_ahead_;
   struct waiter {
     std::chrono::steady_clock::time_point deadline;
     std::function<void(bool)> reached;

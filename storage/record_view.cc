@@ -67,6 +67,7 @@ bool decode_actor(std::string_view bytes, record_view& v) {
 
 std::optional<record_view> decode_record(std::string_view bytes) {
   record_view v;
+  v.bytes = bytes;
   reader r{reinterpret_cast<const unsigned char*>(bytes.data()),
            reinterpret_cast<const unsigned char*>(bytes.data()) + bytes.size()};
   while (r.p < r.end) {
@@ -136,6 +137,20 @@ record_view view_of(const pb::EventRecord& r) {
   v.prev_hash = r.prev_hash();
   v.command_digest = r.command_digest();
   return v;
+}
+
+record_view moved_into(const record_view& v, const char* copy) {
+  const auto moved = [&](std::string_view s) {
+    return s.empty() ? std::string_view() : std::string_view(copy + (s.data() - v.bytes.data()), s.size());
+  };
+  record_view m = v;
+  m.bytes = {copy, v.bytes.size()};
+  for (auto field : {&record_view::stream_id, &record_view::event_type, &record_view::actor_unit_id,
+                     &record_view::actor_person, &record_view::actor_role, &record_view::command_id,
+                     &record_view::correlation_id, &record_view::causation_id, &record_view::payload,
+                     &record_view::prev_hash, &record_view::command_digest})
+    m.*field = moved(v.*field);
+  return m;
 }
 
 }  // namespace thidua::storage

@@ -14,6 +14,7 @@ class EventRecord;
 // only as long as that value is). Replays that look at each record once use this instead of a protobuf
 // message, which would copy every field.
 struct record_view {
+  std::string_view bytes;  // the whole encoded record the views point into (empty from view_of)
   std::uint64_t position = 0;
   std::string_view stream_id;
   std::uint64_t stream_version = 0;
@@ -36,5 +37,8 @@ std::optional<record_view> decode_record(std::string_view bytes);
 
 // The same views into a decoded record's fields (valid as long as the record is).
 record_view view_of(const pb::EventRecord& record);
+
+// `v` pointing into `copy`, a copy of v.bytes (for a record kept past its scan).
+record_view moved_into(const record_view& v, const char* copy);
 
 }  // namespace thidua::storage

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <memory>
 #include <random>
 
 #include "storage/event_log.h"
@@ -109,6 +111,31 @@ TEST(record_view, scan_views_sees_what_scan_sees) {
   }));
   EXPECT_EQ(a.size(), 68u);
   EXPECT_EQ(a, b);
+}
+
+TEST(record_view, moved_into_a_copy_of_its_bytes_reads_the_same_after_the_original_is_gone) {
+  std::mt19937 rng(11);
+  for (int i = 0; i < 200; ++i) {
+    pb::EventRecord r;
+    r.set_position(i + 1);
+    r.set_stream_id(random_text(rng, 40));
+    r.set_event_type(random_text(rng, 30));
+    if (rng() % 2) r.mutable_actor()->set_person("Thiếu tướng " + random_text(rng, 20));
+    r.set_command_id(random_text(rng, 30));
+    r.set_payload(random_text(rng, 3000));
+    r.set_prev_hash(std::string(32, static_cast<char>(rng())));
+    auto original = std::make_unique<std::string>(r.SerializeAsString());
+    auto v = decode_record(*original);
+    ASSERT_TRUE(v.has_value());
+    EXPECT_EQ(v->bytes.size(), original->size()) << "the whole record";
+    const std::string copy(v->bytes);
+    const record_view moved = moved_into(*v, copy.data());
+    const auto expected = decode_record(copy);
+    std::fill(original->begin(), original->end(), '\xee');
+    original.reset();  // ASan: nothing of `moved` may point here any more
+    EXPECT_TRUE(same_fields(moved, *expected)) << "record " << i;
+    EXPECT_EQ(moved.bytes.data(), copy.data());
+  }
 }
 
 }  // namespace
