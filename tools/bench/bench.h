@@ -21,6 +21,7 @@ struct args {
   double seconds = 3.0;  // length of each timed phase
   std::size_t event_bytes = 500;
   std::uint64_t events = 1'000'000;  // `read`: events in the log it makes
+  bool reuse = false;                // `read`: measure the log an earlier run left in `dir`
 };
 
 int run_log(const args& a);

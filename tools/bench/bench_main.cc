@@ -22,7 +22,8 @@ void usage() {
       "        a raw RocksDB scan of the same log in the same run.\n"
       "  --dir          where to create the databases (default: a new dir under /var/tmp, removed after)\n"
       "  --seconds      length of each timed phase (default: 3)\n"
-      "  --event-bytes  size of one stored event (default: 500)");
+      "  --event-bytes  size of one stored event (default: 500)\n"
+      "  --reuse yes    read: measure the log an earlier `read --dir DIR` left in DIR (not made again)");
 }
 
 }  // namespace
@@ -49,6 +50,8 @@ int main(int argc, char** argv) {
       a.seconds = std::stod(val);
     } else if (opt == "--event-bytes") {
       a.event_bytes = std::stoul(val);
+    } else if (opt == "--reuse") {
+      a.reuse = val == "yes";
     } else if (opt == "--events") {
       a.events = std::stoull(val);
     } else {
@@ -59,7 +62,7 @@ int main(int argc, char** argv) {
   if (own_dir) a.dir = "/var/tmp/thidua-bench-" + std::to_string(::getpid());
   // Each run starts from nothing: an earlier run's logs and tokens would change what is measured.
   if (std::error_code ec;
-      !own_dir && std::filesystem::exists(a.dir, ec) && !std::filesystem::is_empty(a.dir, ec)) {
+      !own_dir && !a.reuse && std::filesystem::exists(a.dir, ec) && !std::filesystem::is_empty(a.dir, ec)) {
     std::fprintf(stderr, "--dir %s is not empty; give an empty or new directory\n", a.dir.c_str());
     return 2;
   }

@@ -111,35 +111,47 @@ double percentile(std::vector<double> v, double p) {
 int run_read(const args& a) {
   const std::string path = a.dir + "/read-log";
   const std::uint64_t events = a.events;
-  std::printf("thidua-bench read: making a log of %llu events (~%zu bytes each) in %s …\n",
-              static_cast<unsigned long long>(events), a.event_bytes, path.c_str());
+  if (a.reuse) {
+    std::printf("thidua-bench read: the log in %s\n", path.c_str());
+  } else {
+    std::printf("thidua-bench read: making a log of %llu events (~%zu bytes each) in %s …\n",
+                static_cast<unsigned long long>(events), a.event_bytes, path.c_str());
+  }
   std::uint64_t stored_bytes = 0;
   {
     auto log = or_exit(storage::event_log::open(storage::log_options{.path = path}), "open");
-    make_log(*log, events, a.event_bytes);
+    if (!a.reuse) make_log(*log, events, a.event_bytes);
     auto last = log->read_all({0}, 1, storage::direction::backward);
     if (last && !last.value().empty()) stored_bytes = last.value()[0]->record.ByteSizeLong() + 33;
   }
-  // The baseline: a plain RocksDB iterator over the events column family, best of two.
-  double raw = 0;
-  for (int round = 0; round < 2; ++round) {
-    std::uint64_t count = 0;
-    raw = std::max(raw, or_exit(storage::raw_baseline::scan_events(path, count), "raw scan"));
-  }
-  const double raw_mb = raw * static_cast<double>(stored_bytes) / 1e6;
+
   auto log = or_exit(storage::event_log::open(storage::log_options{.path = path}), "open");
   const std::uint64_t head = log->head().value;
 
-  // The catalog built from position 1 (what a rebuild does, beside the serving version or not).
-  double rebuild = 0;
-  {
+  // Rounds of the baseline — a plain RocksDB iterator over the events column family — each followed by the
+  // catalog built from position 1 (what a rebuild does, beside the serving version or not). A build of a
+  // million events takes about a second: a flush or compaction of RocksDB's on one of the two cores moves
+  // one round by a third, so each round's ratio is kept and the median reported.
+  double raw = 0, rebuild = 0;
+  std::vector<double> ratios;
+  for (int round = 0; round < 3; ++round) {
+    std::uint64_t count = 0;
+    const double round_raw = or_exit(storage::raw_baseline::scan_events(path, count), "raw scan");
+    // A reused log, or the round before, left a catalog: built again from nothing.
+    or_exit(engine::projection_runner::erase_all(*log, api::catalog_projection::projection_name), "erase");
     api::catalog_projection catalog;
     engine::projection_runner runner(*log, catalog);
     const auto start = clock_type::now();
     runner.start();
     if (!runner.wait_for({head}, std::chrono::hours(1))) return 1;
-    rebuild = static_cast<double>(head) / seconds_since(start);
+    const double round_rebuild = static_cast<double>(head) / seconds_since(start);
+    ratios.push_back(round_rebuild / round_raw);
+    raw = std::max(raw, round_raw);
+    rebuild = std::max(rebuild, round_rebuild);
   }
+  std::sort(ratios.begin(), ratios.end());
+  const double rebuild_vs_scan = ratios[1];
+  const double raw_mb = raw * static_cast<double>(stored_bytes) / 1e6;
 
   engine::manual_wall_clock wall(1'900'000'000'000);
   api::read_options options;
@@ -217,11 +229,13 @@ int run_read(const args& a) {
   const double export_vs_scan = (static_cast<double>(exported) / export_s) / raw;
   reads.stop();
 
-  std::printf("log: %llu events, %llu bytes per stored event; raw RocksDB scan %.0f events/s (%.1f MB/s)\n",
-              static_cast<unsigned long long>(head), static_cast<unsigned long long>(stored_bytes), raw,
-              raw_mb);
-  std::printf("catalog built from position 1: %.0f events/s (%.2f of the raw scan)\n", rebuild,
-              rebuild / raw);
+  std::printf(
+      "log: %llu events, %llu bytes per stored event; raw RocksDB scan %.0f events/s at best (%.1f MB/s)\n",
+      static_cast<unsigned long long>(head), static_cast<unsigned long long>(stored_bytes), raw, raw_mb);
+  std::printf(
+      "catalog built from position 1: %.0f events/s at best; against the raw scan of the same round %.2f, "
+      "%.2f, %.2f (median %.2f)\n",
+      rebuild, ratios[0], ratios[1], ratios[2], rebuild_vs_scan);
   std::printf(
       "as of a random position, a random cycle (2,000): p50 %.2f ms, p99 %.2f ms, at most %llu events "
       "folded\n",
@@ -233,7 +247,7 @@ int run_read(const args& a) {
       "CSV export of %llu events: %.0f events/s, %.1f MB/s of CSV (%.2f of the raw scan's events/s)\n",
       static_cast<unsigned long long>(exported), static_cast<double>(exported) / export_s, export_mb,
       export_vs_scan);
-  std::printf("rebuild_vs_scan=%.2f asof_p99_ms=%.2f export_vs_scan=%.2f\n", rebuild / raw,
+  std::printf("rebuild_vs_scan=%.2f asof_p99_ms=%.2f export_vs_scan=%.2f\n", rebuild_vs_scan,
               percentile(as_of_ms, 0.99), export_vs_scan);
   return 0;
 }
