@@ -9,7 +9,7 @@ namespace thidua::storage {
 namespace {
 
 // Indexed by value: one message per errc, in the enum's order.
-constexpr std::array<const char*, 17> messages{
+constexpr std::array<const char*, 19> messages{
     "ok",                                                                       // ok
     "stream is not at the expected version",                                    // wrong_expected_version
     "invalid stream id",                                                        // invalid_stream_id
@@ -27,12 +27,14 @@ constexpr std::array<const char*, 17> messages{
     "the hash chain is broken",                                                 // tampered
     "the command id was already used for a different command",                  // command_id_reused
     "an earlier append this one depends on was not written",                    // chain_broken
+    "the log was opened read-only",                                             // read_only
+    "another process has the log open for writing",                             // locked
 };
 
 }  // namespace
 
 const std::error_category& storage_category() noexcept {
-  return errc_category_instance<errc::chain_broken>("thidua.storage", messages);
+  return errc_category_instance<errc::locked>("thidua.storage", messages);
 }
 
 }  // namespace thidua::storage

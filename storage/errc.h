@@ -27,6 +27,8 @@ enum class errc {
   // The command id was used before for a command with other contents (append_request::command_digest).
   command_id_reused = 15,
   chain_broken = 16,  // an earlier append of the same append_chain wrote nothing; this one was not written
+  read_only = 17,     // the log was opened read-only (log_options::read_only)
+  locked = 18,        // another process has the log open for writing (RocksDB allows one writer)
 };
 
 }  // namespace thidua::storage

@@ -19,6 +19,11 @@ struct log_options {
   std::string path;
   // Create an empty log when `path` holds none. Default: true. Tools that inspect a log set it to false.
   bool create_if_missing = true;
+  // Open without writing a byte: no lock is taken, nothing is created, re-indexed or compacted, and every
+  // write is refused (errc::read_only). It sees the log as it was at open, beside the process that writes it
+  // (a running server) or in a backup. Reads of a stream also find the records whose index entries a crash
+  // left unwritten (the writer re-indexes them at its next open). Default: false.
+  bool read_only = false;
   // When an append is acknowledged. Default: sync (durable before acknowledged).
   durability durability_mode = durability::sync;
   // Most events in one append (one command). Default: 1,000.

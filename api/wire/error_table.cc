@@ -47,6 +47,7 @@ wire_error row(storage::errc e) {
     case errc::io_error:
     case errc::corruption:
     case errc::shutting_down:
+    case errc::read_only:
       return unavailable;
     // An earlier command of the same stream wrote nothing and the engine ran out of new tries.
     case errc::chain_broken:
@@ -54,6 +55,7 @@ wire_error row(storage::errc e) {
     case errc::ok:
     case errc::not_found:
     case errc::tampered:
+    case errc::locked:  // only ever at open, before anything is served
       return internal;
   }
   return internal;

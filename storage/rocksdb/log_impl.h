@@ -53,6 +53,9 @@ struct rocksdb_log::impl {
   std::atomic<std::uint64_t> stat_latency_sum_us{0};
   // Set once by open (load_tail), read-only after.
   std::uint64_t reindexed_at_open = 0, reindexed_from = 0, reindex_ms = 0;
+  // Opened read-only over an index that a crash left behind its records: the first position it lacks (0:
+  // none).
+  std::uint64_t unindexed_from = 0;
 
   // Appends waiting for the log thread.
   struct pending {
@@ -137,6 +140,10 @@ struct rocksdb_log::impl {
   // Writes the stream index and command ids of records in (from, to] (synced, with the marks): after a crash
   // lost index entries that had not been flushed, and once for a data dir written before the marks existed.
   result<void> rebuild_index(std::uint64_t from, std::uint64_t to);
+  // Visits the records of `stream` from `from_version` among those past the index (unindexed_from), up to
+  // `limit`, in order, while `visit` says true.
+  result<void> scan_unindexed(std::string_view stream, std::uint64_t from_version, std::uint64_t limit,
+                              const std::function<bool(event_ptr)>& visit) const;
   // The stream's version as the log thread knows it, cached; the pointer is valid until the next call.
   result<std::uint64_t*> writer_version(const std::string& stream);
   result<std::uint64_t> stored_version(std::string_view stream, std::uint64_t at_most_position) const;

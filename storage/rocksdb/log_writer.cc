@@ -440,7 +440,10 @@ void rocksdb_log::impl::complete(written_batch& batch) {
 
 void rocksdb_log::append_async(append_request request, append_callback done) {
   std::optional<result<append_result>> refused;
-  if (auto e = check_append(request, impl_->options)) {
+  if (impl_->options.read_only) {
+    // No log thread runs to take a turn in the queue.
+    return done(make_error(errc::read_only, "appending to " + impl_->options.path));
+  } else if (auto e = check_append(request, impl_->options)) {
     refused.emplace(std::move(*e));
   } else if (impl_->poisoned.load()) {
     refused.emplace(make_error(errc::log_poisoned));

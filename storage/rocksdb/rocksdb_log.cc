@@ -90,7 +90,9 @@ result<void> rocksdb_log::impl::load_tail() {
   rocksdb::ReadOptions ro;
   std::string v;
   rocksdb::Status s = db->Get(ro, meta, slice(keys::meta_schema_version), &v);
-  if (s.IsNotFound()) {
+  if (s.IsNotFound() && options.read_only) {
+    return make_error(errc::not_found, "no event log in " + options.path + " yet (never opened for writing)");
+  } else if (s.IsNotFound()) {
     rocksdb::WriteBatch fresh;
     fresh.Put(meta, slice(keys::meta_schema_version), keys::u64_be(keys::schema_version));
     fresh.Put(streams, slice(keys::index_mark), keys::u64_be(0));
@@ -154,7 +156,10 @@ result<void> rocksdb_log::impl::load_tail() {
     }
     indexed = std::min(indexed, mark);
   }
-  if (indexed < last || unmarked) {
+  if ((indexed < last || unmarked) && options.read_only) {
+    // Nothing may be written: reads of a stream scan the records past the index instead.
+    unindexed_from = indexed + 1;
+  } else if (indexed < last || unmarked) {
     const auto started = std::chrono::steady_clock::now();
     if (auto r = rebuild_index(indexed, last); !r) return r;
     reindexed_at_open = last - indexed;
@@ -234,6 +239,23 @@ result<std::uint64_t> rocksdb_log::impl::stored_version(std::string_view stream,
   return std::uint64_t{0};
 }
 
+result<void> rocksdb_log::impl::scan_unindexed(std::string_view stream, std::uint64_t from_version,
+                                               std::uint64_t limit,
+                                               const std::function<bool(event_ptr)>& visit) const {
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), events));
+  for (it->Seek(keys::event_key(unindexed_from)); it->Valid(); it->Next()) {
+    const std::uint64_t pos = keys::get_u64_be(it->key().ToStringView());
+    if (pos > limit) break;
+    auto ev = decode_value(it->value().ToStringView(), pos);
+    if (!ev) return ev.error();
+    const auto& r = ev.value()->record;
+    if (r.stream_id() != stream || r.stream_version() < from_version) continue;
+    if (!visit(std::move(ev).value())) break;
+  }
+  if (!it->status().ok()) return status_error(it->status(), "reading the records past the index");
+  return success();
+}
+
 result<event_ptr> rocksdb_log::impl::read_event(std::uint64_t pos) const {
   std::string v;
   rocksdb::Status s = db->Get(rocksdb::ReadOptions(), events, keys::event_key(pos), &v);
@@ -278,8 +300,11 @@ result<std::unique_ptr<event_log>> rocksdb_log::open(log_options options) {
   im->options = options;
 
   rocksdb::Options db_options;
-  db_options.create_if_missing = options.create_if_missing;
-  db_options.create_missing_column_families = options.create_if_missing;
+  db_options.create_if_missing = options.create_if_missing && !options.read_only;
+  db_options.create_missing_column_families = db_options.create_if_missing;
+  // Read-only beside a writer: every table opened now, so a compaction of the writer's that deletes one
+  // cannot take it away before it is read.
+  if (options.read_only) db_options.max_open_files = -1;
   db_options.max_background_jobs = 2;
   // Recover to the last consistent batch after a crash; a torn tail of the WAL is dropped.
   db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
@@ -319,13 +344,13 @@ result<std::unique_ptr<event_log>> rocksdb_log::open(log_options options) {
   }
   rocksdb::DB* raw = nullptr;
   const auto base_fs = options.file_system ? options.file_system : rocksdb::FileSystem::Default();
-  if (options.create_if_missing) {
+  if (options.create_if_missing && !options.read_only) {
     if (auto made = create_dir_durably(*base_fs, options.path); !made) return made.error();
   } else if (std::error_code ec;
              !std::filesystem::exists(std::filesystem::path(options.path) / "CURRENT", ec)) {
     return make_error(errc::not_found, "no event log in " + options.path);
   }
-  if (options.wal_spare_bytes > 0 && options.durability_mode == durability::sync) {
+  if (options.wal_spare_bytes > 0 && options.durability_mode == durability::sync && !options.read_only) {
     const std::uint64_t min_free = options.wal_spare_min_free_bytes != 0 ? options.wal_spare_min_free_bytes
                                                                          : 4 * options.wal_spare_bytes;
     im->wal_pool = std::make_unique<wal_file_pool>(options.path, options.wal_spare_bytes, min_free, base_fs);
@@ -334,7 +359,14 @@ result<std::unique_ptr<event_log>> rocksdb_log::open(log_options options) {
     im->env = rocksdb::NewCompositeEnv(base_fs);
     db_options.env = im->env.get();
   }
-  rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors, &im->handles, &raw);
+  rocksdb::Status s =
+      options.read_only
+          ? rocksdb::DB::OpenForReadOnly(db_options, options.path, descriptors, &im->handles, &raw)
+          : rocksdb::DB::Open(db_options, options.path, descriptors, &im->handles, &raw);
+  if (!s.ok() && s.IsIOError() && s.ToString().find("/LOCK") != std::string::npos)
+    return make_error(errc::locked,
+                      "the log at " + options.path +
+                          " is open for writing in another process (a running server?): " + s.ToString());
   if (!s.ok()) return status_error(s, "opening the log at " + options.path);
   im->db.reset(raw);
   im->events = im->handles[1];
@@ -345,7 +377,7 @@ result<std::unique_ptr<event_log>> rocksdb_log::open(log_options options) {
   im->timers = im->handles[6];
   im->meta = im->handles[7];
   if (auto r = im->load_tail(); !r) return r.error();
-  im->start_threads();
+  if (!options.read_only) im->start_threads();
   return std::unique_ptr<event_log>(new rocksdb_log(std::move(im)));
 }
 
@@ -353,6 +385,10 @@ result<std::optional<append_result>> rocksdb_log::find_command(std::string_view 
   if (auto e = check_id(command_id, "command_id", true, impl_->options)) return *e;
   std::string v;
   rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->commands, slice(command_id), &v);
+  if (s.IsNotFound() && impl_->unindexed_from != 0)
+    return make_error(errc::read_only, "command ids past position " +
+                                           std::to_string(impl_->unindexed_from - 1) +
+                                           " are not indexed yet; a writer's next open indexes them");
   if (s.IsNotFound()) return std::optional<append_result>();
   if (!s.ok()) return status_error(s, "reading command ids");
   pb::AppendOutcome o;
@@ -369,7 +405,17 @@ position rocksdb_log::head() const {
 
 result<stream_version> rocksdb_log::stream_head(std::string_view stream_id) const {
   if (auto e = check_stream_id(stream_id, impl_->options)) return *e;
-  auto v = impl_->stored_version(stream_id, head().value);
+  const std::uint64_t limit = head().value;
+  if (impl_->unindexed_from != 0) {
+    std::uint64_t version = 0;
+    auto tail = impl_->scan_unindexed(stream_id, 0, limit, [&](event_ptr ev) {
+      version = ev->record.stream_version();
+      return true;
+    });
+    if (!tail) return tail.error();
+    if (version != 0) return stream_version{version};
+  }
+  auto v = impl_->stored_version(stream_id, impl_->unindexed_from != 0 ? impl_->unindexed_from - 1 : limit);
   if (!v) return v.error();
   return stream_version{v.value()};
 }
@@ -384,12 +430,19 @@ result<std::vector<event_ptr>> rocksdb_log::read_stream(std::string_view stream_
   for (it->Seek(keys::stream_key(stream_id, std::max<std::uint64_t>(from.value, 1)));
        it->Valid() && it->key().starts_with(prefix) && out.size() < max; it->Next()) {
     const std::uint64_t pos = keys::get_u64_be(it->value().ToStringView());
-    if (pos > limit) break;
+    if (pos > limit || (impl_->unindexed_from != 0 && pos >= impl_->unindexed_from)) break;
     auto ev = impl_->read_event(pos);
     if (!ev) return ev.error();
     out.push_back(std::move(ev).value());
   }
   if (!it->status().ok()) return status_error(it->status(), "reading a stream");
+  if (impl_->unindexed_from != 0 && out.size() < max) {
+    auto tail = impl_->scan_unindexed(stream_id, from.value, limit, [&](event_ptr ev) {
+      out.push_back(std::move(ev));
+      return out.size() < max;
+    });
+    if (!tail) return tail.error();
+  }
   return out;
 }
 
@@ -565,6 +618,8 @@ void rocksdb_log::remove_commit_listener(std::uint64_t id) {
 result<void> rocksdb_log::commit_projection(std::string_view name, projection_batch& batch,
                                             position checkpoint) {
   if (auto e = check_projection_name(name)) return *e;
+  if (impl_->options.read_only)
+    return make_error(errc::read_only, "writing the read model " + std::string(name));
   rocksdb::WriteBatch wb;
   for (auto& op : batch.ops()) {
     const std::string key = keys::projection_key(name, op.key);
@@ -623,6 +678,8 @@ result<void> rocksdb_log::projection_scan(
 
 result<void> rocksdb_log::reset_projection(std::string_view name) {
   if (auto e = check_projection_name(name)) return *e;
+  if (impl_->options.read_only)
+    return make_error(errc::read_only, "erasing the read model " + std::string(name));
   std::string begin(name);
   begin.push_back('\0');
   std::string end(name);
@@ -641,6 +698,9 @@ result<void> rocksdb_log::reset_projection(std::string_view name) {
 }
 
 result<void> rocksdb_log::backup_to(const std::string& dir) const {
+  // A checkpoint needs the writer's hold on its files (RocksDB has none read-only).
+  if (impl_->options.read_only)
+    return make_error(errc::read_only, "a backup is taken from the log's writer (the running server)");
   if (std::filesystem::exists(dir))
     return make_error(errc::invalid_argument, "backup dir " + dir + " exists");
   rocksdb::Checkpoint* raw = nullptr;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <string>
 
 #include "storage/result.h"
@@ -22,6 +23,10 @@ class temp_dir {
  private:
   std::string path_;
 };
+
+// Every file and directory under `dir`, by relative path: a file's bytes and modification time, "dir" for a
+// directory. Two snapshots are equal only if nothing under `dir` was written, created or removed.
+std::map<std::string, std::string> files_of(const std::string& dir);
 
 inline std::string describe(const error& e) {
   return e.code.message() + " — " + e.message;

@@ -63,8 +63,9 @@ class index_recovery_test : public ::testing::Test {
       }
     }
   }
-  void expect_index_complete(event_log& log) {
+  void expect_index_complete(event_log& log, bool commands_too = true) {
     for (const auto& a : appends_) {
+      if (!commands_too) break;
       ASSIGN_OR_FAIL(found, log.find_command(a.command_id));
       ASSERT_TRUE(found.has_value()) << a.command_id;
       EXPECT_EQ(found->stream_id, a.result.stream_id);
@@ -108,6 +109,26 @@ TEST_F(index_recovery_test, records_whose_index_was_lost_are_indexed_again_on_op
                  log->append(make_append(last.stream_id, "after", 1, expected_version::exact(last.version))));
   EXPECT_EQ(next.version.value, last.version.value + 1);
   EXPECT_EQ(next.first.value, last.last.value + 1);
+}
+
+TEST_F(index_recovery_test, read_only_it_reads_every_stream_whole_past_a_lost_index_and_writes_none_of_it) {
+  lose_index_from(25, appends_[24].result.last.value);
+  {
+    auto r = event_log::open(log_options{.path = dir_.sub("db"), .read_only = true});
+    ASSERT_TRUE(r) << r.error().message;
+    expect_index_complete(*r.value(), false);
+    // Its command id cannot be answered without the index: said so, never "not found".
+    auto lost = r.value()->find_command(appends_.back().command_id);
+    ASSERT_FALSE(lost);
+    EXPECT_EQ(lost.error().code, errc::read_only);
+    ASSIGN_OR_FAIL(kept, r.value()->find_command(appends_[3].command_id));
+    EXPECT_TRUE(kept.has_value());
+  }
+  raw_db raw(dir_.sub("db"));
+  ASSERT_TRUE(raw.ok());
+  std::string v;
+  EXPECT_TRUE(raw.db()->Get({}, raw.commands(), appends_.back().command_id, &v).IsNotFound())
+      << "a read-only open indexes nothing";
 }
 
 TEST_F(index_recovery_test, a_data_dir_without_an_index_mark_is_indexed_from_the_start) {
