@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "api/app/build_info.h"
+
 namespace thidua::api {
 
 void append_metric(std::string& out, const char* name, const char* type, const char* help, double value) {
@@ -42,6 +44,11 @@ void server_metrics::command_done(command_outcome outcome, double latency_ms) {
 
 std::string server_metrics::render() const {
   std::string out;
+  out +=
+      std::string(
+          "# HELP thidua_build_info The server's version and the git commit it was built from (always 1).\n"
+          "# TYPE thidua_build_info gauge\nthidua_build_info{version=\"") +
+      build_version() + "\",commit=\"" + build_commit() + "\"} 1\n";
   append_metric(out, "thidua_http_connections", "gauge", "Open HTTP connections (not upgraded).",
                 static_cast<double>(http_connections.load()));
   append_metric(out, "thidua_websocket_connections", "gauge", "Open WebSocket connections.",

@@ -1,9 +1,13 @@
 #include "api/server/server_config.h"
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <limits>
 #include <utility>
+
+#include "api/app/build_info.h"
+#include "api/server/nearest_name.h"
 
 namespace thidua::api {
 namespace {
@@ -26,6 +30,39 @@ bool parse_bool(const std::string& v, bool& out) {
     return false;
   }
   return true;
+}
+
+// Every option's name (without "--"), as a config file's key or after "--".
+const std::vector<std::string>& option_names() {
+  static const std::vector<std::string> names = {"config",
+                                                 "data-dir",
+                                                 "listen",
+                                                 "port",
+                                                 "threads",
+                                                 "wal-spare-mib",
+                                                 "demo",
+                                                 "no-demo",
+                                                 "idle-timeout",
+                                                 "max-connections",
+                                                 "send-buffer",
+                                                 "max-unauthenticated",
+                                                 "auth-timeout",
+                                                 "frame-timeout",
+                                                 "max-frames-per-second",
+                                                 "max-subscriptions",
+                                                 "heartbeat",
+                                                 "tls-cert",
+                                                 "tls-key",
+                                                 "receipt-key",
+                                                 "help",
+                                                 "version"};
+  return names;
+}
+
+std::string unknown(const std::string& what, const std::string& name, const std::string& prefix) {
+  const std::string near = nearest_name(name, option_names());
+  return "unknown " + what + " " + prefix + name +
+         (near.empty() ? "" : " — did you mean " + prefix + near + "?") + " (see --help)";
 }
 
 // Applies one option; returns an error message or empty.
@@ -73,7 +110,7 @@ std::string apply(const std::string& key, const std::string& value, server_confi
     ok = !value.empty();
     c.receipt_key_file = value;
   } else {
-    return "unknown option " + key + " (see --help)";
+    return unknown("option", key, "--");
   }
   return ok ? std::string() : key + ": invalid value '" + value + "' (see --help)";
 }
@@ -92,12 +129,21 @@ std::string read_config_file(const std::string& path, server_config& c) {
   int n = 0;
   while (std::getline(in, line)) {
     ++n;
+    // A comment starts at a '#' that begins the line or follows a blank: "port = 8443  # TLS".
+    for (std::size_t at = line.find('#'); at != std::string::npos; at = line.find('#', at + 1)) {
+      if (at == 0 || line[at - 1] == ' ' || line[at - 1] == '\t') {
+        line.resize(at);
+        break;
+      }
+    }
     line = trim(line);
-    if (line.empty() || line[0] == '#') continue;
+    if (line.empty()) continue;
     const auto eq = line.find('=');
     if (eq == std::string::npos) return path + ":" + std::to_string(n) + ": expected `key = value`";
-    if (auto err = apply(trim(line.substr(0, eq)), trim(line.substr(eq + 1)), c); !err.empty())
-      return path + ":" + std::to_string(n) + ": " + err;
+    const std::string key = trim(line.substr(0, eq));
+    std::string err = apply(key, trim(line.substr(eq + 1)), c);
+    if (err.starts_with("unknown option")) err = unknown("key", key, "");
+    if (!err.empty()) return path + ":" + std::to_string(n) + ": " + err;
   }
   return {};
 }
@@ -108,6 +154,7 @@ std::string server_usage() {
   return "usage: thidua-server [options]\n"
          "  --config FILE               read options from FILE first (`key = value` lines, names as below\n"
          "                              without \"--\", # comments); the command line wins\n"
+         "Every option takes `--option value` or `--option=value`.\n"
          "  --data-dir DIR              where the event log lives (default: ./data; created if missing)\n"
          "  --wal-spare-mib N           zeroed file each WAL of a busy log is written over, so its syncs\n"
          "                              write only data; 0 = off (default: 72)\n"
@@ -143,10 +190,38 @@ std::string server_usage() {
          "start\n"
          "                              (default: receipt-key.pem in the data dir)\n"
          "  --help                      this text\n"
+         "  --version                   the version and the git commit it was built from\n"
          "Stops cleanly on SIGINT or SIGTERM.\n";
 }
 
-std::string parse_server_config(const std::vector<std::string>& args, server_config& config, bool& help) {
+std::string server_version() {
+  return std::string("thidua-server ") + build_version() + " (commit " + build_commit() + ")";
+}
+
+std::string parse_server_config(const std::vector<std::string>& given, server_config& config,
+                                server_request& request) {
+  request = server_request::serve;
+  // "--opt=value" is "--opt value".
+  std::vector<std::string> args;
+  for (const auto& a : given) {
+    const auto eq = a.find('=');
+    if (a.starts_with("--") && eq != std::string::npos) {
+      args.push_back(a.substr(0, eq));
+      args.push_back(a.substr(eq + 1));
+    } else {
+      args.push_back(a);
+    }
+  }
+  for (const auto& a : args) {
+    if (a == "--help" || a == "-h") {
+      request = server_request::help;
+      return {};
+    }
+    if (a == "--version") {
+      request = server_request::version;
+      return {};
+    }
+  }
   // The config file first, wherever --config stands, so the command line overrides it.
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] != "--config") continue;
@@ -155,16 +230,17 @@ std::string parse_server_config(const std::vector<std::string>& args, server_con
   }
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& opt = args[i];
-    if (opt == "--help" || opt == "-h") {
-      help = true;
-      return {};
-    }
     if (opt == "--no-demo") {
       config.demo = false;
       continue;
     }
     if (!opt.starts_with("--")) return "unexpected argument " + opt + " (see --help)";
-    if (i + 1 >= args.size()) return opt + " needs a value (see --help)";
+    if (i + 1 >= args.size() || args[i + 1].starts_with("--")) {
+      // An option that takes no value here is more likely a typo than a missing value.
+      if (std::find(option_names().begin(), option_names().end(), opt.substr(2)) == option_names().end())
+        return unknown("option", opt.substr(2), "--");
+      return opt + " needs a value (see --help)";
+    }
     const std::string& value = args[++i];
     if (opt == "--config") continue;
     if (auto err = apply(opt.substr(2), value, config); !err.empty()) return err;

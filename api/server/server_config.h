@@ -24,8 +24,16 @@ struct server_config {
 // The --help text: every option with its default.
 std::string server_usage();
 
-// Reads the command line (and the config file it names with --config). Returns an error message for people,
-// empty on success; `help` is set when --help was asked for.
-std::string parse_server_config(const std::vector<std::string>& args, server_config& config, bool& help);
+// What the command line asked for besides serving.
+enum class server_request { serve, help, version };
+
+// Reads the command line (and the config file it names with --config): `--opt value` or `--opt=value`.
+// Returns an error message for people (an unknown option or key says which known one is nearest), empty on
+// success.
+std::string parse_server_config(const std::vector<std::string>& args, server_config& config,
+                                server_request& request);
+
+// "thidua-server 0.1.0 (commit 1a2b3c4d5e6f)".
+std::string server_version();
 
 }  // namespace thidua::api

@@ -97,17 +97,22 @@ namespace thidua::api {
 
 int run_server(int argc, char** argv, std::shared_ptr<rocksdb::FileSystem> file_system) {
   thidua::api::server_config config;
-  bool help = false;
-  if (auto err = thidua::api::parse_server_config({argv + 1, argv + argc}, config, help); !err.empty()) {
+  server_request request = server_request::serve;
+  if (auto err = thidua::api::parse_server_config({argv + 1, argv + argc}, config, request); !err.empty()) {
     std::fprintf(stderr, "thidua-server: %s\n", err.c_str());
     return 2;
   }
-  if (help) {
+  if (request == server_request::help) {
     std::fputs(thidua::api::server_usage().c_str(), stdout);
+    return 0;
+  }
+  if (request == server_request::version) {
+    std::puts(server_version().c_str());
     return 0;
   }
   raise_open_file_limit();
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+  spdlog::info("{} starting", server_version());
   // Before anything is written (the data dir is not even created): the port and the TLS files.
   if (auto err = thidua::api::check_listen(config.http); !err.empty()) {
     spdlog::critical("{}; nothing was written", err);

@@ -12,8 +12,10 @@ namespace thidua::testing {
 namespace {
 
 std::string parse(std::vector<std::string> args, api::server_config& c) {
-  bool help = false;
-  return api::parse_server_config(args, c, help);
+  api::server_request request = api::server_request::serve;
+  auto err = api::parse_server_config(args, c, request);
+  EXPECT_EQ(request, api::server_request::serve);
+  return err;
 }
 
 TEST(server_config, every_option_has_a_default_and_help_lists_them_all) {
@@ -30,11 +32,55 @@ TEST(server_config, every_option_has_a_default_and_help_lists_them_all) {
   for (const char* o :
        {"--config", "--data-dir", "--wal-spare-mib", "--listen", "--port", "--threads", "--no-demo",
         "--idle-timeout", "--max-connections", "--send-buffer", "--max-frames-per-second",
-        "--max-subscriptions", "--heartbeat", "--tls-cert", "--tls-key", "--help"})
+        "--max-subscriptions", "--heartbeat", "--tls-cert", "--tls-key", "--help", "--version"})
     EXPECT_NE(usage.find(o), std::string::npos) << o;
-  bool help = false;
-  EXPECT_EQ(api::parse_server_config({"--help"}, c, help), "");
-  EXPECT_TRUE(help);
+  auto request = api::server_request::serve;
+  EXPECT_EQ(api::parse_server_config({"--port", "1", "--help"}, c, request), "");
+  EXPECT_EQ(request, api::server_request::help);
+  EXPECT_EQ(api::parse_server_config({"--version", "--bogus"}, c, request), "");
+  EXPECT_EQ(request, api::server_request::version);
+  EXPECT_NE(api::server_version().find("thidua-server 0."), std::string::npos) << api::server_version();
+  EXPECT_NE(api::server_version().find("(commit "), std::string::npos);
+}
+
+TEST(server_config, takes_opt_equals_value_as_opt_value) {
+  api::server_config c;
+  ASSERT_EQ(parse({"--port=9090", "--data-dir=/srv/thi đua", "--listen", "0.0.0.0"}, c), "");
+  EXPECT_EQ(c.http.port, 9090);
+  EXPECT_EQ(c.data_dir, "/srv/thi đua");
+  EXPECT_EQ(c.http.address, "0.0.0.0");
+  EXPECT_NE(parse({"--port="}, c).find("port"), std::string::npos) << "an empty value is not a port";
+}
+
+TEST(server_config, a_mistyped_option_or_key_names_the_one_meant) {
+  temp_dir dir;
+  api::server_config c;
+  const std::string typo = parse({"--max-conections", "10"}, c);
+  EXPECT_NE(typo.find("unknown option --max-conections"), std::string::npos) << typo;
+  EXPECT_NE(typo.find("did you mean --max-connections?"), std::string::npos) << typo;
+  EXPECT_NE(parse({"--dta-dir=/x"}, c).find("did you mean --data-dir?"), std::string::npos);
+  EXPECT_NE(parse({"--prot"}, c).find("did you mean --port?"), std::string::npos) << "without a value too";
+  EXPECT_EQ(parse({"--zzzzzzzz", "1"}, c).find("did you mean"), std::string::npos)
+      << "nothing near: no guess";
+  const std::string file = dir.sub("typo.conf");
+  std::ofstream(file) << "port = 8080\nheartbet = 5\n";
+  const std::string in_file = parse({"--config", file}, c);
+  EXPECT_NE(in_file.find(file + ":2: unknown key heartbet — did you mean heartbeat?"), std::string::npos)
+      << in_file;
+}
+
+TEST(server_config, a_config_file_takes_comments_at_the_end_of_a_line) {
+  temp_dir dir;
+  const std::string file = dir.sub("server.conf");
+  std::ofstream(file) << "port = 8443   # TLS port\n"
+                         "data-dir = /srv/data#1\t# a '#' inside a value stays\n"
+                         "\t# an indented comment\n"
+                         "demo = false #\n";
+  api::server_config c;
+  ASSERT_EQ(parse({"--config", file}, c), "");
+  EXPECT_EQ(c.http.port, 8443);
+  EXPECT_EQ(c.data_dir, "/srv/data#1");
+  EXPECT_FALSE(c.demo);
 }
 
 TEST(server_config, a_config_file_sets_options_and_the_command_line_wins) {

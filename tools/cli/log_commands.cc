@@ -1,0 +1,256 @@
+#include "tools/cli/log_commands.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "api/app/hex.h"
+#include "api/app/read_service.h"
+#include "api/app/receipts.h"
+#include "api/server/system_wall_clock.h"
+#include "tools/cli/cli_support.h"
+
+namespace thidua::cli {
+namespace {
+
+std::string receipt_key_path(const log_command_options& o) {
+  return o.receipt_key.empty() ? (std::filesystem::path(o.data_dir) / "receipt-key.pem").string()
+                               : o.receipt_key;
+}
+
+// A receipt file: the Receipt itself, or the whole answer of GET /v1/receipt that holds it.
+bool read_receipt(const std::string& path, api::pb::Receipt& r, std::string& why) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    why = "cannot read " + path;
+    return false;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  google::protobuf::util::JsonParseOptions o;
+  const auto as_receipt = google::protobuf::util::JsonStringToMessage(text.str(), &r, o);
+  if (as_receipt.ok()) return true;
+  api::pb::QueryResult answer;
+  if (google::protobuf::util::JsonStringToMessage(text.str(), &answer, o).ok() && answer.has_receipt()) {
+    r = answer.receipt();
+    return true;
+  }
+  why = path + " is not a receipt: " + std::string(as_receipt.message());
+  return false;
+}
+
+int verify_receipt(const log_command_options& o, storage::event_log& log) {
+  api::pb::Receipt r;
+  std::string why;
+  if (!read_receipt(o.receipt, r, why)) {
+    complain("verify", why);
+    return exit_usage;
+  }
+  if (o.public_key.empty())
+    complain("verify", "checking with the public half of " + receipt_key_path(o) +
+                           "; pass --public-key with the key published at /v1/receipt-key.pem to check "
+                           "against it");
+  auto key = o.public_key.empty() ? api::receipt_key::load_public(receipt_key_path(o))
+                                  : api::receipt_key::load_public(o.public_key);
+  if (!key) {
+    complain("verify", key.error().message);
+    return exit_failed;
+  }
+  auto checked = api::check_receipt(log, r, key.value());
+  if (!checked) {
+    complain("verify", checked.error().field + ": " + checked.error().message);
+    return exit_usage;
+  }
+  const bool proven = checked.value().ok();
+  if (o.json) {
+    google::protobuf::Struct out;
+    auto& f = *out.mutable_fields();
+    f["proven"] = json_bool(proven);
+    f["position"] = json_number(static_cast<double>(r.position()));
+    f["head_hash"] = json_text(r.head_hash());
+    f["issued_at"] = json_text(r.issued_at());
+    f["key_id"] = json_text(r.key_id());
+    if (!proven) f["problem"] = json_text(checked.value().problem());
+    print_json(out);
+  } else if (!proven) {
+    std::printf("NOT PROVEN: %s\n", checked.value().problem().c_str());
+  } else {
+    std::printf("ok: the history up to position %llu is the one receipted at %s (hash %s, key %s)\n",
+                static_cast<unsigned long long>(r.position()), r.issued_at().c_str(), r.head_hash().c_str(),
+                r.key_id().c_str());
+  }
+  return proven ? exit_ok : exit_tampered;
+}
+
+}  // namespace
+
+int verify_command(const log_command_options& o) {
+  auto log = open_log("verify", o.data_dir, open_mode::read_only);
+  if (!log) return exit_failed;
+  if (!o.receipt.empty()) return verify_receipt(o, *log);
+  auto report = log->verify({1}, {UINT64_MAX});
+  if (!report) {
+    complain("verify", report.error().message);
+    return exit_failed;
+  }
+  const auto& v = report.value();
+  if (o.json) {
+    google::protobuf::Struct out;
+    auto& f = *out.mutable_fields();
+    f["ok"] = json_bool(v.ok);
+    f["records"] = json_number(static_cast<double>(v.records));
+    f["last_checked"] = json_number(static_cast<double>(v.last_checked.value));
+    f["last_hash"] = json_text(api::hex(v.last_hash.data(), v.last_hash.size()));
+    if (!v.ok) {
+      f["first_bad"] = json_number(static_cast<double>(v.first_bad.value));
+      f["what"] = json_text(v.what);
+    }
+    print_json(out);
+  } else if (!v.ok) {
+    std::printf("TAMPERED at position %llu: %s\n", static_cast<unsigned long long>(v.first_bad.value),
+                v.what.c_str());
+  } else {
+    std::printf("ok: %llu records, chain intact up to position %llu\n",
+                static_cast<unsigned long long>(v.records),
+                static_cast<unsigned long long>(v.last_checked.value));
+  }
+  return v.ok ? exit_ok : exit_tampered;
+}
+
+int receipt_command(const log_command_options& o) {
+  // Made only by the server's first start: a receipt from a key nobody published proves nothing.
+  if (!std::filesystem::exists(receipt_key_path(o))) {
+    complain("receipt", "no key at " + receipt_key_path(o) + " (the server makes it on its first start)");
+    return exit_failed;
+  }
+  auto log = open_log("receipt", o.data_dir, open_mode::read_only);
+  if (!log) return exit_failed;
+  auto key = api::receipt_key::load_or_create(receipt_key_path(o));
+  if (!key) {
+    complain("receipt", key.error().message);
+    return exit_failed;
+  }
+  api::receipt_desk desk(*log, std::move(key).value());
+  auto r = desk.issue(api::system_wall_clock().now_ms());
+  if (!r) {
+    complain("receipt", r.error().message);
+    return exit_failed;
+  }
+  std::string json;
+  google::protobuf::util::JsonPrintOptions p;
+  p.preserve_proto_field_names = true;
+  p.add_whitespace = !o.json;
+  (void)google::protobuf::util::MessageToJsonString(r.value(), &json, p);
+  std::fputs(json.c_str(), stdout);
+  if (o.json) std::fputc('\n', stdout);
+  return exit_ok;
+}
+
+int head_command(const log_command_options& o) {
+  auto log = open_log("head", o.data_dir, open_mode::read_only);
+  if (!log) return exit_failed;
+  if (o.json) {
+    google::protobuf::Struct out;
+    (*out.mutable_fields())["head"] = json_number(static_cast<double>(log->head().value));
+    print_json(out);
+  } else {
+    std::printf("%llu\n", static_cast<unsigned long long>(log->head().value));
+  }
+  return exit_ok;
+}
+
+int backup_command(const log_command_options& o) {
+  auto log = open_log("backup", o.data_dir, open_mode::write);
+  if (!log) return exit_failed;
+  if (auto r = log->backup_to(o.to); !r) {
+    complain("backup", r.error().message);
+    return exit_failed;
+  }
+  std::uintmax_t bytes = 0;
+  std::error_code ec;
+  for (const auto& f : std::filesystem::recursive_directory_iterator(o.to, ec))
+    if (f.is_regular_file(ec)) bytes += f.file_size(ec);
+  const auto head = log->head().value;
+  if (o.json) {
+    google::protobuf::Struct out;
+    auto& f = *out.mutable_fields();
+    f["to"] = json_text(o.to);
+    f["head"] = json_number(static_cast<double>(head));
+    f["bytes"] = json_number(static_cast<double>(bytes));
+    print_json(out);
+  } else {
+    std::printf("backed up %llu events to %s (%.1f MB)\n", static_cast<unsigned long long>(head),
+                o.to.c_str(), static_cast<double>(bytes) / 1e6);
+  }
+  return exit_ok;
+}
+
+int restore_command(const log_command_options& o) {
+  if (auto r = storage::event_log::restore(o.from, o.data_dir); !r) {
+    complain("restore", r.error().message);
+    return exit_failed;
+  }
+  std::printf("restored %s into %s\n", o.from.c_str(), o.data_dir.c_str());
+  return exit_ok;
+}
+
+// Builds the model beside the serving one and swaps, as a running server does on rebuild_read_model; a
+// rebuild interrupted (killed) is resumed from its checkpoint, by this or by the server's next start.
+int rebuild_command(const log_command_options& o) {
+  auto log = open_log("rebuild", o.data_dir, open_mode::write);
+  if (!log) return exit_failed;
+  api::read_service reads(*log);
+  if (auto r = reads.start(); !r) {
+    complain("rebuild", r.error().message);
+    return exit_failed;
+  }
+  if (const auto was = reads.read_model_status(); was.rebuilding())
+    std::fprintf(stderr, "resuming the rebuild of %s from position %llu\n", was.rebuilding_into().c_str(),
+                 static_cast<unsigned long long>(was.rebuild_position()));
+  const auto started = std::chrono::steady_clock::now();
+  auto status = reads.rebuild_read_model(o.model);
+  if (!status) {
+    complain("rebuild", status.error().message);
+    return exit_usage;
+  }
+  auto last_report = started;
+  for (;;) {
+    const auto s = reads.read_model_status();
+    if (!s.rebuilding()) break;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_report >= std::chrono::seconds(1)) {
+      const double done = static_cast<double>(s.rebuild_position());
+      const double rate = done / std::chrono::duration<double>(now - started).count();
+      const double left = rate > 0 ? (static_cast<double>(s.rebuild_target()) - done) / rate : 0;
+      std::fprintf(stderr, "rebuilding %s: %llu of %llu (%.0f%%, about %.0f s left)\n",
+                   s.rebuilding_into().c_str(), static_cast<unsigned long long>(s.rebuild_position()),
+                   static_cast<unsigned long long>(s.rebuild_target()),
+                   s.rebuild_target() ? 100.0 * done / static_cast<double>(s.rebuild_target()) : 100.0, left);
+      last_report = now;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const auto done = reads.read_model_status();
+  reads.stop();
+  if (o.json) {
+    google::protobuf::Struct out;
+    auto& f = *out.mutable_fields();
+    f["model"] = json_text(o.model);
+    f["stored_as"] = json_text(done.stored_as());
+    f["position"] = json_number(static_cast<double>(done.position()));
+    f["seconds"] = json_number(seconds);
+    print_json(out);
+  } else {
+    std::printf("rebuilt %s: now stored as %s, %llu events in %.1f s\n", o.model.c_str(),
+                done.stored_as().c_str(), static_cast<unsigned long long>(done.position()), seconds);
+  }
+  return exit_ok;
+}
+
+}  // namespace thidua::cli
