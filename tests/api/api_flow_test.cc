@@ -198,6 +198,8 @@ TEST_F(api_flow,
       << "every command falls in the last bucket";
   EXPECT_GE(value("thidua_command_latency_seconds_count"), accepted);
   EXPECT_NE(metrics.find("# TYPE thidua_log_append_latency_seconds histogram"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("thidua_build_info{version=\"0."), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("\",commit=\""), std::string::npos) << "the commit it was built from: " << metrics;
   EXPECT_GE(value("thidua_log_append_latency_seconds_bucket{le=\"0.0001\"}"), 0);
   EXPECT_GE(value("thidua_log_append_latency_seconds_count"), accepted) << "the cycle's appends are counted";
   EXPECT_EQ(value("thidua_subscriptions"), 9) << metrics;

@@ -56,6 +56,10 @@ TEST_F(server_process_on_demo, serves_healthz_refuses_oversized_headers_and_stop
   int status = server.terminate();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << server.output();
   EXPECT_NE(server.output().find("stopped cleanly"), std::string::npos) << server.output();
+  // Its first line names what runs: the version and the commit it was built from.
+  const std::string first = server.output().substr(0, server.output().find('\n'));
+  EXPECT_NE(first.find("thidua-server 0."), std::string::npos) << first;
+  EXPECT_NE(first.find("(commit "), std::string::npos) << first;
 }
 
 std::string healthz(int port) {
@@ -242,6 +246,18 @@ TEST(server_process, refuses_a_bad_command_line_with_a_clear_message) {
   EXPECT_EQ(WEXITSTATUS(status), 2);
   status = std::system((std::string(SERVER_PATH) + " --help > /dev/null 2>&1").c_str());
   EXPECT_EQ(WEXITSTATUS(status), 0);
+  FILE* p = ::popen((std::string(SERVER_PATH) + " --version --port=1 2>&1").c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  char line[256] = {};
+  const bool read = std::fgets(line, sizeof line, p) != nullptr;
+  status = ::pclose(p);
+  ASSERT_TRUE(read);
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(std::string(line).rfind("thidua-server 0.", 0), 0u) << line;
+  EXPECT_NE(std::string(line).find("(commit "), std::string::npos) << line;
+  status = std::system(
+      (std::string(SERVER_PATH) + " --data-dir=/nonexistent/x --prot 1 > /dev/null 2>&1").c_str());
+  EXPECT_EQ(WEXITSTATUS(status), 2) << "a mistyped option stops it before it starts";
 }
 
 }  // namespace
