@@ -9,6 +9,7 @@
 #include "api/net/connection_registry.h"
 #include "api/net/connection_slot.h"
 #include "api/net/net_stream.h"
+#include "api/net/server_log.h"
 #include "api/net/websocket_session.h"
 #include "api/wire/services.h"
 
@@ -65,9 +66,16 @@ class session : public closable, public std::enable_shared_from_this<session<Str
         unauthenticated_(unauthenticated),
         connections_(connections) {
     if (options_.api && options_.api->metrics) ++options_.api->metrics->http_connections;
+    access_log("connection_opened", {{"peer", peer_}});
   }
   ~session() override {
     if (options_.api && options_.api->metrics) --options_.api->metrics->http_connections;
+    // An upgraded connection goes on as a WebSocket, which says when it closes.
+    if (!upgraded_)
+      access_log("connection_closed", {{"peer", peer_},
+                                       {"kind", "http"},
+                                       {"requests", std::to_string(served_), true},
+                                       {"seconds", seconds_since(opened_), true}});
   }
 
   void run() {
@@ -130,7 +138,16 @@ class session : public closable, public std::enable_shared_from_this<session<Str
     const bool keep_alive = req.keep_alive();
     handler_({std::string(req.method_string()), std::string(req.target()),
               std::string(req[http::field::authorization])},
-             [self = shared_from_this(), keep_alive](http_reply r) {
+             [self = shared_from_this(), keep_alive, method = std::string(req.method_string()),
+              target = std::string(req.target()), started = std::chrono::steady_clock::now()](http_reply r) {
+               const std::string ms = milliseconds_since(started);
+               if (r.status == 401)
+                 access_log("auth_refused", {{"peer", self->peer_}, {"kind", "http"}, {"target", target}});
+               access_log("request", {{"peer", self->peer_},
+                                      {"method", method},
+                                      {"target", target},
+                                      {"status", std::to_string(r.status), true},
+                                      {"ms", ms, true}});
                asio::post(self->stream_.get_executor(), [self, keep_alive, r = std::move(r)]() mutable {
                  self->write(std::move(r), keep_alive);
                });
@@ -143,8 +160,13 @@ class session : public closable, public std::enable_shared_from_this<session<Str
     auto& req = parser_->get();
     std::shared_ptr<const pb::TokenGrant> grant;
     const auto header = req[http::field::authorization];
-    if (auto token = bearer_token({header.data(), header.size()}))
+    if (auto token = bearer_token({header.data(), header.size()})) {
       grant = options_.api->commands->authenticate(*token);
+      if (!grant)
+        access_log("auth_refused", {{"peer", peer_},
+                                    {"kind", "websocket"},
+                                    {"why", "the Authorization header's token is unknown or revoked"}});
+    }
     std::unique_ptr<unauthenticated_slot> pending;
     if (!grant) {
       const std::size_t limit = options_.max_unauthenticated
@@ -276,6 +298,7 @@ class session : public closable, public std::enable_shared_from_this<session<Str
   std::atomic<std::size_t>& unauthenticated_;
   connection_registry& connections_;
   std::uint64_t served_ = 0;  // requests read
+  const std::chrono::steady_clock::time_point opened_ = std::chrono::steady_clock::now();
 };
 
 // Answers a connection over the limit with 503 and closes it, without reading its request.

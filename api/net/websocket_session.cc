@@ -19,6 +19,7 @@
 #include "api/net/connection_log.h"
 #include "api/net/frame_queue.h"
 #include "api/net/refusal_window.h"
+#include "api/net/server_log.h"
 #include "api/wire/error_table.h"
 #include "api/wire/event_frames.h"
 #include "api/wire/frame_json.h"
@@ -41,6 +42,17 @@ constexpr std::size_t poll_batch = 64;
 constexpr std::size_t read_chunk = 512;
 // Refused frames answered with RATE_LIMITED within refusal_window::span; later ones are dropped unanswered.
 constexpr std::uint32_t answered_refusals = 10;
+
+// What a command asks for, as its field is named ("sign_pledge", "register_unit"): for the access log.
+std::string command_name(const pb::SubmitCommand& c) {
+  const google::protobuf::Message* body = nullptr;
+  if (c.has_cycle()) body = &c.cycle();
+  if (c.has_registry()) body = &c.registry();
+  if (!body) return "none";
+  const auto* action = body->GetDescriptor()->FindOneofByName("action");
+  const auto* set = action ? body->GetReflection()->GetOneofFieldDescriptor(*body, action) : nullptr;
+  return set ? set->name() : "none";
+}
 
 // Owns itself via shared_from_this; everything runs on the thread of the stream's io_context; one write in
 // flight, a bounded queue behind it. `Next` is the layer under the WebSocket: plain TCP or TLS over it.
@@ -66,12 +78,17 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
         tokens_(2.0 * limits.frames_per_second),
         refilled_(std::chrono::steady_clock::now()) {
     if (api_.metrics) ++api_.metrics->websocket_connections;
+    access_log("websocket_opened", {{"peer", peer_}, {"unit", grant_ ? grant_->unit_id() : ""}});
   }
 
   ~session() override {
     watch().on_message_start = nullptr;
     for (auto& [id, s] : subs_) s.sub->close();
     if (api_.metrics) --api_.metrics->websocket_connections;
+    access_log("connection_closed", {{"peer", peer_},
+                                     {"kind", "websocket"},
+                                     {"unit", grant_ ? grant_->unit_id() : ""},
+                                     {"seconds", seconds_since(opened_), true}});
   }
 
   void run(http::request<http::string_body> req) {
@@ -230,6 +247,10 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
   void on_auth_deadline() {
     if (grant_ || closing_) return;
     if (api_.metrics) ++api_.metrics->closed_unauthenticated;
+    access_log("auth_refused",
+               {{"peer", peer_},
+                {"kind", "websocket"},
+                {"why", "no valid token within " + std::to_string(limits_.auth_timeout_seconds) + " s"}});
     send(error_frame("",
                      api_error(errc::unauthenticated, "auth",
                                "no valid token within " + std::to_string(limits_.auth_timeout_seconds) +
@@ -255,6 +276,11 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
     if (frame.has_auth()) {
       grant_ = api_.commands->authenticate(frame.auth().token());
       if (!grant_) return refuse_unauthenticated(id, text);
+      access_log("authenticated", {{"peer", peer_},
+                                   {"unit", grant_->unit_id()},
+                                   {"person", grant_->person_name()},
+                                   {"role", grant_->role()},
+                                   {"token_id", grant_->token_id()}});
       pending_.reset();
       auth_deadline_.cancel();
       pb::ServerFrame ok;
@@ -296,14 +322,23 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
 
   void submit(const std::string& id, pb::SubmitCommand command, bool text) {
     ++owed_;
+    std::vector<log_field> line = {{"peer", peer_},
+                                   {"unit", grant_->unit_id()},
+                                   {"person", grant_->person_name()},
+                                   {"command", command_name(command)},
+                                   {"command_id", command.command_id()}};
     api_.commands->execute(
         *grant_, std::move(command),
-        [weak = weak_from_this(), id, text, metrics = api_.metrics,
-         start = std::chrono::steady_clock::now()](result<pb::CommandAccepted> r) {
+        [weak = weak_from_this(), id, text, metrics = api_.metrics, line = std::move(line),
+         start = std::chrono::steady_clock::now()](result<pb::CommandAccepted> r) mutable {
           if (metrics)
             metrics->command_done(
                 command_outcome_of(r),
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+          line.push_back({"result", r ? (r.value().duplicate() ? "DUPLICATE" : "ACCEPTED")
+                                      : std::string(wire_error_of(r.error()).code)});
+          line.push_back({"ms", milliseconds_since(start), true});
+          access_log("command", line);
           // Replies come from the engine's thread: back onto the connection's thread.
           on_own_thread(weak, [reply = reply_frame(id, std::move(r)), text](session& s) mutable {
             s.send(std::move(reply), text);
@@ -427,6 +462,7 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
   }
 
   void refuse_unauthenticated(const std::string& id, bool text) {
+    access_log("auth_refused", {{"peer", peer_}, {"kind", "websocket"}, {"why", "unknown or revoked token"}});
     send(error_frame(id, api_error(errc::unauthenticated, "auth",
                                    "send a valid token first (Authorization header or an auth frame)",
                                    "Cần gửi token hợp lệ trước (tiêu đề Authorization hoặc khung auth)")),
@@ -494,7 +530,8 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
   }
 
   websocket::stream<Next> ws_;
-  const std::string peer_;          // for the log: "address:port"
+  const std::string peer_;  // for the log: "address:port"
+  const std::chrono::steady_clock::time_point opened_ = std::chrono::steady_clock::now();
   asio::any_io_executor executor_;  // the stream's, for close() from another thread
   beast::flat_buffer buffer_;
   const services& api_;

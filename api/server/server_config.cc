@@ -54,6 +54,8 @@ const std::vector<std::string>& option_names() {
                                                  "tls-cert",
                                                  "tls-key",
                                                  "receipt-key",
+                                                 "log-format",
+                                                 "log-level",
                                                  "help",
                                                  "version"};
   return names;
@@ -106,6 +108,13 @@ std::string apply(const std::string& key, const std::string& value, server_confi
   } else if (key == "tls-key") {
     ok = !value.empty();
     c.http.tls_key_file = value;
+  } else if (key == "log-format") {
+    ok = value == "text" || value == "json";
+    c.log_as = value == "json" ? log_format::json : log_format::text;
+  } else if (key == "log-level") {
+    ok = value == "trace" || value == "debug" || value == "info" || value == "warn" || value == "error" ||
+         value == "critical" || value == "off";
+    c.log_level = value;
   } else if (key == "receipt-key") {
     ok = !value.empty();
     c.receipt_key_file = value;
@@ -189,6 +198,10 @@ std::string server_usage() {
          "  --receipt-key FILE          Ed25519 key (PEM, mode 0600) that signs receipts; made on first "
          "start\n"
          "                              (default: receipt-key.pem in the data dir)\n"
+         "  --log-format text|json      text for people, or one JSON object per line (default: text)\n"
+         "  --log-level LEVEL           trace, debug, info, warn, error, critical or off (default: info);\n"
+         "                              the access log (connections, refused logins, requests, commands)\n"
+         "                              is at info\n"
          "  --help                      this text\n"
          "  --version                   the version and the git commit it was built from\n"
          "Stops cleanly on SIGINT or SIGTERM.\n";

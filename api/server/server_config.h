@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "api/net/http_server.h"
+#include "api/net/server_log.h"
 
 namespace thidua::api {
 
@@ -18,6 +19,8 @@ struct server_config {
   // The Ed25519 key that signs receipts (PEM, mode 0600), made on first start. Empty: receipt-key.pem in the
   // data dir.
   std::string receipt_key_file;
+  log_format log_as = log_format::text;  // --log-format
+  std::string log_level = "info";        // trace, debug, info, warn, error, critical, off
   http_options http;
 };
 

@@ -1,5 +1,7 @@
 #include "api/server/server_run.h"
 
+#include <spdlog/async.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
@@ -111,7 +113,18 @@ int run_server(int argc, char** argv, std::shared_ptr<rocksdb::FileSystem> file_
     return 0;
   }
   raise_open_file_limit();
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+  // Written by a thread of its own: a slow reader of the server's output (a pipe, a busy journal) never holds
+  // up the threads that log — the engine's among them, for each command's access line. Past 16,384 waiting
+  // lines the oldest is dropped rather than wait. Every line is written before run_server returns.
+  spdlog::init_thread_pool(16384, 1);
+  spdlog::set_default_logger(std::make_shared<spdlog::async_logger>(
+      "thidua", std::make_shared<spdlog::sinks::stdout_color_sink_mt>(), spdlog::thread_pool(),
+      spdlog::async_overflow_policy::overrun_oldest));
+  struct written_at_exit {
+    ~written_at_exit() { spdlog::shutdown(); }
+  } written_at_exit;
+  set_log_format(config.log_as);
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
   spdlog::info("{} starting", server_version());
   // Before anything is written (the data dir is not even created): the port and the TLS files.
   if (auto err = thidua::api::check_listen(config.http); !err.empty()) {
