@@ -25,6 +25,10 @@ class command_service {
   ~command_service();
 
   std::shared_ptr<const pb::TokenGrant> authenticate(std::string_view secret);
+  // Whether the token is issued and not revoked. Sessions ask when revocations() moved since they last
+  // looked, so a revoked token's open connections end within their next check.
+  bool token_live(const std::string& token_id) const;
+  std::uint64_t revocations() const;
   // Runs the command as the grant's actor; `done` gets the acceptance or why not, possibly on another thread.
   using command_done = std::function<void(result<pb::CommandAccepted>)>;
   void execute(const pb::TokenGrant& grant, pb::SubmitCommand command, command_done done);
@@ -32,6 +36,8 @@ class command_service {
   struct impl;
 
  private:
+  // A token command: the token's id and hash are the server's; the secret goes back in the reply only.
+  void execute_token(const pb::TokenGrant& grant, pb::SubmitCommand c, command_done done);
   std::unique_ptr<impl> impl_;
 };
 

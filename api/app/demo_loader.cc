@@ -106,7 +106,8 @@ result<demo_summary> load_demo(storage::event_log& log, std::int64_t now_ms, con
     g->set_person_name(h.person);
     g->set_role(h.role);
     g->set_organizer_id(h.organizer);
-    auto r = tokens.execute({"demo-token-" + h.unit, {"demo"}, c, now_ms, std::nullopt, {}, {}, demo_scope});
+    auto r = tokens.execute(
+        {"demo-token-" + h.unit, {"demo", nullptr}, c, now_ms, std::nullopt, {}, {}, demo_scope});
     if (!r) {
       ::close(fd);
       return r.error();

@@ -187,6 +187,8 @@ result<pb::QueryResult> read_service::query(const pb::TokenGrant& grant, const p
       return check_receipt(c, q.check_receipt(), std::move(out));
     case pb::Query::kGetReceiptKey:
       return get_receipt_key(c, q.get_receipt_key(), std::move(out));
+    case pb::Query::kListTokens:
+      return list_tokens(c, grant, std::move(out));
     case pb::Query::WHAT_NOT_SET:
       break;
   }

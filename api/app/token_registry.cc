@@ -67,6 +67,27 @@ std::shared_ptr<const pb::TokenGrant> token_state::authenticate(std::string_view
   return role_of(grant->role()) ? grant : nullptr;
 }
 
+bool may_manage_token(const pb::TokenGrant& who, const pb::TokenGrant& target) {
+  if (who.role() == "ORGANIZER_OFFICE")
+    return target.role() != "ORGANIZER_OFFICE" || target.organizer_id() == who.organizer_id();
+  if (who.role() == "CHAIR")
+    return target.unit_id() == who.unit_id() &&
+           (target.role() == "CHAIR" || target.role() == "VICE_CHAIR" || target.role() == "MEMBER");
+  return false;
+}
+
+namespace {
+
+token_rejection not_yours(const std::string& field) {
+  return {"FORBIDDEN", field,
+          "this token may not manage that token: an organizer's office manages all but other organizers' "
+          "offices' tokens, a chair its own unit's officers' only",
+          "Token này không được quản lý token đó: cơ quan tổ chức quản lý mọi token trừ token của cơ quan tổ "
+          "chức khác, Cụm trưởng chỉ quản lý token của cán bộ đơn vị mình"};
+}
+
+}  // namespace
+
 std::variant<std::vector<pb::TokenEvent>, token_rejection> token_decider::decide(const state& s,
                                                                                  const command& c,
                                                                                  const actor& a,
@@ -93,6 +114,7 @@ std::variant<std::vector<pb::TokenEvent>, token_rejection> token_decider::decide
     if (g.role() == "ORGANIZER_OFFICE" && g.organizer_id().empty())
       return refuse("MISSING_FIELD", "issue.organizer_id", "an organizer's office token names its organizer",
                     "Token của cơ quan tổ chức phải nêu đơn vị tổ chức");
+    if (a.by && !may_manage_token(*a.by, g)) return not_yours("issue");
     *e.mutable_token_issued() = g;
     e.mutable_token_issued()->set_issued_by(a.name);
   } else if (c.has_revoke()) {
@@ -100,6 +122,7 @@ std::variant<std::vector<pb::TokenEvent>, token_rejection> token_decider::decide
     if (!s.by_id.count(r.token_id()))
       return refuse("TOKEN_NOT_FOUND", "revoke.token_id", "no token '" + r.token_id() + "'",
                     "Không có token '" + r.token_id() + "'");
+    if (a.by && !may_manage_token(*a.by, *s.by_id.at(r.token_id()))) return not_yours("revoke.token_id");
     if (s.revoked.count(r.token_id()))
       return refuse("TOKEN_REVOKED", "revoke.token_id", "token '" + r.token_id() + "' is already revoked",
                     "Token '" + r.token_id() + "' đã bị thu hồi");

@@ -33,8 +33,15 @@ struct token_rejection {
 };
 
 struct token_operator {
-  std::string name;  // who runs the CLI (the OS user)
+  std::string name;  // who: the OS user running the CLI, or the person of the token acting through the API
+  // Through the API: the token that acts, whose unit and role the log's envelope records and whose reach
+  // may_manage_token limits. Null for the CLI's operator, who may do anything.
+  std::shared_ptr<const pb::TokenGrant> by;
 };
+
+// Whether the holder of `who` may issue, list or revoke `target`: the organizer's office every token but
+// another organizer's office's; a chair its own unit's officers' (CHAIR, VICE_CHAIR, MEMBER); nobody else.
+bool may_manage_token(const pb::TokenGrant& who, const pb::TokenGrant& target);
 
 struct token_state {
   // Grants are immutable once issued: connections of one token share its grant instead of copying it.
@@ -55,9 +62,9 @@ struct token_decider : domain::protobuf_decider<token_state, pb::TokenCommand, p
   static state evolve(state s, const event& e);
   static std::string event_type(const event& e);
   static std::optional<event> decode(std::string_view type, std::string_view bytes);
-  static std::string actor_unit(const actor&) { return "operator"; }
+  static std::string actor_unit(const actor& a) { return a.by ? a.by->unit_id() : "operator"; }
   static std::string actor_person(const actor& a) { return a.name; }
-  static std::string actor_role(const actor&) { return "OPERATOR"; }
+  static std::string actor_role(const actor& a) { return a.by ? a.by->role() : "OPERATOR"; }
 };
 
 // SHA-256 of a secret, as 64 lowercase hex digits.

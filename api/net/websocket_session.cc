@@ -73,6 +73,7 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
         pending_(std::move(pending)),
         heartbeat_(ws_.get_executor()),
         auth_deadline_(ws_.get_executor()),
+        revocation_watch_(ws_.get_executor()),
         frame_deadline_(ws_.get_executor()),
         grant_(std::move(grant)),
         tokens_(2.0 * limits.frames_per_second),
@@ -101,6 +102,8 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
       auth_deadline_.async_wait([weak = weak_from_this()](beast::error_code ec) {
         if (auto self = weak.lock(); self && !ec) self->on_auth_deadline();
       });
+    } else {
+      watch_revocations();
     }
     websocket::stream_base::timeout t;
     t.handshake_timeout = std::chrono::seconds(10);
@@ -283,6 +286,7 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
                                    {"token_id", grant_->token_id()}});
       pending_.reset();
       auth_deadline_.cancel();
+      watch_revocations();
       pb::ServerFrame ok;
       ok.set_request_id(id);
       ok.mutable_auth_ok()->set_unit_id(grant_->unit_id());
@@ -461,6 +465,36 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
     });
   }
 
+  // Each second: when a token was revoked since the last look, is it this connection's? Then the connection
+  // is told and closed (1008): a revoked token keeps no open connection for more than about a second.
+  void watch_revocations() {
+    revocations_seen_ = api_.commands->revocations();
+    schedule_revocation_watch();
+  }
+
+  void schedule_revocation_watch() {
+    revocation_watch_.expires_after(std::chrono::seconds(1));
+    revocation_watch_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+      auto self = weak.lock();
+      if (ec || !self || self->closing_ || !self->grant_) return;
+      const auto now = self->api_.commands->revocations();
+      if (now != self->revocations_seen_) {
+        self->revocations_seen_ = now;
+        if (!self->api_.commands->token_live(self->grant_->token_id())) return self->close_revoked();
+      }
+      self->schedule_revocation_watch();
+    });
+  }
+
+  void close_revoked() {
+    access_log("token_revoked_closed",
+               {{"peer", peer_}, {"unit", grant_->unit_id()}, {"token_id", grant_->token_id()}});
+    send(error_frame("", api_error(errc::unauthenticated, "auth", "this connection's token was revoked",
+                                   "Token của kết nối này đã bị thu hồi")),
+         true);
+    close_after_sending(websocket::close_code::policy_error, "token revoked");
+  }
+
   void refuse_unauthenticated(const std::string& id, bool text) {
     access_log("auth_refused", {{"peer", peer_}, {"kind", "websocket"}, {"why", "unknown or revoked token"}});
     send(error_frame(id, api_error(errc::unauthenticated, "auth",
@@ -476,6 +510,7 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
     close_reason_ = websocket::close_reason(code, reason);
     heartbeat_.cancel();
     auth_deadline_.cancel();
+    revocation_watch_.cancel();
     frame_deadline_.cancel();
     if (queue_.empty()) do_close();
   }
@@ -540,6 +575,8 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
   std::unique_ptr<unauthenticated_slot> pending_;
   asio::steady_timer heartbeat_;
   asio::steady_timer auth_deadline_;
+  asio::steady_timer revocation_watch_;
+  std::uint64_t revocations_seen_ = 0;
   asio::steady_timer frame_deadline_;
   bool frame_deadline_armed_ = false;
   bool heartbeat_text_ = true;

@@ -226,6 +226,8 @@ std::variant<pb::Query, http_reply> route(const std::string& path, params_reader
     a->set_to_position(p.number<std::uint64_t>("to_position"));
     a->set_backward(p.flag("backward"));
     a->set_limit(p.number<std::uint32_t>("limit"));
+  } else if (path == "/v1/tokens") {
+    q.mutable_list_tokens();
   } else if (path == "/v1/verify") {
     auto* v = q.mutable_verify_log();
     v->set_from_position(p.number<std::uint64_t>("from_position"));

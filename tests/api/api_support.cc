@@ -132,7 +132,7 @@ std::vector<std::string> issue_tokens(const std::string& data_dir, const std::ve
     g->set_role(s.role);
     g->set_organizer_id(s.organizer_id);
     for (const auto& p : s.readable_stream_prefixes) g->add_readable_stream_prefixes(p);
-    auto r = tokens.execute({"issue-" + s.token_id, {"test"}, c, 0, std::nullopt, {}, {}, "cli"});
+    auto r = tokens.execute({"issue-" + s.token_id, {"test", nullptr}, c, 0, std::nullopt, {}, {}, "cli"});
     EXPECT_TRUE(r) << (r ? "" : r.error().message);
     secrets.push_back(secret);
   }
@@ -147,7 +147,7 @@ void revoke_token(const std::string& data_dir, const std::string& token_id) {
   c.mutable_revoke()->set_token_id(token_id);
   c.mutable_revoke()->set_reason("test");
   // As `thidua token revoke` records it.
-  auto r = tokens.execute({"token-revoke-" + token_id, {"test"}, c, 0, std::nullopt, {}, {}, "cli"});
+  auto r = tokens.execute({"token-revoke-" + token_id, {"test", nullptr}, c, 0, std::nullopt, {}, {}, "cli"});
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_FALSE(r.value().duplicate) << "the revocation is recorded";
 }
@@ -308,6 +308,8 @@ api::pb::ClientFrame command_frame(const std::string& command_id, const google::
     *c->mutable_cycle() = *cycle;
   } else if (auto* registry = dynamic_cast<const domain::pb::RegistryCommand*>(&command)) {
     *c->mutable_registry() = *registry;
+  } else if (auto* token = dynamic_cast<const api::pb::TokenCommand*>(&command)) {
+    *c->mutable_token() = *token;
   }
   return f;
 }

@@ -183,7 +183,7 @@ prepared prepare(const std::string& data_dir, int cycles) {
     g->set_person_name("Bench " + unit);
     g->set_role(role);
     if (role == "ORGANIZER_OFFICE") g->set_organizer_id("BCA");
-    if (!tokens.execute({"issue-" + id, {"bench"}, c, 0, std::nullopt, {}, {}, {}})) std::exit(1);
+    if (!tokens.execute({"issue-" + id, {"bench", nullptr}, c, 0, std::nullopt, {}, {}, {}})) std::exit(1);
     return secret;
   };
   out.office_token = issue("tk-office", "BCA-X03", "ORGANIZER_OFFICE");

@@ -24,7 +24,7 @@ int run(const std::string& command, storage::event_log& log, std::string id, api
   engine::command_pipeline<api::token_decider> tokens(log);
   // The operator's own scope: no token's commands share these ids (engine/command_id.h).
   auto r = tokens.execute({std::move(id),
-                           api::token_operator{operator_name()},
+                           api::token_operator{operator_name(), nullptr},
                            std::move(c),
                            api::system_wall_clock().now_ms(),
                            std::nullopt,

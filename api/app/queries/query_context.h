@@ -58,6 +58,8 @@ result<pb::QueryResult> read_stream(const query_context& c, const pb::ReadStream
 result<pb::QueryResult> read_log(const query_context& c, const pb::ReadLog& q, pb::QueryResult out);
 result<pb::QueryResult> audit(const query_context& c, const pb::AuditQuery& q, pb::QueryResult out);
 result<pb::QueryResult> verify_log(const query_context& c, const pb::VerifyLog& q, pb::QueryResult out);
+// The tokens `who` may manage (token_registry.h, may_manage_token), without secrets or hashes.
+result<pb::QueryResult> list_tokens(const query_context& c, const pb::TokenGrant& who, pb::QueryResult out);
 result<pb::QueryResult> issue_receipt(const query_context& c, const pb::IssueReceipt& q, pb::QueryResult out);
 result<pb::QueryResult> check_receipt(const query_context& c, const pb::CheckReceipt& q, pb::QueryResult out);
 result<pb::QueryResult> get_receipt_key(const query_context& c, const pb::GetReceiptKey& q,

@@ -32,7 +32,7 @@ class read_service_test : public testing::log_fixture {
   // Appends one event (a token issued): something for the read models to apply.
   void append_something(const std::string& id) {
     ASSERT_OK(tokens_->execute(
-        {"issue-" + id, {"ops"}, testing::issue_token(id, id), 0, std::nullopt, {}, {}, {}}));
+        {"issue-" + id, {"ops", nullptr}, testing::issue_token(id, id), 0, std::nullopt, {}, {}, {}}));
   }
 
   std::shared_ptr<const pb::TokenGrant> grant() const { return std::make_shared<pb::TokenGrant>(grant_); }

@@ -16,7 +16,7 @@ static_assert(engine::decider<token_decider>);
 using testing::issue_token;
 
 std::string code_of(const token_state& s, const pb::TokenCommand& c) {
-  auto r = token_decider::decide(s, c, {"ops"}, 0);
+  auto r = token_decider::decide(s, c, {"ops", nullptr}, 0);
   auto* refused = std::get_if<token_rejection>(&r);
   if (refused) {
     EXPECT_FALSE(refused->message_vi.empty());
@@ -36,7 +36,7 @@ TEST(tokens, rules_refuse_what_is_wrong) {
   EXPECT_EQ(code_of(s, issue_token("a", "tk-1", "ORGANIZER_OFFICE")), "MISSING_FIELD")
       << "an office names its organizer";
   EXPECT_EQ(code_of(s, issue_token("a", "")), "TOKEN_ID_TAKEN");
-  auto r = token_decider::decide(s, issue_token("secret-1"), {"ops"}, 0);
+  auto r = token_decider::decide(s, issue_token("secret-1"), {"ops", nullptr}, 0);
   for (auto& e : std::get<std::vector<pb::TokenEvent>>(r)) s = token_decider::evolve(s, e);
   EXPECT_EQ(s.by_id.at("tk-1")->issued_by(), "ops");
   EXPECT_EQ(code_of(s, issue_token("secret-2", "tk-1")), "TOKEN_ID_TAKEN");
@@ -50,7 +50,7 @@ TEST(tokens, rules_refuse_what_is_wrong) {
   EXPECT_EQ(code_of(s, revoke), "MISSING_FIELD") << "blanks are no reason";
   revoke.mutable_revoke()->set_reason("mất máy tính");
   EXPECT_EQ(code_of(s, revoke), "OK");
-  r = token_decider::decide(s, revoke, {"ops"}, 0);
+  r = token_decider::decide(s, revoke, {"ops", nullptr}, 0);
   for (auto& e : std::get<std::vector<pb::TokenEvent>>(r)) s = token_decider::evolve(s, e);
   EXPECT_EQ(code_of(s, revoke), "TOKEN_REVOKED");
 }
@@ -81,7 +81,7 @@ TEST(tokens, authenticate_accepts_only_an_issued_unrevoked_secret_and_the_log_ne
   const std::string secret = new_token_secret();
   EXPECT_EQ(secret.size(), 4u + 64u);
   EXPECT_NE(secret, new_token_secret());
-  ASSERT_OK(tokens.execute({"issue-1", {"ops"}, issue_token(secret), 0, std::nullopt, {}, {}, {}}));
+  ASSERT_OK(tokens.execute({"issue-1", {"ops", nullptr}, issue_token(secret), 0, std::nullopt, {}, {}, {}}));
   ASSIGN_OR_FAIL(state, tokens.load("tokens"));
   auto grant = state.state.authenticate(secret);
   ASSERT_TRUE(grant);
@@ -100,7 +100,7 @@ TEST(tokens, authenticate_accepts_only_an_issued_unrevoked_secret_and_the_log_ne
   pb::TokenCommand revoke;
   revoke.mutable_revoke()->set_token_id("tk-1");
   revoke.mutable_revoke()->set_reason("lost laptop");
-  ASSERT_OK(tokens.execute({"revoke-1", {"ops"}, revoke, 0, std::nullopt, {}, {}, {}}));
+  ASSERT_OK(tokens.execute({"revoke-1", {"ops", nullptr}, revoke, 0, std::nullopt, {}, {}, {}}));
   ASSIGN_OR_FAIL(after, tokens.load("tokens"));
   EXPECT_FALSE(after.state.authenticate(secret)) << "a revoked token is refused";
 }

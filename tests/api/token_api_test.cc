@@ -1,0 +1,113 @@
+// Tokens managed while the server runs, over the WebSocket (issue, revoke) and HTTP (GET /v1/tokens): the
+// organizer's office manages every token but other offices', a chair its own unit's officers' only; a new
+// token works at once; a revoked one is refused at once and its open connection closed (1008) within about a
+// second; every issue and revocation names who did it.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+
+#include "api/app/proto/tokens.pb.h"
+#include "tests/api/api_support.h"
+#include "tests/support/test_support.h"
+
+namespace thidua::testing {
+namespace {
+
+class token_api : public demo_server_test {};
+
+api::pb::TokenCommand issue(const std::string& unit, const std::string& person, const std::string& role) {
+  api::pb::TokenCommand c;
+  c.mutable_issue()->set_unit_id(unit);
+  c.mutable_issue()->set_person_name(person);
+  c.mutable_issue()->set_role(role);
+  return c;
+}
+
+api::pb::TokenCommand revoke(const std::string& id, const std::string& reason) {
+  api::pb::TokenCommand c;
+  c.mutable_revoke()->set_token_id(id);
+  c.mutable_revoke()->set_reason(reason);
+  return c;
+}
+
+TEST_F(token_api, the_office_and_a_chair_manage_tokens_within_their_reach_and_a_revoked_one_is_shut_out) {
+  ws_client office(server.port(), tokens.at("ORGANIZER_OFFICE BCA-X03"));
+  ASSERT_TRUE(office.open());
+
+  // The office issues a chair's token: the reply carries it, once.
+  const auto issued =
+      office.request(command_frame("tk-chair", issue("CA-LaiChau", "Nguyễn Viết Giang", "CHAIR")));
+  ASSERT_TRUE(issued.has_accepted()) << issued.DebugString();
+  const std::string chair_id = issued.accepted().token_id();
+  const std::string chair_secret = issued.accepted().token_secret();
+  EXPECT_EQ(chair_id.rfind("tk-", 0), 0u);
+  EXPECT_GE(chair_secret.size(), 32u);
+  const auto again =
+      office.request(command_frame("tk-chair", issue("CA-LaiChau", "Nguyễn Viết Giang", "CHAIR")));
+  ASSERT_TRUE(again.has_accepted());
+  EXPECT_TRUE(again.accepted().duplicate());
+  EXPECT_TRUE(again.accepted().token_secret().empty()) << "a retry never shows a secret again";
+  EXPECT_EQ(again.accepted().token_id(), chair_id) << "but says which token the first one issued";
+
+  // It works at once; the chair issues for its own unit's people only.
+  ws_client chair(server.port(), chair_secret);
+  ASSERT_TRUE(chair.open());
+  ASSERT_TRUE(chair.request(ping_frame()).has_pong());
+  const auto member = chair.request(command_frame("tk-m", issue("CA-LaiChau", "Lò Văn Páo", "MEMBER")));
+  ASSERT_TRUE(member.has_accepted()) << member.DebugString();
+  const std::string member_id = member.accepted().token_id();
+  const auto other_unit = chair.request(command_frame("tk-x", issue("CA-SonLa", "Cầm Văn A", "MEMBER")));
+  ASSERT_TRUE(other_unit.has_error());
+  EXPECT_EQ(other_unit.error().code(), "FORBIDDEN") << other_unit.DebugString();
+  auto office_grant = issue("CA-LaiChau", "A", "ORGANIZER_OFFICE");
+  office_grant.mutable_issue()->set_organizer_id("BCA");
+  const auto office_token = chair.request(command_frame("tk-o", office_grant));
+  ASSERT_TRUE(office_token.has_error());
+  EXPECT_EQ(office_token.error().code(), "FORBIDDEN");
+
+  // A member manages nothing.
+  ws_client holder(server.port(), member.accepted().token_secret());
+  ASSERT_TRUE(holder.open());
+  const auto by_member = holder.request(command_frame("tk-y", issue("CA-LaiChau", "B", "MEMBER")));
+  ASSERT_TRUE(by_member.has_error());
+  EXPECT_EQ(by_member.error().code(), "FORBIDDEN");
+  EXPECT_NE(http_get(server.port(), "/v1/tokens", member.accepted().token_secret()).find("\"FORBIDDEN\""),
+            std::string::npos);
+
+  // Lists: the office sees both, the chair its unit's only; never a hash or a secret.
+  const std::string by_office = http_get(server.port(), "/v1/tokens", tokens.at("ORGANIZER_OFFICE BCA-X03"));
+  EXPECT_NE(by_office.find(chair_id), std::string::npos) << by_office;
+  EXPECT_NE(by_office.find(member_id), std::string::npos);
+  EXPECT_NE(by_office.find("(BCA-X03)"), std::string::npos) << "issued_by names the office's person and unit";
+  EXPECT_EQ(by_office.find("sha256"), std::string::npos) << by_office;
+  EXPECT_EQ(by_office.find(chair_secret), std::string::npos);
+  const std::string by_chair = http_get(server.port(), "/v1/tokens", chair_secret);
+  EXPECT_NE(by_chair.find(member_id), std::string::npos) << by_chair;
+  EXPECT_EQ(by_chair.find("CA-BacGiang"), std::string::npos) << "another unit's tokens: " << by_chair;
+
+  // A revocation says why; the member's open connection is closed within about a second.
+  const auto no_reason = chair.request(command_frame("rv-0", revoke(member_id, " ")));
+  ASSERT_TRUE(no_reason.has_error());
+  EXPECT_EQ(no_reason.error().field(), "revoke.reason");
+  const auto revoked = chair.request(command_frame("rv-1", revoke(member_id, "chuyển công tác")));
+  ASSERT_TRUE(revoked.has_accepted()) << revoked.DebugString();
+  const auto started = std::chrono::steady_clock::now();
+  std::optional<api::pb::ServerFrame> last;
+  while (auto f = holder.receive(std::chrono::seconds(3))) last = f;
+  EXPECT_EQ(holder.close_code(), 1008);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(2500));
+  ASSERT_TRUE(last && last->has_error());
+  EXPECT_EQ(last->error().code(), "UNAUTHENTICATED");
+  EXPECT_NE(http_get(server.port(), "/v1/clusters", member.accepted().token_secret()).find("UNAUTHENTICATED"),
+            std::string::npos)
+      << "refused at once on a new request";
+  EXPECT_TRUE(chair.request(ping_frame()).has_pong()) << "other tokens' connections stay";
+  const std::string listed = http_get(server.port(), "/v1/tokens", chair_secret);
+  EXPECT_NE(listed.find("\"revoke_reason\":\"chuyển công tác\""), std::string::npos) << listed;
+  EXPECT_NE(listed.find("\"revoked_by\":\"Nguyễn Viết Giang (CA-LaiChau)\""), std::string::npos) << listed;
+}
+
+}  // namespace
+}  // namespace thidua::testing
