@@ -24,8 +24,8 @@ std::unique_ptr<storage::event_log> open_log(const std::string& command, const s
     complain(command, "no event log in " + dir + ": check --data-dir (the server's data dir holds CURRENT)");
   } else if (e.code == storage::errc::locked) {
     complain(command, "the data dir " + dir +
-                          " is in use by a running server (RocksDB lets one process write): stop the "
-                          "server first, or use a command that only reads");
+                          " is in use by a running server (or another thidua command; RocksDB lets one "
+                          "process write): stop it first, or use a command that only reads");
   } else {
     complain(command, e.message);
   }
