@@ -9,6 +9,8 @@
 #include <ctime>
 #include <memory>
 
+#include "api/wire/json_print.h"
+
 namespace thidua::api {
 namespace {
 
@@ -16,38 +18,6 @@ std::atomic<log_format> format{log_format::text};
 
 // Marks a message that already holds its JSON fields (an access line), so the JSON formatter merges them.
 constexpr char fields_mark = '\x1e';
-
-void append_json_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (const char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char esc[8];
-          std::snprintf(esc, sizeof esc, "\\u%04x", static_cast<unsigned char>(c));
-          out += esc;
-        } else {
-          out += c;  // UTF-8 passes as it is
-        }
-    }
-  }
-  out += '"';
-}
 
 class json_formatter final : public spdlog::formatter {
  public:
@@ -72,7 +42,7 @@ class json_formatter final : public spdlog::formatter {
       line.append(payload.substr(1));
     } else {
       line += ",\"msg\":";
-      append_json_string(line, payload);
+      append_json_string(payload, line);
     }
     line += "}\n";
     dest.append(line.data(), line.data() + line.size());
@@ -86,7 +56,7 @@ void append_text_value(std::string& out, const std::string& v) {
     out += v;
     return;
   }
-  append_json_string(out, v);
+  append_json_string(v, out);
 }
 
 }  // namespace
@@ -106,15 +76,15 @@ void access_log(std::string_view event, const std::vector<log_field>& fields) {
   if (format == log_format::json) {
     line += fields_mark;
     line += "\"event\":";
-    append_json_string(line, event);
+    append_json_string(event, line);
     for (const auto& f : fields) {
       line += ',';
-      append_json_string(line, f.key);
+      append_json_string(f.key, line);
       line += ':';
       if (f.number && !f.value.empty()) {
         line += f.value;
       } else {
-        append_json_string(line, f.value);
+        append_json_string(f.value, line);
       }
     }
   } else {

@@ -116,6 +116,14 @@ void append_string(std::string_view s, std::string& out) {
   out += '"';
 }
 
+}  // namespace
+
+void append_json_string(std::string_view s, std::string& out) {
+  append_string(s, out);
+}
+
+namespace {
+
 void append_base64(std::string_view s, std::string& out) {
   static constexpr char table[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   out += '"';

@@ -6,6 +6,7 @@
 // well-known types — and hands any other message to protobuf's.
 
 #include <string>
+#include <string_view>
 
 namespace google::protobuf {
 class Message;
@@ -17,5 +18,7 @@ namespace thidua::api {
 std::string to_json(const google::protobuf::Message& m);
 // The same, appended to `out`.
 void append_json(const google::protobuf::Message& m, std::string& out);
+// `s` as a JSON string, quoted and escaped as protobuf's printer escapes it, appended to `out`.
+void append_json_string(std::string_view s, std::string& out);
 
 }  // namespace thidua::api
