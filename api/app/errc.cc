@@ -10,7 +10,7 @@ namespace thidua::api {
 namespace {
 
 // Indexed by value: one message per errc, in the enum's order.
-constexpr std::array<const char*, 15> messages{
+constexpr std::array<const char*, 16> messages{
     "ok",                                    // ok
     "a required field is missing",           // missing_field
     "a field is malformed or out of range",  // invalid_field
@@ -26,12 +26,13 @@ constexpr std::array<const char*, 15> messages{
     "the read models are behind",            // read_model_behind
     "unavailable",                           // unavailable
     "internal error",                        // internal
+    "already exists",                        // already_exists
 };
 
 }  // namespace
 
 const std::error_category& api_category() noexcept {
-  return errc_category_instance<errc::internal>("thidua.api", messages);
+  return errc_category_instance<errc::already_exists>("thidua.api", messages);
 }
 
 error app_error(errc code, std::string field, std::string en, std::string vi) {

@@ -27,6 +27,7 @@ enum class errc {
   read_model_behind = 12,       // at_least_position was not reached in time
   unavailable = 13,             // the server cannot serve this now (stopping, serves no queries)
   internal = 14,                // the server failed; nothing was changed
+  already_exists = 15,          // what the request would make exists already (a backup's name)
 };
 
 }  // namespace thidua::api

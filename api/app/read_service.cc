@@ -28,8 +28,9 @@ error stopping() {
   return app_error(errc::unavailable, "query", "the server is stopping", "Máy chủ đang dừng");
 }
 
+// Long work over the whole log (a chain walk, a backup's copy) runs on its own thread, one at a time.
 bool walks_the_chain(const pb::Query& q) {
-  return q.has_verify_log() || q.has_issue_receipt() || q.has_check_receipt();
+  return q.has_verify_log() || q.has_issue_receipt() || q.has_check_receipt() || q.has_create_backup();
 }
 
 }  // namespace
@@ -140,7 +141,8 @@ result<pb::QueryResult> read_service::query(const pb::TokenGrant& grant, const p
   const query_context c{impl_->log,       impl_->members,
                         reader_of(grant), o.max_events,
                         o.receipts,       o.clock ? o.clock->now_ms() : 0,
-                        o.max_audit_scan, impl_->runner.serving_name()};
+                        o.max_audit_scan, impl_->runner.serving_name(),
+                        o.backup_dir};
   pb::QueryResult out;
   out.set_read_model_position(impl_->runner.checkpoint().value);
   out.set_head(impl_->log.head().value);
@@ -189,6 +191,8 @@ result<pb::QueryResult> read_service::query(const pb::TokenGrant& grant, const p
       return get_receipt_key(c, q.get_receipt_key(), std::move(out));
     case pb::Query::kListTokens:
       return list_tokens(c, grant, std::move(out));
+    case pb::Query::kCreateBackup:
+      return create_backup(c, q.create_backup(), std::move(out));
     case pb::Query::WHAT_NOT_SET:
       break;
   }
@@ -276,6 +280,10 @@ storage::position read_service::read_model_position() const {
 
 std::size_t read_service::subscribers() const {
   return impl_->hub.subscribers();
+}
+
+const std::string& read_service::backup_dir() const {
+  return impl_->options.backup_dir;
 }
 
 std::uint64_t read_service::max_subscription_lag() const {

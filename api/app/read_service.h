@@ -31,9 +31,11 @@ struct read_options {
   receipt_desk* receipts = nullptr;
   // The time receipts are issued at; required with `receipts`. Not owned.
   const engine::wall_clock* clock = nullptr;
-  // Chain checks (VerifyLog, IssueReceipt, CheckReceipt) waiting for the one thread that runs them, at most;
-  // past it they are refused UNAVAILABLE. Default: 8.
+  // Chain checks (VerifyLog, IssueReceipt, CheckReceipt) and backups (CreateBackup) waiting for the one
+  // thread that runs them, at most; past it they are refused UNAVAILABLE. Default: 8.
   std::uint32_t max_pending_chain_checks = 8;
+  // Where CreateBackup makes its copies (one directory each); empty: the server makes none. Default: empty.
+  std::string backup_dir;
 };
 
 class read_service {
@@ -75,6 +77,7 @@ class read_service {
   storage::position read_model_position() const;
   std::size_t subscribers() const;
   std::uint64_t max_subscription_lag() const;
+  const std::string& backup_dir() const;
 
   struct impl;
 

@@ -137,17 +137,17 @@ class session : public closable, public std::enable_shared_from_this<session<Str
     beast::get_lowest_layer(stream_).expires_never();
     const bool keep_alive = req.keep_alive();
     handler_({std::string(req.method_string()), std::string(req.target()),
-              std::string(req[http::field::authorization])},
+              std::string(req[http::field::authorization]), std::move(req.body())},
              [self = shared_from_this(), keep_alive, method = std::string(req.method_string()),
               target = std::string(req.target()), started = std::chrono::steady_clock::now()](http_reply r) {
                const std::string ms = milliseconds_since(started);
                if (r.status == 401)
                  access_log("auth_refused", {{"peer", self->peer_}, {"kind", "http"}, {"target", target}});
-               access_log("request", {{"peer", self->peer_},
-                                      {"method", method},
-                                      {"target", target},
-                                      {"status", std::to_string(r.status), true},
-                                      {"ms", ms, true}});
+               std::vector<log_field> line{{"peer", self->peer_}, {"method", method}, {"target", target}};
+               if (!r.unit.empty()) line.insert(line.end(), {{"unit", r.unit}, {"person", r.person}});
+               for (const auto& [key, value] : r.logged) line.push_back({key, value});
+               line.insert(line.end(), {{"status", std::to_string(r.status), true}, {"ms", ms, true}});
+               access_log("request", line);
                asio::post(self->stream_.get_executor(), [self, keep_alive, r = std::move(r)]() mutable {
                  self->write(std::move(r), keep_alive);
                });

@@ -5,6 +5,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace thidua::api {
 
@@ -12,6 +14,7 @@ struct http_request_view {
   std::string method;
   std::string target;
   std::string authorization;  // the Authorization header, if any
+  std::string body;           // at most http_options::body_limit bytes
 };
 
 // The next piece of a streamed body, handed to `deliver` once: `more` false when it is the last (it may be
@@ -36,6 +39,11 @@ struct http_reply {
   // extra header (e.g. Content-Disposition) may go with it.
   body_source stream;
   std::string content_disposition;
+  // Whom the request's token speaks for, when it had one: the access log names them.
+  std::string unit;
+  std::string person;
+  // More for the request's access line (a command's name, id and result).
+  std::vector<std::pair<std::string, std::string>> logged;
 };
 
 struct services;

@@ -43,17 +43,6 @@ constexpr std::size_t read_chunk = 512;
 // Refused frames answered with RATE_LIMITED within refusal_window::span; later ones are dropped unanswered.
 constexpr std::uint32_t answered_refusals = 10;
 
-// What a command asks for, as its field is named ("sign_pledge", "register_unit"): for the access log.
-std::string command_name(const pb::SubmitCommand& c) {
-  const google::protobuf::Message* body = nullptr;
-  if (c.has_cycle()) body = &c.cycle();
-  if (c.has_registry()) body = &c.registry();
-  if (!body) return "none";
-  const auto* action = body->GetDescriptor()->FindOneofByName("action");
-  const auto* set = action ? body->GetReflection()->GetOneofFieldDescriptor(*body, action) : nullptr;
-  return set ? set->name() : "none";
-}
-
 // Owns itself via shared_from_this; everything runs on the thread of the stream's io_context; one write in
 // flight, a bounded queue behind it. `Next` is the layer under the WebSocket: plain TCP or TLS over it.
 template <class Next>

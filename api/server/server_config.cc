@@ -54,6 +54,7 @@ const std::vector<std::string>& option_names() {
                                                  "tls-cert",
                                                  "tls-key",
                                                  "receipt-key",
+                                                 "backup-dir",
                                                  "log-format",
                                                  "log-level",
                                                  "help",
@@ -118,6 +119,9 @@ std::string apply(const std::string& key, const std::string& value, server_confi
   } else if (key == "receipt-key") {
     ok = !value.empty();
     c.receipt_key_file = value;
+  } else if (key == "backup-dir") {
+    ok = !value.empty();
+    c.backup_dir = value;
   } else {
     return unknown("option", key, "--");
   }
@@ -198,6 +202,8 @@ std::string server_usage() {
          "  --receipt-key FILE          Ed25519 key (PEM, mode 0600) that signs receipts; made on first "
          "start\n"
          "                              (default: receipt-key.pem in the data dir)\n"
+         "  --backup-dir DIR            where online backups go, one directory each (default: the data\n"
+         "                              dir's path followed by -backups, e.g. ./data-backups)\n"
          "  --log-format text|json      text for people, or one JSON object per line (default: text)\n"
          "  --log-level LEVEL           trace, debug, info, warn, error, critical or off (default: info);\n"
          "                              the access log (connections, refused logins, requests, commands)\n"

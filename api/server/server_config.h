@@ -19,6 +19,9 @@ struct server_config {
   // The Ed25519 key that signs receipts (PEM, mode 0600), made on first start. Empty: receipt-key.pem in the
   // data dir.
   std::string receipt_key_file;
+  // Where online backups (CreateBackup, `thidua backup` against the running server) go, one directory each.
+  // Empty: "<data dir>-backups" beside the data dir (on the same disk, the copy hard-links the log's files).
+  std::string backup_dir;
   log_format log_as = log_format::text;  // --log-format
   std::string log_level = "info";        // trace, debug, info, warn, error, critical, off
   http_options http;

@@ -55,6 +55,41 @@ bool load_demo_if_empty(thidua::storage::event_log& log, const thidua::api::serv
   return true;
 }
 
+std::string backup_dir_of(const thidua::api::server_config& config) {
+  if (!config.backup_dir.empty()) return config.backup_dir;
+  std::string dir = config.data_dir;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  return dir + "-backups";
+}
+
+// <data dir>/server.url while the server serves: how `thidua` finds the running server of a data dir (it
+// trusts the file only while the data dir is locked, so one a crash left behind misleads nobody).
+class server_url_file {
+ public:
+  server_url_file(const thidua::api::server_config& config, const std::string& scheme, std::uint16_t port)
+      : path_((std::filesystem::path(config.data_dir) / "server.url").string()) {
+    // A wildcard address is reached on the loopback from the same machine.
+    std::string host = config.http.address;
+    if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
+    if (host == "::") host = "::1";
+    if (host.find(':') != std::string::npos) host = "[" + host + "]";
+    std::FILE* f = std::fopen(path_.c_str(), "w");
+    if (!f) {
+      spdlog::warn("cannot write {}: thidua will not find this server from its data dir", path_);
+      return;
+    }
+    std::fprintf(f, "%s://%s:%u\n", scheme.c_str(), host.c_str(), static_cast<unsigned>(port));
+    std::fclose(f);
+  }
+  ~server_url_file() {
+    std::error_code ec;
+    std::filesystem::remove(path_, ec);
+  }
+
+ private:
+  std::string path_;
+};
+
 // Serves until SIGINT or SIGTERM. Everything that holds on to the log lives and dies in here, before the log.
 int serve(thidua::storage::event_log& log, thidua::api::server_config& config,
           const thidua::engine::wall_clock& clock, thidua::api::receipt_key key) {
@@ -65,6 +100,7 @@ int serve(thidua::storage::event_log& log, thidua::api::server_config& config,
   thidua::api::read_options read_options;
   read_options.receipts = &receipts;
   read_options.clock = &clock;
+  read_options.backup_dir = backup_dir_of(config);
   thidua::api::read_service reads(log, read_options);
   thidua::api::envelope_encoder envelopes;
   if (auto r = reads.start(); !r) {
@@ -76,12 +112,14 @@ int serve(thidua::storage::event_log& log, thidua::api::server_config& config,
   // Taken over before the server says it listens: a SIGTERM right after that line stops it cleanly too.
   boost::asio::io_context signals_ioc;
   boost::asio::signal_set signals(signals_ioc, SIGINT, SIGTERM);
-  thidua::api::http_server server(config.http, thidua::api::make_http_routes(api, log));
+  thidua::api::http_server server(config.http, thidua::api::make_http_routes(api, log, clock));
   if (auto err = server.start(); !err.empty()) {
     spdlog::critical("{}", err);
     return 1;
   }
   spdlog::info("thidua-server listening on {}://{}:{}", server.scheme(), config.http.address, server.port());
+  spdlog::info("online backups go to {}", read_options.backup_dir);
+  const server_url_file url_file(config, server.scheme(), server.port());
 
   signals.async_wait([](const boost::system::error_code&, int sig) {
     spdlog::info("signal {}: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");

@@ -122,6 +122,8 @@ wire_error row(errc e) {
               "Dữ liệu đọc chưa cập nhật tới vị trí yêu cầu; vui lòng thử lại"};
     case errc::unavailable:
       return unavailable;
+    case errc::already_exists:
+      return {"ALREADY_EXISTS", 409, false, "rejected", "", "Đã tồn tại"};
     case errc::ok:
     case errc::internal:
       return internal;
@@ -140,6 +142,8 @@ wire_error wire_error_of(const error& e) {
     if (const auto* r = engine::rejection_of(e)) {
       w.code = r->code;
       w.message_vi = r->message_vi;
+      // A decider's refusal of who asks (a token managing a token beyond its reach) is HTTP's 403.
+      if (w.code == "FORBIDDEN") w.http_status = 403;
     }
     return w;
   }

@@ -1,17 +1,25 @@
 #include "api/wire/http_routes.h"
 
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+
 #include <charconv>
+#include <chrono>
 #include <map>
 #include <optional>
 #include <variant>
 
+#include "api/app/build_info.h"
 #include "api/app/command_service.h"
 #include "api/app/read_service.h"
 #include "api/app/server_metrics.h"
+#include "api/app/vietnam_time.h"
 #include "api/net/bearer.h"
 #include "api/wire/audit_export.h"
 #include "api/wire/error_table.h"
+#include "api/wire/frame_json.h"
 #include "api/wire/json_print.h"
+#include "api/wire/replies.h"
 #include "api/wire/services.h"
 
 namespace thidua::api {
@@ -302,6 +310,79 @@ http_reply answer(result<pb::QueryResult> r) {
   return {200, json_type, to_json(r.value())};
 }
 
+// The paths that take POST: each does something (a command, a backup) rather than read.
+bool posted_path(const std::string& path) {
+  return path == "/v1/commands" || path == "/v1/backups";
+}
+
+// A POST body in the protobuf JSON mapping, read as the message at `at` (e.g. {"command"}) inside a
+// ClientFrame, so that it is checked as strictly as a WebSocket text frame. Errors name the field as a
+// WebSocket frame's would, without the "command." in front.
+std::variant<pb::ClientFrame, http_reply> parse_body(const std::string& body,
+                                                     const std::vector<std::string>& at,
+                                                     const std::string& what) {
+  // One JSON object, nothing around it: a body that closed the braces written around it could set other
+  // fields of the frame.
+  google::protobuf::Value whole;
+  if (!body.empty() &&
+      (!google::protobuf::util::JsonStringToMessage(body, &whole).ok() || !whole.has_struct_value()))
+    return error_reply(app_error(errc::bad_request, "body", "the body must be one JSON object (" + what + ")",
+                                 "Nội dung yêu cầu phải là một đối tượng JSON"));
+  pb::ClientFrame frame;
+  std::string text;
+  for (const auto& f : at) text += "{\"" + f + "\":";
+  text += body.empty() ? std::string("{}") : body;
+  text += std::string(at.size(), '}');
+  if (auto e = parse_json_frame(text, frame)) {
+    std::string field = e->field == "frame" ? "body" : e->field;
+    if (field.starts_with("command.")) field.erase(0, 8);
+    return error_reply(app_error(errc::bad_request, field,
+                                 "the body is not " + what + " in the protobuf JSON mapping: " + e->detail,
+                                 "Nội dung yêu cầu không đúng định dạng JSON của " + what));
+  }
+  return frame;
+}
+
+// POST /v1/commands: a SubmitCommand, as over the WebSocket; answers its CommandAccepted or its error.
+void post_command(const services& api, const pb::TokenGrant& grant, const std::string& body,
+                  http_server::responder respond) {
+  auto parsed = parse_body(body, {"command"}, "a SubmitCommand");
+  if (auto* r = std::get_if<http_reply>(&parsed)) return respond(std::move(*r));
+  auto& frame = std::get<pb::ClientFrame>(parsed);
+  if (!frame.has_command())
+    return respond(error_reply(app_error(errc::bad_request, "body", "the body is not a SubmitCommand",
+                                         "Nội dung yêu cầu không phải là một lệnh")));
+  std::vector<std::pair<std::string, std::string>> logged = {{"command", command_name(frame.command())},
+                                                             {"command_id", frame.command().command_id()}};
+  api.commands->execute(
+      grant, std::move(*frame.mutable_command()),
+      [respond, metrics = api.metrics, logged = std::move(logged),
+       start = std::chrono::steady_clock::now()](result<pb::CommandAccepted> r) mutable {
+        if (metrics)
+          metrics->command_done(
+              command_outcome_of(r),
+              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+        logged.emplace_back("result", r ? (r.value().duplicate() ? "DUPLICATE" : "ACCEPTED")
+                                        : std::string(wire_error_of(r.error()).code));
+        http_reply reply = r ? http_reply{200, json_type, to_json(r.value())} : error_reply(r.error());
+        reply.logged = std::move(logged);
+        respond(std::move(reply));
+      });
+}
+
+// POST /v1/backups: a CreateBackup (the body may be empty); answered once the copy is made.
+void post_backup(const services& api, std::shared_ptr<const pb::TokenGrant> grant, const std::string& body,
+                 http_server::responder respond) {
+  auto parsed = parse_body(body, {"query", "create_backup"}, "a CreateBackup");
+  if (auto* r = std::get_if<http_reply>(&parsed)) return respond(std::move(*r));
+  auto& frame = std::get<pb::ClientFrame>(parsed);
+  if (!frame.has_query() || !frame.query().has_create_backup())
+    return respond(error_reply(app_error(errc::bad_request, "body", "the body is not a CreateBackup",
+                                         "Nội dung yêu cầu không phải là yêu cầu sao lưu")));
+  api.reads->query_when_applied(std::move(grant), std::move(*frame.mutable_query()),
+                                [respond](result<pb::QueryResult> r) { respond(answer(std::move(r))); });
+}
+
 // The log's counters in the Prometheus text format.
 std::string log_metrics(const storage::event_log& log) {
   const auto st = log.stats();
@@ -325,19 +406,70 @@ std::string log_metrics(const storage::event_log& log) {
   return out;
 }
 
+std::string status_json(const services& api, const storage::event_log& log, std::int64_t started_ms,
+                        std::int64_t now_ms) {
+  pb::ServerStatus s;
+  s.set_version(build_version());
+  s.set_commit(build_commit());
+  s.set_started_at(vietnam_time(started_ms));
+  s.set_uptime_seconds(static_cast<std::uint64_t>(std::max<std::int64_t>(0, now_ms - started_ms) / 1000));
+  s.set_head(log.head().value);
+  if (api.reads) {
+    s.set_read_model_position(api.reads->read_model_position().value);
+    s.set_read_model_lag(s.head() > s.read_model_position() ? s.head() - s.read_model_position() : 0);
+    s.set_rebuilding(api.reads->read_model_status().rebuilding());
+    s.set_subscriptions(api.reads->subscribers());
+    s.set_max_subscription_lag(api.reads->max_subscription_lag());
+    s.set_backup_dir(api.reads->backup_dir());
+  }
+  if (api.metrics) {
+    s.set_http_connections(
+        static_cast<std::uint64_t>(std::max<std::int64_t>(0, api.metrics->http_connections)));
+    s.set_websocket_connections(
+        static_cast<std::uint64_t>(std::max<std::int64_t>(0, api.metrics->websocket_connections)));
+  }
+  return to_json(s);
+}
+
+std::shared_ptr<const pb::TokenGrant> authenticated(const services& api, const http_request_view& req) {
+  if (auto token = bearer_token(req.authorization)) return api.commands->authenticate(*token);
+  return nullptr;
+}
+
+http_reply unauthenticated_reply() {
+  return error_reply(app_error(errc::unauthenticated, "authorization",
+                               "send a valid token: Authorization: Bearer <token>",
+                               "Cần gửi token hợp lệ trong tiêu đề Authorization: Bearer <token>"));
+}
+
+// The reply names whom the token speaks for, for the access log.
+http_server::responder signed_by(const pb::TokenGrant& grant, http_server::responder respond) {
+  return [respond = std::move(respond), unit = grant.unit_id(), person = grant.person_name()](http_reply r) {
+    r.unit = unit;
+    r.person = person;
+    respond(std::move(r));
+  };
+}
+
 }  // namespace
 
-http_server::handler make_http_routes(const services& api, const storage::event_log& log) {
-  return [&api, &log](const http_request_view& req, http_server::responder respond) {
+http_server::handler make_http_routes(const services& api, const storage::event_log& log,
+                                      const engine::wall_clock& clock) {
+  const std::int64_t started = clock.now_ms();
+  return [&api, &log, &clock, started](const http_request_view& req, http_server::responder respond) {
     auto target = parse_target(req.target);
     if (!target)
       return respond(error_reply(app_error(errc::bad_request, "target", "a broken percent-escape in the URL",
                                            "Địa chỉ URL có mã thoát % không hợp lệ")));
-    if (req.method != "GET")
-      return respond(error_reply(app_error(errc::method_not_allowed, "method",
-                                           "only GET is served over HTTP; commands go over /v1/ws",
-                                           "HTTP chỉ phục vụ GET; lệnh gửi qua /v1/ws")));
     const std::string& path = target->path;
+    const bool posted = posted_path(path);
+    if (req.method != (posted ? "POST" : "GET"))
+      return respond(
+          error_reply(posted ? app_error(errc::method_not_allowed, "method", path + " takes POST",
+                                         path + " chỉ nhận phương thức POST")
+                             : app_error(errc::method_not_allowed, "method",
+                                         path + " takes GET; POST goes to /v1/commands and /v1/backups",
+                                         path + " chỉ nhận GET; POST gửi tới /v1/commands và /v1/backups")));
     if (path == "/healthz")
       return respond({200, json_type, R"({"status":"ok","head":)" + std::to_string(log.head().value) + "}"});
     if (path == "/readyz") {
@@ -348,6 +480,8 @@ http_server::handler make_http_routes(const services& api, const storage::event_
                           R"(,"read_model_position":)" +
                           std::to_string(api.reads ? api.reads->read_model_position().value : 0) + "}"});
     }
+    if (path == "/v1/status")
+      return respond({200, json_type, status_json(api, log, started, clock.now_ms())});
     if (path == "/metrics") {
       std::string body = log_metrics(log);
       if (api.metrics) body += api.metrics->render();
@@ -364,6 +498,18 @@ http_server::handler make_http_routes(const services& api, const storage::event_
     }
     if (!path.starts_with("/v1/") || !api.reads || !api.commands)
       return respond(error_reply(no_such_resource(path)));
+    if (posted) {
+      if (!target->params.empty())
+        return respond(error_reply(app_error(
+            errc::invalid_field, target->params.begin()->first,
+            "unknown query parameter \"" + target->params.begin()->first + "\" (POST takes a JSON body)",
+            "Tham số truy vấn không được hỗ trợ: \"" + target->params.begin()->first + "\"")));
+      auto grant = authenticated(api, req);
+      if (!grant) return respond(unauthenticated_reply());
+      respond = signed_by(*grant, std::move(respond));
+      if (path == "/v1/commands") return post_command(api, *grant, req.body, std::move(respond));
+      return post_backup(api, std::move(grant), req.body, std::move(respond));
+    }
     params_reader params(std::move(target->params));
     auto routed = route(path, params);
     if (auto* r = std::get_if<http_reply>(&routed)) return respond(std::move(*r));
@@ -375,12 +521,9 @@ http_server::handler make_http_routes(const services& api, const storage::event_
         return respond({200, "application/x-pem-file", key.value().receipt_key().public_key_pem()});
       return respond(answer(std::move(key)));
     }
-    std::shared_ptr<const pb::TokenGrant> grant;
-    if (auto token = bearer_token(req.authorization)) grant = api.commands->authenticate(*token);
-    if (!grant)
-      return respond(error_reply(app_error(
-          errc::unauthenticated, "authorization", "send a valid token: Authorization: Bearer <token>",
-          "Cần gửi token hợp lệ trong tiêu đề Authorization: Bearer <token>")));
+    auto grant = authenticated(api, req);
+    if (!grant) return respond(unauthenticated_reply());
+    respond = signed_by(*grant, std::move(respond));
     if (path == "/v1/audit.csv" || path == "/v1/audit.ndjson") {
       auto e = std::make_shared<audit_export>();
       e->api = &api;

@@ -4,10 +4,13 @@
 
 #include "api/net/http_server.h"
 #include "api/wire/services.h"
+#include "engine/clock.h"
 #include "storage/event_log.h"
 
 namespace thidua::api {
 
-http_server::handler make_http_routes(const services& api, const storage::event_log& log);
+// `clock`: what /v1/status counts the uptime by.
+http_server::handler make_http_routes(const services& api, const storage::event_log& log,
+                                      const engine::wall_clock& clock);
 
 }  // namespace thidua::api

@@ -31,6 +31,18 @@ pb::ServerFrame reply_frame(const std::string& request_id, result<pb::QueryResul
   return f;
 }
 
+std::string command_name(const pb::SubmitCommand& c) {
+  const google::protobuf::Message* body = nullptr;
+  if (c.has_cycle()) body = &c.cycle();
+  if (c.has_registry()) body = &c.registry();
+  if (c.has_token()) body = &c.token();
+  if (!body) return "none";
+  const auto* action = body->GetDescriptor()->FindOneofByName("action");
+  const auto* set = action ? body->GetReflection()->GetOneofFieldDescriptor(*body, action) : nullptr;
+  if (!set) return "none";
+  return c.has_token() ? "token." + set->name() : set->name();
+}
+
 server_metrics::command_outcome command_outcome_of(const result<pb::CommandAccepted>& r) {
   using outcome = server_metrics::command_outcome;
   if (r) return r.value().duplicate() ? outcome::duplicate : outcome::accepted;

@@ -17,6 +17,10 @@ pb::ServerFrame error_frame(const std::string& request_id, const error& e);
 pb::ServerFrame reply_frame(const std::string& request_id, result<pb::CommandAccepted> r);
 pb::ServerFrame reply_frame(const std::string& request_id, result<pb::QueryResult> r);
 
+// What a command asks for, as its field is named ("sign_pledge", "register_unit", "token.issue"): for the
+// access log.
+std::string command_name(const pb::SubmitCommand& c);
+
 server_metrics::command_outcome command_outcome_of(const result<pb::CommandAccepted>& r);
 
 }  // namespace thidua::api

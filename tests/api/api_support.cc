@@ -188,6 +188,14 @@ std::string http_get(int port, const std::string& target, const std::string& tok
   return http_exchange(port, req + "\r\n");
 }
 
+std::string http_post(int port, const std::string& target, const std::string& body,
+                      const std::string& token) {
+  std::string req = "POST " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n";
+  if (!token.empty()) req += "Authorization: Bearer " + token + "\r\n";
+  req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  return http_exchange(port, req + body);
+}
+
 std::string http_body(const std::string& response) {
   const auto end = response.find("\r\n\r\n");
   return end == std::string::npos ? std::string() : response.substr(end + 4);

@@ -82,6 +82,8 @@ class demo_server_test : public ::testing::Test {
 // One HTTP exchange on a fresh connection; returns the whole response ("" if the connection failed).
 std::string http_exchange(int port, const std::string& request);
 std::string http_get(int port, const std::string& target, const std::string& token = {});
+std::string http_post(int port, const std::string& target, const std::string& body,
+                      const std::string& token = {});
 // The body of an HTTP response ("" when it has none).
 std::string http_body(const std::string& response);
 // A 200 response's body as a QueryResult (the test fails otherwise).

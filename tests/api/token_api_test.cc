@@ -111,3 +111,58 @@ TEST_F(token_api, the_office_and_a_chair_manage_tokens_within_their_reach_and_a_
 
 }  // namespace
 }  // namespace thidua::testing
+
+namespace thidua::testing {
+namespace {
+
+unsigned http_status(const std::string& response) {
+  return response.size() > 12 ? static_cast<unsigned>(std::stoul(response.substr(9, 3))) : 0;
+}
+
+TEST_F(token_api, tokens_are_issued_and_revoked_over_http_and_a_bad_post_is_refused_by_name) {
+  const std::string office = tokens.at("ORGANIZER_OFFICE BCA-X03");
+  const auto issued = http_post(
+      server.port(), "/v1/commands",
+      R"({"command_id":"h-1","token":{"issue":{"unit_id":"CA-LaiChau","person_name":"Lò Văn Páo","role":"MEMBER"}}})",
+      office);
+  ASSERT_EQ(http_status(issued), 200u) << issued;
+  EXPECT_NE(issued.find("\"token_secret\":\"thd_"), std::string::npos) << issued;
+  const std::string body = http_body(issued);
+  const auto id_at = body.find("\"token_id\":\"") + 12;
+  const std::string id = body.substr(id_at, body.find('"', id_at) - id_at);
+  const auto secret_at = body.find("\"token_secret\":\"") + 16;
+  const std::string secret = body.substr(secret_at, body.find('"', secret_at) - secret_at);
+  EXPECT_EQ(http_status(http_get(server.port(), "/v1/units", secret)), 200u);
+
+  const auto revoked = http_post(
+      server.port(), "/v1/commands",
+      R"({"command_id":"h-2","token":{"revoke":{"token_id":")" + id + R"(","reason":"nghỉ hưu"}}})", office);
+  ASSERT_EQ(http_status(revoked), 200u) << revoked;
+  EXPECT_EQ(http_status(http_get(server.port(), "/v1/units", secret)), 401u);
+
+  // Refused, each naming what is wrong.
+  const auto unknown_field =
+      http_post(server.port(), "/v1/commands", R"({"command_id":"h-3","token":{"isue":{}}})", office);
+  EXPECT_EQ(http_status(unknown_field), 400u) << unknown_field;
+  EXPECT_NE(unknown_field.find("\"field\":\"token.isue\""), std::string::npos) << unknown_field;
+  const auto not_json = http_post(server.port(), "/v1/commands", "command please", office);
+  EXPECT_EQ(http_status(not_json), 400u) << not_json;
+  EXPECT_NE(not_json.find("\"field\":\"body\""), std::string::npos) << not_json;
+  const auto smuggled = http_post(server.port(), "/v1/commands", R"({}},"query":{"list_tokens":{})", office);
+  EXPECT_EQ(http_status(smuggled), 400u) << smuggled;
+  EXPECT_EQ(http_status(http_post(server.port(), "/v1/commands", R"({"command_id":"h-4"})")), 401u);
+  const auto by_member =
+      http_post(server.port(), "/v1/commands",
+                R"({"command_id":"h-5","token":{"revoke":{"token_id":"tk-demo-BCA-X03","reason":"x"}}})",
+                tokens.at("MEMBER CA-BacGiang"));
+  EXPECT_EQ(http_status(by_member), 403u) << by_member;
+  EXPECT_EQ(http_status(http_get(server.port(), "/v1/commands", office)), 405u);
+  EXPECT_EQ(http_status(http_post(server.port(), "/v1/units", "{}", office)), 405u);
+  const auto bad_name = http_post(server.port(), "/v1/backups", R"({"name":"../escape"})", office);
+  EXPECT_EQ(http_status(bad_name), 400u) << bad_name;
+  EXPECT_NE(bad_name.find("\"field\":\"create_backup.name\""), std::string::npos) << bad_name;
+  EXPECT_EQ(http_status(http_post(server.port(), "/v1/backups?name=x", "", office)), 400u);
+}
+
+}  // namespace
+}  // namespace thidua::testing

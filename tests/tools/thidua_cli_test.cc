@@ -27,17 +27,22 @@ namespace {
 
 struct run_result {
   int status;
-  std::string out;
+  std::string out;      // standard output, then standard error
+  std::string stdout_;  // standard output alone (what a script reads)
 };
 
 run_result run(const std::string& args) {
-  run_result r{-1, {}};
-  FILE* p = ::popen((std::string(CLI_PATH) + " " + args + " 2>&1").c_str(), "r");
+  run_result r{-1, {}, {}};
+  testing::temp_dir scratch;
+  const std::string err_file = scratch.sub("stderr");
+  FILE* p = ::popen((std::string(CLI_PATH) + " " + args + " 2>" + err_file).c_str(), "r");
   if (!p) return r;
   char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) r.out.append(buf, n);
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) r.stdout_.append(buf, n);
   const int status = ::pclose(p);
   r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream err(err_file);
+  r.out = r.stdout_ + std::string(std::istreambuf_iterator<char>(err), {});
   return r;
 }
 
@@ -59,7 +64,7 @@ TEST(thidua_cli, backup_restore_verify_and_tamper_detection) {
   auto restore = run("restore --from " + dir.sub("bk") + " --data-dir " + dir.sub("restored"));
   EXPECT_EQ(restore.status, 0) << restore.out;
   auto head = run("head --data-dir " + dir.sub("restored"));
-  EXPECT_EQ(head.out, "30\n");
+  EXPECT_EQ(head.stdout_, "30\n");
 
   ASSERT_TRUE(testing::flip_a_bit_of_event(db, 12));
   auto tampered = run("verify --data-dir " + db);
@@ -203,8 +208,8 @@ TEST(thidua_cli, follows_the_usual_command_line_conventions) {
 
   const auto head = run("head --data-dir=" + db);
   EXPECT_EQ(head.status, 0) << head.out;
-  EXPECT_EQ(head.out, "12\n");
-  EXPECT_EQ(run("head --json --data-dir " + db).out, "{\"head\":12}\n");
+  EXPECT_EQ(head.stdout_, "12\n");
+  EXPECT_EQ(run("head --json --data-dir " + db).stdout_, "{\"head\":12}\n");
 
   const auto missing = run("token create --data-dir " + db);
   EXPECT_EQ(missing.status, 2);
@@ -232,7 +237,7 @@ TEST(thidua_cli, what_only_reads_works_beside_a_running_writer_and_leaves_a_back
     ASSERT_TRUE(
         writer.value()->append(testing::make_append("s" + std::to_string(i % 2), "c" + std::to_string(i))));
   // The writer holds the data dir, as a running server does.
-  EXPECT_EQ(run("head --data-dir " + db).out, "30\n");
+  EXPECT_EQ(run("head --data-dir " + db).stdout_, "30\n");
   const auto verified = run("verify --json --data-dir " + db);
   EXPECT_EQ(verified.status, 0) << verified.out;
   EXPECT_NE(verified.out.find("\"ok\":true"), std::string::npos) << verified.out;
@@ -240,13 +245,13 @@ TEST(thidua_cli, what_only_reads_works_beside_a_running_writer_and_leaves_a_back
   EXPECT_EQ(run("token list --data-dir " + db).status, 0);
   const auto busy = run("token create --data-dir " + db + " --unit CA-SonLa --person A --role MEMBER");
   EXPECT_EQ(busy.status, 1);
-  EXPECT_NE(busy.out.find("in use by a running server"), std::string::npos) << busy.out;
+  EXPECT_NE(busy.out.find("is in use"), std::string::npos) << busy.out;
 
   ASSERT_TRUE(writer.value()->backup_to(dir.sub("bk")));
   writer.value().reset();
   const auto before = testing::files_of(dir.sub("bk"));
   EXPECT_EQ(run("verify --data-dir " + dir.sub("bk")).status, 0);
-  EXPECT_EQ(run("head --data-dir " + dir.sub("bk")).out, "30\n");
+  EXPECT_EQ(run("head --data-dir " + dir.sub("bk")).stdout_, "30\n");
   EXPECT_EQ(run("token list --data-dir " + dir.sub("bk")).status, 0);
   EXPECT_EQ(testing::files_of(dir.sub("bk")), before) << "reading a backup changed its files";
 }

@@ -32,8 +32,6 @@ std::unique_ptr<storage::event_log> open_log(const std::string& command, const s
   return nullptr;
 }
 
-namespace {
-
 std::string json_of(const google::protobuf::Message& m) {
   std::string out;
   google::protobuf::util::JsonPrintOptions o;
@@ -41,6 +39,8 @@ std::string json_of(const google::protobuf::Message& m) {
   (void)google::protobuf::util::MessageToJsonString(m, &out, o);
   return out;
 }
+
+namespace {
 
 // Characters, not bytes: a UTF-8 continuation byte starts none.
 std::size_t width(const std::string& s) {

@@ -32,6 +32,9 @@ enum class open_mode {
 std::unique_ptr<storage::event_log> open_log(const std::string& command, const std::string& dir,
                                              open_mode mode);
 
+// A message in the protobuf JSON mapping (proto field names), on one line: what the server reads and prints.
+std::string json_of(const google::protobuf::Message& m);
+
 // Prints `value` as JSON on standard output (one line, then a newline).
 void print_json(const google::protobuf::Value& value);
 void print_json(const google::protobuf::Struct& object);

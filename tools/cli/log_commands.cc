@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "api/app/hex.h"
+#include "api/app/proto/queries.pb.h"
 #include "api/app/read_service.h"
 #include "api/app/receipts.h"
 #include "api/server/system_wall_clock.h"
@@ -152,19 +153,83 @@ int receipt_command(const log_command_options& o) {
 }
 
 int head_command(const log_command_options& o) {
-  auto log = open_log("head", o.data_dir, open_mode::read_only);
-  if (!log) return exit_failed;
+  std::optional<server_link> link;
+  const auto how = choose_link("head", o.server, o.data_dir, {.token = false, .reads_only = true}, link);
+  if (how == link_choice::failed) return exit_failed;
+  std::uint64_t head = 0;
+  if (how == link_choice::server) {
+    api::pb::ServerStatus status;
+    if (int r = call_server("head", *link, "GET", "/v1/status", "", &status); r != exit_ok) return r;
+    head = status.head();
+  } else {
+    auto log = open_log("head", o.data_dir, open_mode::read_only);
+    if (!log) return exit_failed;
+    head = log->head().value;
+  }
   if (o.json) {
     google::protobuf::Struct out;
-    (*out.mutable_fields())["head"] = json_number(static_cast<double>(log->head().value));
+    (*out.mutable_fields())["head"] = json_number(static_cast<double>(head));
     print_json(out);
   } else {
-    std::printf("%llu\n", static_cast<unsigned long long>(log->head().value));
+    std::printf("%llu\n", static_cast<unsigned long long>(head));
   }
   return exit_ok;
 }
 
+namespace {
+
+// POST /v1/backups: the server copies its log into its backup dir while commands keep flowing.
+int backup_through(const server_link& link, const log_command_options& o) {
+  api::pb::CreateBackup ask;
+  ask.set_name(o.name);
+  api::pb::QueryResult answer;
+  if (int r = call_server("backup", link, "POST", "/v1/backups", json_of(ask), &answer); r != exit_ok)
+    return r;
+  const auto& b = answer.backup();
+  if (o.json) {
+    google::protobuf::Struct out;
+    auto& f = *out.mutable_fields();
+    f["path"] = json_text(b.path());
+    f["head"] = json_number(static_cast<double>(b.head()));
+    f["head_hash"] = json_text(b.head_hash());
+    f["bytes"] = json_number(static_cast<double>(b.bytes()));
+    f["files"] = json_number(b.files());
+    f["seconds"] = json_number(b.seconds());
+    print_json(out);
+  } else {
+    std::printf(
+        "backed up %llu events to %s on the server's machine (%.1f MB, %u files, %.1f s)\n"
+        "head %llu has hash %s\n",
+        static_cast<unsigned long long>(b.head()), b.path().c_str(), static_cast<double>(b.bytes()) / 1e6,
+        b.files(), b.seconds(), static_cast<unsigned long long>(b.head()), b.head_hash().c_str());
+  }
+  return exit_ok;
+}
+
+}  // namespace
+
 int backup_command(const log_command_options& o) {
+  std::optional<server_link> link;
+  const auto how = choose_link("backup", o.server, o.data_dir, {}, link);
+  if (how == link_choice::failed) return exit_failed;
+  if (how == link_choice::server) {
+    if (!o.to.empty()) {
+      complain("backup",
+               "a running server writes its backups into its own backup dir (--backup-dir; GET "
+               "/v1/status names it): drop --to (name the copy with --name if you like), then copy "
+               "it from there");
+      return exit_usage;
+    }
+    return backup_through(*link, o);
+  }
+  if (o.to.empty()) {
+    complain("backup", "no server runs on " + o.data_dir + ": say where the copy goes with --to DIR");
+    return exit_usage;
+  }
+  if (!o.name.empty()) {
+    complain("backup", "--name names a copy made by a running server; here the copy goes to --to");
+    return exit_usage;
+  }
   auto log = open_log("backup", o.data_dir, open_mode::write);
   if (!log) return exit_failed;
   if (auto r = log->backup_to(o.to); !r) {
@@ -191,6 +256,12 @@ int backup_command(const log_command_options& o) {
 }
 
 int restore_command(const log_command_options& o) {
+  if (data_dir_in_use(o.data_dir)) {
+    complain("restore", "the data dir " + o.data_dir +
+                            " is live (a server or another thidua command has it open): restore into a new, "
+                            "empty dir, then start the server on that one");
+    return exit_failed;
+  }
   if (auto r = storage::event_log::restore(o.from, o.data_dir); !r) {
     complain("restore", r.error().message);
     return exit_failed;

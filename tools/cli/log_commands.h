@@ -5,10 +5,14 @@
 
 #include <string>
 
+#include "tools/cli/server_link.h"
+
 namespace thidua::cli {
 
 struct log_command_options {
   std::string data_dir;
+  server_options server;                         // head, backup: through a running server
+  std::string name;                              // backup --name (through a server)
   std::string receipt, public_key, receipt_key;  // verify --receipt, receipt
   std::string to, from;                          // backup --to, restore --from
   std::string model;                             // rebuild

@@ -13,6 +13,7 @@
 #include "tools/cli/cli_support.h"
 #include "tools/cli/export_command.h"
 #include "tools/cli/log_commands.h"
+#include "tools/cli/server_commands.h"
 #include "tools/cli/token_commands.h"
 
 namespace {
@@ -82,17 +83,40 @@ int main(int argc, char** argv) {
                                         thidua::api::build_commit() + ")");
   app.require_subcommand(1);
   app.footer(
-      "verify, receipt, head and token list open the data dir read-only: they work beside a running server\n"
-      "and on a backup, and change no byte of it. The others need the server stopped.\n"
+      "head, backup, status, tail and token go through a running server: the one --server (THIDUA_SERVER,\n"
+      "the config file) names, or the one running on --data-dir. Without one they open the data dir (status\n"
+      "and tail need a server). verify and receipt open the data dir read-only: they work beside a running\n"
+      "server and on a backup, and change no byte of it. restore, rebuild and export need the server "
+      "stopped.\n"
       "Exit status: 0 done; 1 failed (the message says why and what to do); 2 a bad command line, or "
       "refused\n"
       "by the log (the code says why); 3 verify found the history altered.");
 
   log_command_options lo;
   token_options to;
+  status_options so;
+  tail_options tl;
   std::map<std::string, std::string> export_options;
   auto data_dir = [](CLI::App* c, std::string& into) {
     c->add_option("--data-dir", into, "the server's data dir (where its event log lives)")->required();
+  };
+  // Commands that may go through a running server: its address, a token, and where they may come from.
+  auto reachable = [](CLI::App* c, std::string& dir, server_options& s) {
+    c->add_option("--data-dir", dir,
+                  "the server's data dir: through the server running on it (found in its server.url), else "
+                  "opened directly");
+    c->add_option("--server", s.server, "a running server (http://host:port or https://…)")
+        ->envname("THIDUA_SERVER");
+    c->add_option("--token", s.token, "the token to act with (beware: visible to other users in ps)")
+        ->envname("THIDUA_TOKEN");
+    c->add_option("--token-file", s.token_file, "a file whose first line is the token")
+        ->envname("THIDUA_TOKEN_FILE");
+    c->add_option("--ca-file", s.ca_file, "PEM authorities to check an https server's certificate with")
+        ->envname("THIDUA_CA_FILE");
+    c->add_option("--config", s.config,
+                  "a file of `key = value` lines: server, token, token-file, ca-file (default: "
+                  "~/.config/thidua/cli.conf when it exists)")
+        ->envname("THIDUA_CONFIG");
   };
   auto json = [](CLI::App* c, bool& into) {
     c->add_flag("--json", into, "print JSON (one line) instead of text");
@@ -117,13 +141,37 @@ int main(int argc, char** argv) {
   json(receipt, lo.json);
 
   auto* head = app.add_subcommand("head", "the last position in the log");
-  data_dir(head, lo.data_dir);
+  reachable(head, lo.data_dir, lo.server);
   json(head, lo.json);
 
-  auto* backup = app.add_subcommand("backup", "a consistent copy of the log (the server stopped)");
-  data_dir(backup, lo.data_dir);
-  backup->add_option("--to", lo.to, "where the copy goes (must not exist)")->required();
+  auto* backup = app.add_subcommand(
+      "backup",
+      "a consistent copy of the log: made by the running server in its backup dir while commands flow, "
+      "or (no server) copied from the data dir to --to");
+  reachable(backup, lo.data_dir, lo.server);
+  backup->add_option("--to", lo.to, "no server: where the copy goes (must not exist)");
+  backup->add_option("--name", lo.name,
+                     "through a server: the copy's name in its backup dir (default: thidua-<UTC time>)");
   json(backup, lo.json);
+
+  auto* status = app.add_subcommand(
+      "status", "a running server: version, uptime, head, read models' lag, connections, subscriptions");
+  reachable(status, so.data_dir, so.server);
+  json(status, so.json);
+
+  auto* tail = app.add_subcommand(
+      "tail", "follow events live, from where the last tail of the same filter stopped (a running server)");
+  reachable(tail, tl.data_dir, tl.server);
+  tail->add_option("--organizer", tl.organizer, "cycles of this organizer (bo-cong-an …)");
+  tail->add_option("--series", tl.series, "… of this series (dia-phuong …)");
+  tail->add_option("--year", tl.year, "… of this year");
+  tail->add_option("--number", tl.number, "… of this cluster (II or 2)");
+  tail->add_option("--unit", tl.unit, "cycles of the clusters this unit is a member of");
+  tail->add_option("--from", tl.from, "start at this position instead (1: the whole history)");
+  tail->add_option("--state-file", tl.state_file,
+                   "where the last position shown is kept (default: ~/.local/state/thidua/tail-<filter>)");
+  tail->add_flag("--until-caught-up", tl.until_caught_up, "stop once the history is shown; do not follow");
+  json(tail, tl.json);
 
   auto* restore = app.add_subcommand("restore", "copy a backup into an empty data dir and check it");
   restore->add_option("--from", lo.from, "the backup")->required();
@@ -163,7 +211,7 @@ int main(int argc, char** argv) {
   token->require_subcommand(1);
   auto* create =
       token->add_subcommand("create", "issue a bearer token (printed once; only its SHA-256 is kept)");
-  data_dir(create, to.data_dir);
+  reachable(create, to.data_dir, to.server);
   create->add_option("--unit", to.unit, "the unit it acts for")->required();
   create->add_option("--person", to.person, "who holds it")->required();
   create->add_option("--role", to.role, "ORGANIZER_OFFICE, CHAIR, VICE_CHAIR, MEMBER or OBSERVER")
@@ -177,10 +225,10 @@ int main(int argc, char** argv) {
   json(create, to.json);
   auto* list =
       token->add_subcommand("list", "every token: id, status, role, unit, person, issuer, date, reason");
-  data_dir(list, to.data_dir);
+  reachable(list, to.data_dir, to.server);
   json(list, to.json);
   auto* revoke = token->add_subcommand("revoke", "revoke a token (the reason is recorded)");
-  data_dir(revoke, to.data_dir);
+  reachable(revoke, to.data_dir, to.server);
   revoke->add_option("--id", to.id, "the token's id (tk-…)")->required();
   revoke->add_option("--reason", to.reason, "why (recorded in the log)")->required();
 
@@ -207,6 +255,8 @@ int main(int argc, char** argv) {
     auto log = open_log("export", lo.data_dir, open_mode::write);
     return log ? thidua::cli::export_command(export_options, *log) : exit_failed;
   }
+  if (*status) return status_command(so);
+  if (*tail) return tail_command(tl);
   if (*create) return token_create(to);
   if (*list) return token_list(to);
   if (*revoke) return token_revoke(to);

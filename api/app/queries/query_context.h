@@ -28,6 +28,8 @@ struct query_context {
   std::uint64_t max_scanned = 0;     // records an audit page looks at, at most
   // Where the catalog read model is stored now (its serving generation: engine/projection_runner.h).
   std::string catalog;
+  // Where CreateBackup puts its copies; empty: this server makes none.
+  std::string backup_dir;
 
   // May the reader see this record (cycle events: by the members of its cluster)?
   bool readable(const storage::pb::EventRecord& rec) const;
@@ -60,6 +62,8 @@ result<pb::QueryResult> audit(const query_context& c, const pb::AuditQuery& q, p
 result<pb::QueryResult> verify_log(const query_context& c, const pb::VerifyLog& q, pb::QueryResult out);
 // The tokens `who` may manage (token_registry.h, may_manage_token), without secrets or hashes.
 result<pb::QueryResult> list_tokens(const query_context& c, const pb::TokenGrant& who, pb::QueryResult out);
+// A consistent copy of the log in c.backup_dir, made while appends go on; for an organizer's office only.
+result<pb::QueryResult> create_backup(const query_context& c, const pb::CreateBackup& q, pb::QueryResult out);
 result<pb::QueryResult> issue_receipt(const query_context& c, const pb::IssueReceipt& q, pb::QueryResult out);
 result<pb::QueryResult> check_receipt(const query_context& c, const pb::CheckReceipt& q, pb::QueryResult out);
 result<pb::QueryResult> get_receipt_key(const query_context& c, const pb::GetReceiptKey& q,

@@ -32,7 +32,7 @@ TEST(error_table, every_storage_engine_and_application_error_has_a_sound_row) {
     expect_sound(wire_error_of(make_error(static_cast<storage::errc>(v))), "storage " + std::to_string(v));
   for (int v = 0; v <= static_cast<int>(engine::errc::busy); ++v)
     expect_sound(wire_error_of(make_error(static_cast<engine::errc>(v))), "engine " + std::to_string(v));
-  for (int v = 0; v <= static_cast<int>(errc::internal); ++v)
+  for (int v = 0; v <= static_cast<int>(errc::already_exists); ++v)
     expect_sound(wire_error_of(static_cast<errc>(v)), "api " + std::to_string(v));
 }
 
