@@ -16,7 +16,9 @@
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "api/app/token_registry.h"
@@ -194,6 +196,24 @@ std::string http_post(int port, const std::string& target, const std::string& bo
   if (!token.empty()) req += "Authorization: Bearer " + token + "\r\n";
   req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
   return http_exchange(port, req + body);
+}
+
+cli_run run_cli(const std::string& program, const std::string& args, const std::string& env) {
+  temp_dir scratch;
+  const std::string err_file = scratch.sub("stderr");
+  cli_run r;
+  FILE* p = ::popen(("env -u THIDUA_SERVER -u THIDUA_TOKEN -u THIDUA_TOKEN_FILE -u THIDUA_CONFIG HOME=" +
+                     scratch.path() + " " + env + " " + program + " " + args + " 2>" + err_file)
+                        .c_str(),
+                    "r");
+  if (!p) return r;
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) r.out.append(buf, n);
+  const int status = ::pclose(p);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream err(err_file);
+  r.err.assign(std::istreambuf_iterator<char>(err), {});
+  return r;
 }
 
 std::string http_body(const std::string& response) {

@@ -123,6 +123,15 @@ class ws_client {
   int next_id_ = 1;
 };
 
+// The real `thidua` at `program` with `args`, `env` ("NAME=value …") in front of it and HOME a fresh temp
+// dir (no THIDUA_* from the caller's environment).
+struct cli_run {
+  int status = -1;
+  std::string out;  // standard output
+  std::string err;  // standard error
+};
+cli_run run_cli(const std::string& program, const std::string& args, const std::string& env = "");
+
 api::pb::ClientFrame command_frame(const std::string& command_id, const google::protobuf::Message& command);
 api::pb::ClientFrame ping_frame();
 // A subscription to everything the token may read, from `from` (0 = from now).

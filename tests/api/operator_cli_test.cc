@@ -23,29 +23,8 @@
 namespace thidua::testing {
 namespace {
 
-struct cli_run {
-  int status = -1;
-  std::string out;  // standard output
-  std::string err;  // standard error
-};
-
-// The real `thidua`, with `env` ("NAME=value …") in front of it.
 cli_run thidua(const std::string& args, const std::string& env = "") {
-  temp_dir scratch;
-  const std::string err_file = scratch.sub("stderr");
-  cli_run r;
-  FILE* p = ::popen(("env -u THIDUA_SERVER -u THIDUA_TOKEN -u THIDUA_CONFIG HOME=" + scratch.path() + " " +
-                     env + " " + CLI_PATH + " " + args + " 2>" + err_file)
-                        .c_str(),
-                    "r");
-  if (!p) return r;
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) r.out.append(buf, n);
-  const int status = ::pclose(p);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream err(err_file);
-  r.err.assign(std::istreambuf_iterator<char>(err), {});
-  return r;
+  return run_cli(CLI_PATH, args, env);
 }
 
 template <class M>

@@ -122,3 +122,42 @@ TEST(tls, a_missing_certificate_stops_the_server_with_a_clear_message) {
 
 }  // namespace
 }  // namespace thidua::testing
+
+namespace thidua::testing {
+namespace {
+
+// thidua through a TLS server: it checks the certificate (against --ca-file here; the system's authorities
+// do not know this one) and its address, over HTTPS and WSS.
+TEST(tls, thidua_talks_to_a_tls_server_only_with_a_certificate_it_can_check) {
+  temp_dir dir;
+  const std::string cert = dir.sub("cert.pem"), key = dir.sub("key.pem");
+  make_certificate(cert, key);
+  server_process server(dir.sub("data"), {"--tls-cert", cert, "--tls-key", key});
+  ASSERT_GT(server.port(), 0) << server.output();
+  const std::string office = demo_tokens(dir.sub("data")).at("ORGANIZER_OFFICE BCA-X03");
+
+  const auto checked =
+      run_cli(CLI_PATH, "status --json --data-dir " + dir.sub("data") + " --ca-file " + cert);
+  EXPECT_EQ(checked.status, 0) << checked.err;
+  EXPECT_NE(checked.err.find("https://127.0.0.1:" + std::to_string(server.port())), std::string::npos)
+      << checked.err;
+  EXPECT_NE(checked.out.find("\"head\""), std::string::npos) << checked.out;
+
+  const auto unchecked = run_cli(CLI_PATH, "status --data-dir " + dir.sub("data"));
+  EXPECT_EQ(unchecked.status, 1);
+  EXPECT_NE(unchecked.err.find("certificate"), std::string::npos) << unchecked.err;
+  // The certificate names 127.0.0.1, not localhost: the name is checked too.
+  const auto wrong_name = run_cli(
+      CLI_PATH, "status --server https://localhost:" + std::to_string(server.port()) + " --ca-file " + cert);
+  EXPECT_EQ(wrong_name.status, 1) << wrong_name.out;
+
+  const auto tail = run_cli(CLI_PATH,
+                            "tail --until-caught-up --data-dir " + dir.sub("data") + " --ca-file " + cert +
+                                " --state-file " + dir.sub("tail.state"),
+                            "THIDUA_TOKEN=" + office);
+  EXPECT_EQ(tail.status, 0) << tail.err;
+  EXPECT_NE(tail.out.find("ClusterDefined"), std::string::npos) << tail.out;
+}
+
+}  // namespace
+}  // namespace thidua::testing
