@@ -25,8 +25,8 @@ version="$("$root/usr/bin/thidua-server" --version)"
 [[ "$version" =~ ^thidua-server\ [0-9]+\.[0-9]+\.[0-9]+\ \(commit\ [0-9a-f]+ ]] || fail "thidua-server --version said: $version"
 [[ "$("$root/usr/bin/thidua" --version)" == thidua\ * ]] || fail "thidua --version"
 unit="$root/usr/lib/systemd/system/thidua-server.service"
-for line in "DynamicUser=yes" "StateDirectory=thidua" "ProtectSystem=strict" "NoNewPrivileges=yes" \
-            "ExecStart=/usr/bin/thidua-server --config /etc/thidua/server.conf --data-dir /var/lib/thidua"; do
+for line in "DynamicUser=yes" "StateDirectory=thidua thidua-backups" "ProtectSystem=strict" "NoNewPrivileges=yes" \
+            "ExecStart=/usr/bin/thidua-server --config /etc/thidua/server.conf --data-dir /var/lib/thidua --backup-dir /var/lib/thidua-backups"; do
   grep -qxF "$line" "$unit" || fail "the unit lacks $line"
 done
 dpkg-deb -f "$deb" Depends | grep -q librocksdb || fail "the package does not depend on librocksdb"
