@@ -10,8 +10,9 @@ result<std::unique_ptr<event_log>> event_log::open(log_options options) {
   return rocksdb_log::open(std::move(options));
 }
 
-result<void> event_log::restore(const std::string& backup_dir, const std::string& data_dir) {
-  return rocksdb_log::restore(backup_dir, data_dir);
+result<void> event_log::restore(const std::string& backup_dir, const std::string& data_dir,
+                                const copy_progress& progress) {
+  return rocksdb_log::restore(backup_dir, data_dir, progress);
 }
 
 result<append_result> event_log::append(append_request request) {

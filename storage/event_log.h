@@ -134,7 +134,10 @@ class event_log {
   static result<std::unique_ptr<event_log>> open(log_options options);
   // Copies a backup made by backup_to into `data_dir` (must be missing or empty). The log must not be open on
   // data_dir.
-  static result<void> restore(const std::string& backup_dir, const std::string& data_dir);
+  // `progress` (optional) hears the bytes copied so far and the backup's size, after each file.
+  using copy_progress = std::function<void(std::uint64_t copied, std::uint64_t total)>;
+  static result<void> restore(const std::string& backup_dir, const std::string& data_dir,
+                              const copy_progress& progress = {});
 
   // Completes everything queued (or fails it with shutting_down) and closes the log.
   virtual ~event_log() = default;

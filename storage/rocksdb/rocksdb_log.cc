@@ -712,7 +712,8 @@ result<void> rocksdb_log::backup_to(const std::string& dir) const {
   return success();
 }
 
-result<void> rocksdb_log::restore(const std::string& backup_dir, const std::string& data_dir) {
+result<void> rocksdb_log::restore(const std::string& backup_dir, const std::string& data_dir,
+                                  const event_log::copy_progress& progress) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::is_directory(backup_dir, ec) || !fs::exists(fs::path(backup_dir) / "CURRENT", ec))
@@ -721,8 +722,26 @@ result<void> rocksdb_log::restore(const std::string& backup_dir, const std::stri
     return make_error(errc::invalid_argument,
                       "data dir " + data_dir + " is not empty; restore needs an empty one");
   fs::create_directories(data_dir, ec);
-  if (!ec) fs::copy(backup_dir, data_dir, fs::copy_options::recursive, ec);
   if (ec) return make_error(errc::io_error, "restoring into " + data_dir + ": " + ec.message());
+  // File by file, so that a big copy can say how far it is.
+  std::vector<fs::path> files;
+  std::uint64_t total = 0, copied = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(backup_dir, ec)) {
+    if (!entry.is_regular_file(ec)) continue;
+    files.push_back(entry.path());
+    total += entry.file_size(ec);
+  }
+  if (ec) return make_error(errc::io_error, "reading the backup " + backup_dir + ": " + ec.message());
+  for (const auto& file : files) {
+    const fs::path to = fs::path(data_dir) / fs::relative(file, backup_dir, ec);
+    if (!ec) fs::create_directories(to.parent_path(), ec);
+    if (!ec) fs::copy_file(file, to, ec);
+    if (ec)
+      return make_error(errc::io_error,
+                        "restoring " + file.string() + " into " + data_dir + ": " + ec.message());
+    copied += fs::file_size(file, ec);
+    if (progress) progress(copied, total);
+  }
   // Open once to prove the copy is a database whose chain head matches its records.
   auto opened = open(log_options{.path = data_dir, .create_if_missing = false});
   if (!opened) return opened.error();

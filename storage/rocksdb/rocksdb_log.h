@@ -16,7 +16,8 @@ namespace thidua::storage {
 class rocksdb_log final : public event_log {
  public:
   static result<std::unique_ptr<event_log>> open(log_options options);
-  static result<void> restore(const std::string& backup_dir, const std::string& data_dir);
+  static result<void> restore(const std::string& backup_dir, const std::string& data_dir,
+                              const event_log::copy_progress& progress);
   ~rocksdb_log() override;
 
   void append_async(append_request request, append_callback done) override;

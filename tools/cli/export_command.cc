@@ -9,6 +9,7 @@
 
 #include "api/app/read_service.h"
 #include "api/wire/audit_export.h"
+#include "tools/cli/progress.h"
 
 namespace thidua::cli {
 namespace {
@@ -101,7 +102,7 @@ int export_command(const std::map<std::string, std::string>& o, storage::event_l
   const std::string preamble = api::export_preamble(kind);
   std::fwrite(preamble.data(), 1, preamble.size(), out);
   std::uint64_t rows = 0;
-  auto last_report = std::chrono::steady_clock::now();
+  progress_bar bar("exporting", log.head().value, "positions");
   for (a->set_from_position(from);;) {
     auto page = ask(reads, office, q);
     if (!page) {
@@ -119,14 +120,9 @@ int export_command(const std::map<std::string, std::string>& o, storage::event_l
     rows += static_cast<std::uint64_t>(page.value().audit_size());
     if (page.value().next_position() == 0) break;
     a->set_from_position(page.value().next_position());
-    if (const auto now = std::chrono::steady_clock::now(); now - last_report >= std::chrono::seconds(1)) {
-      std::fprintf(stderr, "exported %llu entries, at position %llu of %llu\n",
-                   static_cast<unsigned long long>(rows),
-                   static_cast<unsigned long long>(page.value().next_position()),
-                   static_cast<unsigned long long>(page.value().head()));
-      last_report = now;
-    }
+    bar.update(page.value().next_position());
   }
+  bar.finish();
   reads.stop();
   if (std::fflush(out) != 0) {
     std::fprintf(stderr, "thidua export: writing failed (disk full?)\n");

@@ -15,6 +15,7 @@
 #include "api/app/receipts.h"
 #include "api/server/system_wall_clock.h"
 #include "tools/cli/cli_support.h"
+#include "tools/cli/progress.h"
 
 namespace thidua::cli {
 namespace {
@@ -88,13 +89,39 @@ int verify_receipt(const log_command_options& o, storage::event_log& log) {
   return proven ? exit_ok : exit_tampered;
 }
 
+// The whole chain, a stretch at a time so that a big log shows how far it is: each stretch starts from the
+// hash its first record's predecessor was checked to have; the last one also checks the chain head.
+result<storage::verify_report> verify_with_progress(const storage::event_log& log) {
+  constexpr std::uint64_t stretch = 100'000;
+  const std::uint64_t head = log.head().value;
+  progress_bar bar("verifying", head, "records");
+  storage::verify_report whole;
+  for (std::uint64_t from = 1;; from += stretch) {
+    const bool last = from + stretch > head;
+    auto part = log.verify({from}, {last ? UINT64_MAX : from + stretch - 1});
+    if (!part) return part;
+    whole.records += part.value().records;
+    if (part.value().records > 0) {
+      whole.last_checked = part.value().last_checked;
+      whole.last_hash = part.value().last_hash;
+    }
+    if (!part.value().ok || last) {
+      whole.ok = part.value().ok;
+      whole.first_bad = part.value().first_bad;
+      whole.what = part.value().what;
+      return whole;
+    }
+    bar.update(whole.records);
+  }
+}
+
 }  // namespace
 
 int verify_command(const log_command_options& o) {
   auto log = open_log("verify", o.data_dir, open_mode::read_only);
   if (!log) return exit_failed;
   if (!o.receipt.empty()) return verify_receipt(o, *log);
-  auto report = log->verify({1}, {UINT64_MAX});
+  auto report = verify_with_progress(*log);
   if (!report) {
     complain("verify", report.error().message);
     return exit_failed;
@@ -256,16 +283,22 @@ int backup_command(const log_command_options& o) {
 }
 
 int restore_command(const log_command_options& o) {
-  if (data_dir_in_use(o.data_dir)) {
+  if (data_dir_in_use(o.data_dir).value_or(true)) {
     complain("restore", "the data dir " + o.data_dir +
                             " is live (a server or another thidua command has it open): restore into a new, "
                             "empty dir, then start the server on that one");
     return exit_failed;
   }
-  if (auto r = storage::event_log::restore(o.from, o.data_dir); !r) {
+  progress_bar bar("restoring", 0, "MB");
+  const auto copied = [&bar](std::uint64_t done, std::uint64_t total) {
+    bar.set_total(total >> 20);
+    bar.update(done >> 20);
+  };
+  if (auto r = storage::event_log::restore(o.from, o.data_dir, copied); !r) {
     complain("restore", r.error().message);
     return exit_failed;
   }
+  bar.finish();
   std::printf("restored %s into %s\n", o.from.c_str(), o.data_dir.c_str());
   return exit_ok;
 }
@@ -289,22 +322,15 @@ int rebuild_command(const log_command_options& o) {
     complain("rebuild", status.error().message);
     return exit_usage;
   }
-  auto last_report = started;
-  for (;;) {
-    const auto s = reads.read_model_status();
-    if (!s.rebuilding()) break;
-    const auto now = std::chrono::steady_clock::now();
-    if (now - last_report >= std::chrono::seconds(1)) {
-      const double done = static_cast<double>(s.rebuild_position());
-      const double rate = done / std::chrono::duration<double>(now - started).count();
-      const double left = rate > 0 ? (static_cast<double>(s.rebuild_target()) - done) / rate : 0;
-      std::fprintf(stderr, "rebuilding %s: %llu of %llu (%.0f%%, about %.0f s left)\n",
-                   s.rebuilding_into().c_str(), static_cast<unsigned long long>(s.rebuild_position()),
-                   static_cast<unsigned long long>(s.rebuild_target()),
-                   s.rebuild_target() ? 100.0 * done / static_cast<double>(s.rebuild_target()) : 100.0, left);
-      last_report = now;
+  {
+    progress_bar bar("rebuilding " + o.model, status.value().rebuild_target(), "events");
+    for (;;) {
+      const auto s = reads.read_model_status();
+      if (!s.rebuilding()) break;
+      bar.set_total(s.rebuild_target());
+      bar.update(s.rebuild_position());
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const auto done = reads.read_model_status();

@@ -4,6 +4,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <openssl/rand.h>
 #include <unistd.h>
+#include <cerrno>
 
 #include <cstdio>
 #include <cstdlib>
@@ -66,7 +67,10 @@ bool read_config(const std::string& command, const std::string& path, server_opt
                                         " (known: server, token, token-file, ca-file)"));
       return false;
     }
-    if (into->empty()) *into = value;
+    // A path may start at the home directory, as in a shell.
+    const char* home = std::getenv("HOME");
+    if (into->empty())
+      *into = value.starts_with("~/") && home && *home ? std::string(home) + value.substr(1) : value;
   }
   return true;
 }
@@ -80,10 +84,10 @@ std::string default_config() {
 
 }  // namespace
 
-bool data_dir_in_use(const std::string& data_dir) {
+std::optional<bool> data_dir_in_use(const std::string& data_dir) {
   const std::string lock = (fs::path(data_dir) / "LOCK").string();
   const int fd = ::open(lock.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
+  if (fd < 0) return errno == EACCES ? std::nullopt : std::optional<bool>(false);
   // RocksDB holds a write lock on LOCK (fcntl F_SETLK) while the database is open: ask who holds it.
   struct flock query {};
   query.l_type = F_WRLCK;
@@ -100,7 +104,13 @@ link_choice choose_link(const std::string& command, server_options o, const std:
   std::string url = o.server, found_how;
   if (!url.empty()) {
     found_how = "as named";
-  } else if (!data_dir.empty() && data_dir_in_use(data_dir)) {
+  } else if (const auto in_use = data_dir.empty() ? std::optional<bool>(false) : data_dir_in_use(data_dir);
+             !in_use) {
+    complain(command, "cannot read " + data_dir +
+                          " (permission denied): run as its owner (sudo), or name the "
+                          "server with --server URL");
+    return link_choice::failed;
+  } else if (*in_use) {
     const std::string file = (fs::path(data_dir) / "server.url").string();
     auto written = first_line(file);
     if (!written && needs.reads_only && !needs.server) {

@@ -47,8 +47,9 @@ struct link_needs {
 link_choice choose_link(const std::string& command, server_options options, const std::string& data_dir,
                         link_needs needs, std::optional<server_link>& link);
 
-// Whether a process holds the RocksDB lock of `data_dir` (a running server, or another thidua writing).
-bool data_dir_in_use(const std::string& data_dir);
+// Whether a process holds the RocksDB lock of `data_dir` (a running server, or another thidua writing);
+// nullopt when this user may not look (permission denied).
+std::optional<bool> data_dir_in_use(const std::string& data_dir);
 
 // One request to the server; a 200 answer's JSON body is read into `out` (may be null). Anything else is
 // said on standard error, with the server's code, field and message; returns the exit status to end with
