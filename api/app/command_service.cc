@@ -1,5 +1,9 @@
 #include "api/app/command_service.h"
 
+#include <map>
+#include <mutex>
+#include <vector>
+
 #include <atomic>
 
 #include "api/app/cycle_gate.h"
@@ -52,6 +56,15 @@ struct command_service::impl {
   engine::command_pipeline<domain::cycle_decider> cycles;
   engine::command_pipeline<domain::registry_decider> registry;
   std::atomic<std::uint64_t> revocations{0};
+  // Token issues on their way to the log, by scoped command id: the same issue sent again before the first is
+  // recorded waits for it and is answered as its repeat (each issue makes a secret of its own, so to the log
+  // the second would be a different command under the same id).
+  struct issue_in_flight {
+    pb::TokenGrant asked;
+    std::vector<command_done> repeats;
+  };
+  std::mutex issuing_mutex;
+  std::map<std::string, issue_in_flight> issuing;
 };
 
 command_service::command_service(storage::event_log& log, const engine::wall_clock& clock)
@@ -78,6 +91,47 @@ std::uint64_t command_service::revocations() const {
   return impl_->revocations.load(std::memory_order_acquire);
 }
 
+namespace {
+
+struct issued_before {
+  pb::CommandAccepted reply;  // a duplicate's: the id the first issued, never its secret
+  pb::TokenGrant grant;
+};
+
+// The issue recorded under `scoped_id`, if any.
+result<std::optional<issued_before>> earlier_issue(const storage::event_log& log,
+                                                   const std::string& scoped_id) {
+  auto first = log.find_command(scoped_id);
+  if (!first) return std::move(first).error();
+  if (!first.value()) return std::optional<issued_before>();
+  const auto& a = *first.value();
+  issued_before b;
+  b.reply.set_stream_id(a.stream_id);
+  b.reply.set_first_position(a.first.value);
+  b.reply.set_last_position(a.last.value);
+  b.reply.set_stream_version(a.version.value);
+  b.reply.set_duplicate(true);
+  auto stored = log.read_all(a.first, 1);
+  pb::TokenEvent e;
+  if (stored && !stored.value().empty() && e.ParseFromString(stored.value()[0]->record.payload())) {
+    b.grant = e.token_issued();
+    b.reply.set_token_id(b.grant.token_id());
+  }
+  return std::optional<issued_before>(std::move(b));
+}
+
+// The same grant asked for, whatever the server made of it (its id, its hash, who issued it).
+bool same_grant(pb::TokenGrant recorded, pb::TokenGrant asked) {
+  for (auto* g : {&recorded, &asked}) {
+    g->clear_token_id();
+    g->clear_sha256();
+    g->clear_issued_by();
+  }
+  return recorded.SerializeAsString() == asked.SerializeAsString();
+}
+
+}  // namespace
+
 void command_service::execute_token(const pb::TokenGrant& grant, pb::SubmitCommand c, command_done done) {
   const std::int64_t now_ms = impl_->clock.now_ms();
   std::optional<std::uint64_t> expected;
@@ -85,24 +139,26 @@ void command_service::execute_token(const pb::TokenGrant& grant, pb::SubmitComma
   // A token command: the token's id and hash are the server's; the secret goes back in the reply only.
   pb::TokenCommand token = std::move(*c.mutable_token());
   std::string secret;
+  const std::string scoped_id = engine::scoped_command_id(actor_scope(grant), c.command_id());
+  bool owns_issue = false;  // this call registered the issue in flight, and ends it
   if (token.has_issue()) {
     // A retry: the first issue's secret is gone (only its hash was kept), and a new one would make this a
     // different command. Answered as the repeat it is, with the id it issued and no secret.
-    auto first = impl_->log.find_command(engine::scoped_command_id(actor_scope(grant), c.command_id()));
-    if (!first) return done(std::move(first).error());
-    if (first.value()) {
-      const auto& a = *first.value();
-      pb::CommandAccepted repeat;
-      repeat.set_stream_id(a.stream_id);
-      repeat.set_first_position(a.first.value);
-      repeat.set_last_position(a.last.value);
-      repeat.set_stream_version(a.version.value);
-      repeat.set_duplicate(true);
-      auto stored = impl_->log.read_all(a.first, 1);
-      pb::TokenEvent e;
-      if (stored && !stored.value().empty() && e.ParseFromString(stored.value()[0]->record.payload()))
-        repeat.set_token_id(e.token_issued().token_id());
-      return done(std::move(repeat));
+    // Under the lock, so that an issue is either on its way (and this one waits for it), or recorded (and
+    // found), or this one goes.
+    std::lock_guard lock(impl_->issuing_mutex);
+    if (auto pending = impl_->issuing.find(scoped_id); pending != impl_->issuing.end()) {
+      if (same_grant(pending->second.asked, token.issue())) {
+        pending->second.repeats.push_back(std::move(done));
+        return;
+      }
+      // Another grant under the same id: the log refuses it (COMMAND_ID_REUSED).
+    } else {
+      auto first = earlier_issue(impl_->log, scoped_id);
+      if (!first) return done(std::move(first).error());
+      if (first.value()) return done(std::move(first.value()->reply));
+      impl_->issuing[scoped_id].asked = token.issue();
+      owns_issue = true;
     }
     secret = new_token_secret();
     const std::string hash = token_hash(secret);
@@ -115,9 +171,29 @@ void command_service::execute_token(const pb::TokenGrant& grant, pb::SubmitComma
                      std::make_shared<const pb::TokenGrant>(grant)};
   impl_->tokens.execute_async(
       {c.command_id(), std::move(who), std::move(token), now_ms, expected, {}, {}, actor_scope(grant)},
-      [done = std::move(done), command_id = c.command_id(), secret, token_id, revoking,
-       &revocations = impl_->revocations](result<engine::command_result> r) {
+      [done = std::move(done), command_id = c.command_id(), secret, token_id, revoking, scoped_id, owns_issue,
+       state = impl_.get()](result<engine::command_result> r) {
+        std::vector<command_done> repeats;
+        if (owns_issue) {
+          std::lock_guard lock(state->issuing_mutex);
+          if (auto it = state->issuing.find(scoped_id); it != state->issuing.end()) {
+            repeats = std::move(it->second.repeats);
+            state->issuing.erase(it);
+          }
+        }
+        auto& revocations = state->revocations;
         auto reply = accepted(std::move(r), command_id, false);
+        for (auto& repeat : repeats) {
+          if (!reply) {
+            repeat(reply.error());
+            continue;
+          }
+          pb::CommandAccepted again = reply.value();
+          again.set_duplicate(true);
+          again.clear_token_secret();
+          again.set_token_id(reply.value().duplicate() ? reply.value().token_id() : token_id);
+          repeat(std::move(again));
+        }
         if (reply && !reply.value().duplicate()) {
           if (!secret.empty()) {
             reply.value().set_token_id(token_id);

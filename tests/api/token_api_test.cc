@@ -166,3 +166,38 @@ TEST_F(token_api, tokens_are_issued_and_revoked_over_http_and_a_bad_post_is_refu
 
 }  // namespace
 }  // namespace thidua::testing
+
+namespace thidua::testing {
+namespace {
+
+// Sent twice at once (a client that retries before the first reply): one issue, and the other answer is its
+// repeat — the same id, no secret — never COMMAND_ID_REUSED.
+TEST_F(token_api, the_same_issue_sent_twice_at_once_issues_one_token_and_answers_the_other_as_its_repeat) {
+  ws_client office(server.port(), tokens.at("ORGANIZER_OFFICE BCA-X03"));
+  ASSERT_TRUE(office.open());
+  for (int round = 0; round < 5; ++round) {
+    auto frame = command_frame("twice-" + std::to_string(round), issue("CA-LaiChau", "Lò Văn Páo", "MEMBER"));
+    frame.set_request_id("a");
+    office.send(frame);
+    frame.set_request_id("b");
+    office.send(frame);
+    std::vector<api::pb::ServerFrame> replies;
+    while (replies.size() < 2) {
+      auto f = office.receive();
+      ASSERT_TRUE(f);
+      if (f->has_accepted() || f->has_error()) replies.push_back(*f);
+    }
+    ASSERT_TRUE(replies[0].has_accepted()) << replies[0].DebugString();
+    ASSERT_TRUE(replies[1].has_accepted()) << replies[1].DebugString();
+    const auto& first = replies[0].accepted().duplicate() ? replies[1].accepted() : replies[0].accepted();
+    const auto& repeat = replies[0].accepted().duplicate() ? replies[0].accepted() : replies[1].accepted();
+    EXPECT_FALSE(first.duplicate());
+    EXPECT_TRUE(repeat.duplicate());
+    EXPECT_FALSE(first.token_secret().empty());
+    EXPECT_TRUE(repeat.token_secret().empty());
+    EXPECT_EQ(repeat.token_id(), first.token_id());
+  }
+}
+
+}  // namespace
+}  // namespace thidua::testing

@@ -300,5 +300,33 @@ TEST_F(command_service_test,
   ASSERT_OK(run(commands, chair, in_year(on_cycle("continue-1", "1", go_on), 2031)));
 }
 
+// A client that retries before the first answer came: both issues pass the look for an earlier one before
+// either is recorded, and each carries a secret of its own. One token is issued; the other is answered as its
+// repeat (its id, no secret), not COMMAND_ID_REUSED.
+TEST_F(command_service_test, the_same_token_issue_sent_twice_at_once_is_one_issue_and_its_repeat) {
+  engine::manual_wall_clock clock(0);
+  command_service commands(*log_, clock);
+  for (int round = 0; round < 20; ++round) {
+    pb::SubmitCommand c;
+    c.set_command_id("twice-" + std::to_string(round));
+    auto* g = c.mutable_token()->mutable_issue();
+    g->set_unit_id("CA-LaiChau");
+    g->set_person_name("Lò Văn Páo");
+    g->set_role("MEMBER");
+    std::promise<result<pb::CommandAccepted>> a, b;
+    commands.execute(office_, c, [&](result<pb::CommandAccepted> r) { a.set_value(std::move(r)); });
+    commands.execute(office_, c, [&](result<pb::CommandAccepted> r) { b.set_value(std::move(r)); });
+    auto ra = a.get_future().get(), rb = b.get_future().get();
+    ASSERT_TRUE(ra) << round << ": " << ra.error().message;
+    ASSERT_TRUE(rb) << round << ": " << rb.error().message;
+    const auto& first = ra.value().duplicate() ? rb.value() : ra.value();
+    const auto& repeat = ra.value().duplicate() ? ra.value() : rb.value();
+    EXPECT_FALSE(first.duplicate());
+    EXPECT_TRUE(repeat.duplicate());
+    EXPECT_TRUE(repeat.token_secret().empty());
+    EXPECT_EQ(repeat.token_id(), first.token_id());
+  }
+}
+
 }  // namespace
 }  // namespace thidua::api
