@@ -3,6 +3,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <limits>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -12,6 +14,8 @@
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
@@ -148,6 +152,61 @@ bool call(asio::io_context& ioc, Stream& stream, const server_url& server, const
   return true;
 }
 
+template <class Stream>
+bool download(asio::io_context& ioc, Stream& stream, const server_url& server, const client_options& o,
+              std::string_view target, const std::function<bool(std::string_view)>& sink, http_answer& answer,
+              std::string& why) {
+  if (!connect(ioc, stream, server, o, why)) return false;
+  http::request<http::empty_body> req{http::verb::get, {target.data(), target.size()}, 11};
+  req.set(http::field::host, server.host);
+  req.set(http::field::user_agent, "thidua");
+  if (!o.token.empty()) req.set(http::field::authorization, "Bearer " + o.token);
+  beast::error_code ec;
+  beast::get_lowest_layer(stream).expires_after(o.timeout);
+  http::async_write(stream, req, [&](beast::error_code e, std::size_t) { ec = e; });
+  run(ioc);
+  if (ec) {
+    why = said(ec, server, "sending to");
+    return false;
+  }
+  beast::flat_buffer buffer;
+  http::response_parser<http::buffer_body> parser;
+  parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+  http::async_read_header(stream, buffer, parser, [&](beast::error_code e, std::size_t) { ec = e; });
+  run(ioc);
+  if (ec) {
+    why = said(ec, server, "reading from");
+    return false;
+  }
+  answer.status = parser.get().result_int();
+  answer.content_type = std::string(parser.get()[http::field::content_type]);
+  std::vector<char> piece(64 * 1024);
+  while (!parser.is_done()) {
+    parser.get().body().data = piece.data();
+    parser.get().body().size = piece.size();
+    // Each piece within the timeout: a server that stops sending midway is not waited for for ever.
+    beast::get_lowest_layer(stream).expires_after(o.timeout);
+    http::async_read(stream, buffer, parser, [&](beast::error_code e, std::size_t) { ec = e; });
+    run(ioc);
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) {
+      why = ec == http::error::partial_message || ec == http::error::end_of_stream
+                ? "the server at " + server.text() + " ended the answer before its end (see its log)"
+                : said(ec, server, "reading from");
+      return false;
+    }
+    const std::size_t got = piece.size() - parser.get().body().size;
+    const std::string_view bytes(piece.data(), got);
+    if (answer.status != 200) {
+      answer.body.append(bytes);
+    } else if (got > 0 && !sink(bytes)) {
+      why = "writing what the server sent failed";
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string server_url::text() const {
@@ -205,6 +264,19 @@ bool http_call(const server_url& server, const client_options& options, std::str
   if (!ctx) return false;
   secure stream(ioc, *ctx);
   return call(ioc, stream, server, options, method, target, body, answer, why);
+}
+
+bool http_download(const server_url& server, const client_options& options, std::string_view target,
+                   const std::function<bool(std::string_view)>& sink, http_answer& answer, std::string& why) {
+  asio::io_context ioc;
+  if (!server.tls) {
+    plain stream(ioc);
+    return download(ioc, stream, server, options, target, sink, answer, why);
+  }
+  auto ctx = tls_context(options, why);
+  if (!ctx) return false;
+  secure stream(ioc, *ctx);
+  return download(ioc, stream, server, options, target, sink, answer, why);
 }
 
 struct websocket_client::impl {

@@ -4,6 +4,7 @@
 // certificate is checked against the system's authorities, or the one --ca-file names).
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,6 +38,12 @@ struct http_answer {
 // failure), when no answer came.
 bool http_call(const server_url& server, const client_options& options, std::string_view method,
                std::string_view target, std::string_view body, http_answer& answer, std::string& why);
+
+// GET `target` whose body may be large (an export): each piece goes to `sink` as it arrives (sink returns
+// false to stop: a write failed). A non-200 answer is read whole into `answer` instead. False, with `why`,
+// when the answer could not be read to its end — a body cut short (the server failed midway) included.
+bool http_download(const server_url& server, const client_options& options, std::string_view target,
+                   const std::function<bool(std::string_view)>& sink, http_answer& answer, std::string& why);
 
 // A WebSocket at /v1/ws, authenticated by the token in its upgrade request.
 class websocket_client {

@@ -326,7 +326,8 @@ std::variant<pb::ClientFrame, http_reply> parse_body(const std::string& body,
   google::protobuf::Value whole;
   if (!body.empty() &&
       (!google::protobuf::util::JsonStringToMessage(body, &whole).ok() || !whole.has_struct_value()))
-    return error_reply(app_error(errc::bad_request, "body", "the body must be one JSON object (" + what + ")",
+    return error_reply(app_error(errc::bad_request, "body",
+                                 "the body must be one JSON object (a " + what + ")",
                                  "Nội dung yêu cầu phải là một đối tượng JSON"));
   pb::ClientFrame frame;
   std::string text;
@@ -337,7 +338,7 @@ std::variant<pb::ClientFrame, http_reply> parse_body(const std::string& body,
     std::string field = e->field == "frame" ? "body" : e->field;
     if (field.starts_with("command.")) field.erase(0, 8);
     return error_reply(app_error(errc::bad_request, field,
-                                 "the body is not " + what + " in the protobuf JSON mapping: " + e->detail,
+                                 "the body is not a " + what + " in the protobuf JSON mapping: " + e->detail,
                                  "Nội dung yêu cầu không đúng định dạng JSON của " + what));
   }
   return frame;
@@ -346,7 +347,7 @@ std::variant<pb::ClientFrame, http_reply> parse_body(const std::string& body,
 // POST /v1/commands: a SubmitCommand, as over the WebSocket; answers its CommandAccepted or its error.
 void post_command(const services& api, const pb::TokenGrant& grant, const std::string& body,
                   http_server::responder respond) {
-  auto parsed = parse_body(body, {"command"}, "a SubmitCommand");
+  auto parsed = parse_body(body, {"command"}, "SubmitCommand");
   if (auto* r = std::get_if<http_reply>(&parsed)) return respond(std::move(*r));
   auto& frame = std::get<pb::ClientFrame>(parsed);
   if (!frame.has_command())
@@ -373,7 +374,7 @@ void post_command(const services& api, const pb::TokenGrant& grant, const std::s
 // POST /v1/backups: a CreateBackup (the body may be empty); answered once the copy is made.
 void post_backup(const services& api, std::shared_ptr<const pb::TokenGrant> grant, const std::string& body,
                  http_server::responder respond) {
-  auto parsed = parse_body(body, {"query", "create_backup"}, "a CreateBackup");
+  auto parsed = parse_body(body, {"query", "create_backup"}, "CreateBackup");
   if (auto* r = std::get_if<http_reply>(&parsed)) return respond(std::move(*r));
   auto& frame = std::get<pb::ClientFrame>(parsed);
   if (!frame.has_query() || !frame.query().has_create_backup())

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -200,6 +201,28 @@ TEST_F(operator_cli, tail_follows_events_and_resumes_where_it_stopped) {
   const auto refused = thidua("tail --until-caught-up --number II" + common);
   EXPECT_EQ(refused.status, 2);
   EXPECT_NE(refused.err.find("INVALID_FIELD"), std::string::npos) << refused.err;
+}
+
+TEST_F(operator_cli, export_goes_through_the_running_server_as_the_same_file_the_api_streams) {
+  const std::string out = dir.sub("audit.csv");
+  const auto exported = thidua("export --data-dir " + data() + " --token-file " + office() +
+                               " --organizer BCA --year 2023 --out " + out);
+  ASSERT_EQ(exported.status, 0) << exported.err;
+  EXPECT_NE(exported.err.find("through the server"), std::string::npos) << exported.err;
+  std::ifstream in(out, std::ios::binary);
+  const std::string file((std::istreambuf_iterator<char>(in)), {});
+  const std::string streamed = http_body(http_get(server.port(), "/v1/audit.csv?organizer_id=BCA&year=2023",
+                                                  tokens.at("ORGANIZER_OFFICE BCA-X03")));
+  // The HTTP body arrives chunked here; the file holds the bytes themselves.
+  EXPECT_GT(file.size(), 1000u);
+  EXPECT_NE(streamed.find(file.substr(3, 200)), std::string::npos) << "the file starts as the API's export";
+  EXPECT_EQ(file.substr(0, 3), "\xEF\xBB\xBF") << "CSV for Excel starts with a byte-order mark";
+
+  const auto refused = thidua("export --data-dir " + data() + " --token-file " + office() +
+                              " --role CAPTAIN --out " + dir.sub("refused.csv"));
+  EXPECT_EQ(refused.status, 2) << refused.err;
+  EXPECT_NE(refused.err.find("audit.role"), std::string::npos) << refused.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.sub("refused.csv"))) << "no empty file left behind";
 }
 
 TEST(operator_cli_alone, without_a_server_status_and_tail_say_so_and_writes_open_the_data_dir) {

@@ -1,5 +1,6 @@
 #include "tools/cli/export_command.h"
 
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -40,7 +41,91 @@ result<api::pb::QueryResult> ask(api::read_service& reads,
   return answered.get_future().get();
 }
 
+// A query string's value: unreserved characters as they are, every other byte %XX (UTF-8 as its bytes).
+std::string percent_encoded(const std::string& s) {
+  static const char digits[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += digits[c >> 4];
+      out += digits[c & 15];
+    }
+  }
+  return out;
+}
+
+// Where --out points, or standard output; null (said why) when it cannot be written.
+std::FILE* open_out(const std::map<std::string, std::string>& o,
+                    std::unique_ptr<std::FILE, int (*)(std::FILE*)>& file) {
+  const std::string& path = option(o, "out");
+  if (path.empty() || path == "-") return stdout;
+  file.reset(std::fopen(path.c_str(), "wb"));
+  if (!file) std::fprintf(stderr, "thidua export: cannot write %s\n", path.c_str());
+  return file.get();
+}
+
 }  // namespace
+
+int export_through_server(const std::map<std::string, std::string>& o, const server_link& link) {
+  const std::string format = option(o, "format").empty() ? "csv" : option(o, "format");
+  std::string target = "/v1/audit." + format;
+  char sep = '?';
+  for (const auto& [name, param] :
+       std::vector<std::pair<std::string, std::string>>{{"organizer", "organizer_id"},
+                                                        {"series", "series"},
+                                                        {"year", "year"},
+                                                        {"number", "number"},
+                                                        {"unit", "unit_id"},
+                                                        {"person", "person"},
+                                                        {"role", "role"},
+                                                        {"types", "event_types"},
+                                                        {"from-date", "from_date"},
+                                                        {"to-date", "to_date"},
+                                                        {"from-position", "from_position"},
+                                                        {"to-position", "to_position"}}) {
+    if (option(o, name).empty()) continue;
+    target += sep + param + "=" + percent_encoded(option(o, name));
+    sep = '&';
+  }
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(nullptr, std::fclose);
+  std::FILE* out = open_out(o, file);
+  if (!out) return 1;
+  std::uint64_t bytes = 0;
+  progress_bar bar("exporting", 0, "MB");
+  api::http_answer answer;
+  std::string why;
+  const bool whole = api::http_download(
+      link.url, link.client, target,
+      [&](std::string_view piece) {
+        bytes += piece.size();
+        bar.update(bytes >> 20);
+        return std::fwrite(piece.data(), 1, piece.size(), out) == piece.size();
+      },
+      answer, why);
+  bar.finish();
+  const bool written = std::fflush(out) == 0;
+  if (whole && answer.status != 200) {
+    if (file) {
+      file.reset();
+      std::remove(option(o, "out").c_str());
+    }
+    return report_refusal("export", answer);
+  }
+  if (!whole || !written) {
+    std::fprintf(stderr, "thidua export: %s\n", whole ? "writing failed (disk full?)" : why.c_str());
+    if (file) {
+      file.reset();
+      std::remove(option(o, "out").c_str());
+      std::fprintf(stderr, "thidua export: the incomplete %s was removed\n", option(o, "out").c_str());
+    }
+    return 1;
+  }
+  std::fprintf(stderr, "exported %.1f MB (%s)\n", static_cast<double>(bytes) / 1e6, format.c_str());
+  return 0;
+}
 
 int export_command(const std::map<std::string, std::string>& o, storage::event_log& log) {
   const std::string& organizer = option(o, "organizer");
@@ -79,15 +164,8 @@ int export_command(const std::map<std::string, std::string>& o, storage::event_l
   a->set_limit(1000);
 
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(nullptr, std::fclose);
-  std::FILE* out = stdout;
-  if (const std::string& path = option(o, "out"); !path.empty() && path != "-") {
-    file.reset(std::fopen(path.c_str(), "wb"));
-    if (!file) {
-      std::fprintf(stderr, "thidua export: cannot write %s\n", path.c_str());
-      return 1;
-    }
-    out = file.get();
-  }
+  std::FILE* out = open_out(o, file);
+  if (!out) return 1;
   api::read_service reads(log);
   if (auto r = reads.start(); !r) {
     std::fprintf(stderr, "thidua export: %s\n", r.error().message.c_str());

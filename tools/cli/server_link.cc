@@ -183,21 +183,25 @@ int call_server(const std::string& command, const server_link& link, std::string
   }
   google::protobuf::util::JsonParseOptions o;
   o.ignore_unknown_fields = true;  // a newer server may say more
-  if (answer.status != 200) {
-    api::pb::Error e;
-    if (!google::protobuf::util::JsonStringToMessage(answer.body, &e, o).ok() || e.code().empty()) {
-      complain(command, "the server answered HTTP " + std::to_string(answer.status) + ": " + answer.body);
-      return exit_failed;
-    }
-    complain(command, e.code() + (e.field().empty() ? "" : " (" + e.field() + ")") + ": " + e.message() +
-                          (e.message_vi().empty() ? "" : " — " + e.message_vi()));
-    return answer.status >= 500 ? exit_failed : exit_usage;
-  }
+  if (answer.status != 200) return report_refusal(command, answer);
   if (out && !google::protobuf::util::JsonStringToMessage(answer.body, out, o).ok()) {
     complain(command, "the server's answer does not read as " + out->GetTypeName());
     return exit_failed;
   }
   return exit_ok;
+}
+
+int report_refusal(const std::string& command, const api::http_answer& answer) {
+  google::protobuf::util::JsonParseOptions o;
+  o.ignore_unknown_fields = true;
+  api::pb::Error e;
+  if (!google::protobuf::util::JsonStringToMessage(answer.body, &e, o).ok() || e.code().empty()) {
+    complain(command, "the server answered HTTP " + std::to_string(answer.status) + ": " + answer.body);
+    return exit_failed;
+  }
+  complain(command, e.code() + (e.field().empty() ? "" : " (" + e.field() + ")") + ": " + e.message() +
+                        (e.message_vi().empty() ? "" : " — " + e.message_vi()));
+  return answer.status >= 500 ? exit_failed : exit_usage;
 }
 
 std::string new_command_id() {

@@ -57,6 +57,10 @@ std::optional<bool> data_dir_in_use(const std::string& data_dir);
 int call_server(const std::string& command, const server_link& link, std::string_view method,
                 std::string_view target, std::string_view body, google::protobuf::Message* out);
 
+// Says on standard error why the server answered `answer` (not 200): its code, field and messages. Returns
+// the exit status: exit_usage for a refusal (4xx), exit_failed otherwise.
+int report_refusal(const std::string& command, const api::http_answer& answer);
+
 // A command id no other command of this operator has: "cli-" and 24 random hex digits.
 std::string new_command_id();
 

@@ -83,11 +83,11 @@ int main(int argc, char** argv) {
                                         thidua::api::build_commit() + ")");
   app.require_subcommand(1);
   app.footer(
-      "head, backup, status, tail and token go through a running server: the one --server (THIDUA_SERVER,\n"
-      "the config file) names, or the one running on --data-dir. Without one they open the data dir (status\n"
-      "and tail need a server). verify and receipt open the data dir read-only: they work beside a running\n"
-      "server and on a backup, and change no byte of it. restore, rebuild and export need the server "
-      "stopped.\n"
+      "head, backup, export, status, tail and token go through a running server: the one --server\n"
+      "(THIDUA_SERVER, the config file) names, or the one running on --data-dir. Without one they open the\n"
+      "data dir (status and tail need a server). verify and receipt open the data dir read-only: they work\n"
+      "beside a running server and on a backup, and change no byte of it. restore and rebuild need the\n"
+      "server stopped.\n"
       "Exit status: 0 done; 1 failed (the message says why and what to do); 2 a bad command line, or "
       "refused\n"
       "by the log (the code says why); 3 verify found the history altered.");
@@ -188,8 +188,11 @@ int main(int argc, char** argv) {
   auto* exporter = app.add_subcommand(
       "export",
       "the audit as the organizer's office reads it, as CSV (UTF-8 with a BOM, for Excel) or NDJSON");
-  data_dir(exporter, lo.data_dir);
-  exporter->add_option("--organizer", export_options["organizer"], "whose office reads it")->required();
+  server_options export_server;
+  reachable(exporter, lo.data_dir, export_server);
+  exporter->add_option(
+      "--organizer", export_options["organizer"],
+      "cycles of this organizer; on the data dir also whose office reads it (required there)");
   for (const auto& [name, what] : std::vector<std::pair<std::string, std::string>>{
            {"series", "a series of the organizer (dia-phuong …)"},
            {"year", "a year"},
@@ -251,6 +254,10 @@ int main(int argc, char** argv) {
   if (*restore) return restore_command(lo);
   if (*rebuild) return rebuild_command(lo);
   if (*exporter) {
+    std::optional<server_link> link;
+    const auto how = choose_link("export", export_server, lo.data_dir, {}, link);
+    if (how == link_choice::failed) return exit_failed;
+    if (how == link_choice::server) return thidua::cli::export_through_server(export_options, *link);
     // Its read models are brought up to the head first: that writes them.
     auto log = open_log("export", lo.data_dir, open_mode::write);
     return log ? thidua::cli::export_command(export_options, *log) : exit_failed;
