@@ -15,7 +15,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
-#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
@@ -113,10 +112,10 @@ std::unique_ptr<asio::ssl::context> tls_context(const client_options& o, std::st
   return ctx;
 }
 
+// Connects and sends one request (a JSON body when `body` is not empty); false with `why` on failure.
 template <class Stream>
-bool call(asio::io_context& ioc, Stream& stream, const server_url& server, const client_options& o,
-          std::string_view method, std::string_view target, std::string_view body, http_answer& answer,
-          std::string& why) {
+bool send_request(asio::io_context& ioc, Stream& stream, const server_url& server, const client_options& o,
+                  std::string_view method, std::string_view target, std::string_view body, std::string& why) {
   if (!connect(ioc, stream, server, o, why)) return false;
   http::request<http::string_body> req{
       http::string_to_verb({method.data(), method.size()}), {target.data(), target.size()}, 11};
@@ -132,13 +131,20 @@ bool call(asio::io_context& ioc, Stream& stream, const server_url& server, const
   beast::get_lowest_layer(stream).expires_after(o.timeout);
   http::async_write(stream, req, [&](beast::error_code e, std::size_t) { ec = e; });
   run(ioc);
-  if (ec) {
-    why = said(ec, server, "sending to");
-    return false;
-  }
+  if (ec) why = said(ec, server, "sending to");
+  return !ec;
+}
+
+template <class Stream>
+bool call(asio::io_context& ioc, Stream& stream, const server_url& server, const client_options& o,
+          std::string_view method, std::string_view target, std::string_view body, http_answer& answer,
+          std::string& why) {
+  if (!send_request(ioc, stream, server, o, method, target, body, why)) return false;
+  beast::error_code ec;
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(std::uint64_t{1} << 30);
+  beast::get_lowest_layer(stream).expires_after(o.timeout);
   http::async_read(stream, buffer, parser, [&](beast::error_code e, std::size_t) { ec = e; });
   run(ioc);
   if (ec) {
@@ -156,22 +162,12 @@ template <class Stream>
 bool download(asio::io_context& ioc, Stream& stream, const server_url& server, const client_options& o,
               std::string_view target, const std::function<bool(std::string_view)>& sink, http_answer& answer,
               std::string& why) {
-  if (!connect(ioc, stream, server, o, why)) return false;
-  http::request<http::empty_body> req{http::verb::get, {target.data(), target.size()}, 11};
-  req.set(http::field::host, server.host);
-  req.set(http::field::user_agent, "thidua");
-  if (!o.token.empty()) req.set(http::field::authorization, "Bearer " + o.token);
+  if (!send_request(ioc, stream, server, o, "GET", target, {}, why)) return false;
   beast::error_code ec;
-  beast::get_lowest_layer(stream).expires_after(o.timeout);
-  http::async_write(stream, req, [&](beast::error_code e, std::size_t) { ec = e; });
-  run(ioc);
-  if (ec) {
-    why = said(ec, server, "sending to");
-    return false;
-  }
   beast::flat_buffer buffer;
   http::response_parser<http::buffer_body> parser;
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+  beast::get_lowest_layer(stream).expires_after(o.timeout);
   http::async_read_header(stream, buffer, parser, [&](beast::error_code e, std::size_t) { ec = e; });
   run(ioc);
   if (ec) {
