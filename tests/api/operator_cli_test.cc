@@ -87,8 +87,12 @@ TEST_F(operator_cli, tokens_are_issued_listed_and_revoked_through_the_running_se
              " --unit CA-BacGiang --person X --role MEMBER");
   EXPECT_EQ(by_member.status, 2);
   EXPECT_NE(by_member.err.find("FORBIDDEN"), std::string::npos) << by_member.err;
-  // No token at all: says where to put one.
-  const auto without = thidua("token list --data-dir " + data());
+  // No token at all: a list is read beside the server, read-only; a change says where to put a token.
+  const auto read_beside = thidua("token list --data-dir " + data());
+  EXPECT_EQ(read_beside.status, 0) << read_beside.err;
+  EXPECT_NE(read_beside.err.find("read-only beside the server"), std::string::npos) << read_beside.err;
+  EXPECT_NE(read_beside.out.find(id), std::string::npos) << read_beside.out;
+  const auto without = thidua("token revoke --data-dir " + data() + " --id " + id + " --reason x");
   EXPECT_EQ(without.status, 1);
   EXPECT_NE(without.err.find("needs a token"), std::string::npos) << without.err;
 }

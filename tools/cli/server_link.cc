@@ -161,6 +161,14 @@ link_choice choose_link(const std::string& command, server_options o, const std:
     }
     l.client.token = *t;
   }
+  if (l.client.token.empty() && needs.token && needs.reads_only && o.server.empty()) {
+    // Nothing to ask the server with, but only reading to do: beside it, read-only, as verify does.
+    std::fprintf(
+        stderr,
+        "thidua %s: opening the data dir %s read-only beside the server at %s (no token to ask it with)\n",
+        command.c_str(), data_dir.c_str(), l.url.text().c_str());
+    return link_choice::data_dir;
+  }
   if (l.client.token.empty() && needs.token) {
     complain(command, "the server at " + l.url.text() + " (" + found_how +
                           ") needs a token: pass --token-file FILE or --token TOKEN, or set THIDUA_TOKEN "
