@@ -407,8 +407,10 @@ std::string log_metrics(const storage::event_log& log) {
   return out;
 }
 
+// `office`: the request came with an organizer's office's token, which alone is told where backups go (a
+// path on the server's machine is nobody else's business).
 std::string status_json(const services& api, const storage::event_log& log, std::int64_t started_ms,
-                        std::int64_t now_ms) {
+                        std::int64_t now_ms, bool office) {
   pb::ServerStatus s;
   s.set_version(build_version());
   s.set_commit(build_commit());
@@ -421,7 +423,7 @@ std::string status_json(const services& api, const storage::event_log& log, std:
     s.set_rebuilding(api.reads->read_model_status().rebuilding());
     s.set_subscriptions(api.reads->subscribers());
     s.set_max_subscription_lag(api.reads->max_subscription_lag());
-    s.set_backup_dir(api.reads->backup_dir());
+    if (office) s.set_backup_dir(api.reads->backup_dir());
   }
   if (api.metrics) {
     s.set_http_connections(
@@ -481,8 +483,12 @@ http_server::handler make_http_routes(const services& api, const storage::event_
                           R"(,"read_model_position":)" +
                           std::to_string(api.reads ? api.reads->read_model_position().value : 0) + "}"});
     }
-    if (path == "/v1/status")
-      return respond({200, json_type, status_json(api, log, started, clock.now_ms())});
+    if (path == "/v1/status") {
+      const auto grant = api.commands ? authenticated(api, req) : nullptr;
+      return respond(
+          {200, json_type,
+           status_json(api, log, started, clock.now_ms(), grant && grant->role() == "ORGANIZER_OFFICE")});
+    }
     if (path == "/metrics") {
       std::string body = log_metrics(log);
       if (api.metrics) body += api.metrics->render();

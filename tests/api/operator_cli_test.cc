@@ -170,7 +170,10 @@ TEST_F(operator_cli, status_and_head_show_the_running_server) {
   EXPECT_EQ(s.websocket_connections(), 1u);
   EXPECT_EQ(s.subscriptions(), 1u);
   EXPECT_FALSE(s.version().empty());
-  EXPECT_EQ(s.backup_dir(), dir.sub("data-backups"));
+  EXPECT_EQ(s.backup_dir(), "") << "a path on the server's machine is not told to anyone";
+  const auto as_office = thidua("status --json --server " + url() + " --token-file " + office());
+  EXPECT_EQ(parsed<api::pb::ServerStatus>(as_office.out).backup_dir(), dir.sub("data-backups"))
+      << as_office.err;
 
   const auto text = thidua("status --data-dir " + data());
   ASSERT_EQ(text.status, 0) << text.err;

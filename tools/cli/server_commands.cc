@@ -110,7 +110,8 @@ int status_command(const status_options& o) {
                           std::to_string(s.websocket_connections()) + " WebSocket"},
       {"subscriptions", std::to_string(s.subscriptions()) + " (the furthest behind: " +
                             std::to_string(s.max_subscription_lag()) + " events)"},
-      {"backups go to", s.backup_dir().empty() ? "(none: no --backup-dir)" : s.backup_dir()}};
+      {"backups go to",
+       s.backup_dir().empty() ? "(told with an organizer's office's token)" : s.backup_dir()}};
   for (const auto& [what, value] : rows) std::printf("  %-16s%s\n", what.c_str(), value.c_str());
   return exit_ok;
 }
