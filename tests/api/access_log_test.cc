@@ -125,6 +125,28 @@ TEST(access_log, in_text_is_one_line_of_key_value_pairs_per_event) {
   EXPECT_NE(out.find(" method=GET target=/v1/clusters status=401 ms="), std::string::npos) << out;
 }
 
+TEST(access_log, an_http_command_names_its_token_holder_and_the_command_with_its_result) {
+  temp_dir dir;
+  server_process server(dir.sub("data"), {"--log-format=json"});
+  ASSERT_GT(server.port(), 0) << server.output();
+  const std::string office = demo_tokens(dir.sub("data")).at("ORGANIZER_OFFICE BCA-X03");
+  const auto reply = http_post(
+      server.port(), "/v1/commands",
+      R"({"command_id":"reg-http","registry":{"register_unit":{"unit_id":"CA-ThuNghiem","name":"Công an thử nghiệm","kind":"PROVINCIAL_POLICE"}}})",
+      office);
+  ASSERT_NE(reply.find(" 200 "), std::string::npos) << reply;
+  ASSERT_EQ(server.terminate(), 0);
+  const auto requests = events(json_lines(server.output()), "request");
+  ASSERT_EQ(requests.size(), 1u) << server.output();
+  EXPECT_EQ(text_of(requests[0], "method"), "POST");
+  EXPECT_EQ(text_of(requests[0], "unit"), "BCA-X03");
+  EXPECT_EQ(text_of(requests[0], "person"), "Cán bộ thường trực thi đua");
+  EXPECT_EQ(text_of(requests[0], "command"), "register_unit");
+  EXPECT_EQ(text_of(requests[0], "command_id"), "reg-http");
+  EXPECT_EQ(text_of(requests[0], "result"), "ACCEPTED");
+  EXPECT_EQ(server.output().find(office), std::string::npos) << "never the token";
+}
+
 TEST(access_log, below_the_log_level_it_writes_nothing) {
   std::ostringstream written;
   auto sink = std::make_shared<spdlog::sinks::ostream_sink_st>(written);
