@@ -216,6 +216,10 @@ cli_run run_cli(const std::string& program, const std::string& args, const std::
   return r;
 }
 
+unsigned http_status(const std::string& response) {
+  return response.size() > 12 ? static_cast<unsigned>(std::stoul(response.substr(9, 3))) : 0;
+}
+
 std::string http_body(const std::string& response) {
   const auto end = response.find("\r\n\r\n");
   return end == std::string::npos ? std::string() : response.substr(end + 4);

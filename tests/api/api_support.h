@@ -84,6 +84,8 @@ std::string http_exchange(int port, const std::string& request);
 std::string http_get(int port, const std::string& target, const std::string& token = {});
 std::string http_post(int port, const std::string& target, const std::string& body,
                       const std::string& token = {});
+// The status code of an HTTP response (0 when it has none).
+unsigned http_status(const std::string& response);
 // The body of an HTTP response ("" when it has none).
 std::string http_body(const std::string& response);
 // A 200 response's body as a QueryResult (the test fails otherwise).

@@ -37,10 +37,6 @@ M parsed(const std::string& json) {
   return m;
 }
 
-unsigned status_of(const std::string& response) {
-  return response.size() > 12 ? static_cast<unsigned>(std::stoul(response.substr(9, 3))) : 0;
-}
-
 class operator_cli : public demo_server_test {
  protected:
   std::string data() { return dir.sub("data"); }
@@ -63,7 +59,7 @@ TEST_F(operator_cli, tokens_are_issued_listed_and_revoked_through_the_running_se
   const std::string id = issued.fields().at("id").string_value();
   const std::string secret = issued.fields().at("token").string_value();
   ASSERT_FALSE(secret.empty()) << created.out;
-  EXPECT_EQ(status_of(http_get(server.port(), "/v1/units", secret)), 200u) << "the new token works at once";
+  EXPECT_EQ(http_status(http_get(server.port(), "/v1/units", secret)), 200u) << "the new token works at once";
 
   const auto listed = thidua("token list --data-dir " + data() + " --token-file " + office());
   ASSERT_EQ(listed.status, 0) << listed.err;
@@ -77,7 +73,7 @@ TEST_F(operator_cli, tokens_are_issued_listed_and_revoked_through_the_running_se
       thidua("token revoke --data-dir " + data() + " --id " + id + " --reason 'chuyển công tác'",
              "THIDUA_TOKEN=" + tokens.at("ORGANIZER_OFFICE BCA-X03"));
   ASSERT_EQ(revoked.status, 0) << revoked.err;
-  EXPECT_EQ(status_of(http_get(server.port(), "/v1/units", secret)), 401u) << "refused at once";
+  EXPECT_EQ(http_status(http_get(server.port(), "/v1/units", secret)), 401u) << "refused at once";
   const auto after = thidua("token list --json --data-dir " + data() + " --token-file " + office());
   EXPECT_NE(after.out.find("chuyển công tác"), std::string::npos) << after.out;
 
@@ -107,8 +103,8 @@ TEST_F(operator_cli, a_backup_is_taken_while_commands_flow_and_holds_a_verifiabl
                                R"(","token":{"issue":{"unit_id":"CA-SonLa","person_name":"Cán bộ )" +
                                std::to_string(i) +
                                R"(","role":"OBSERVER","readable_stream_prefixes":["registry"]}}})";
-      if (status_of(http_post(server.port(), "/v1/commands", body, tokens.at("ORGANIZER_OFFICE BCA-X03"))) ==
-          200)
+      if (http_status(
+              http_post(server.port(), "/v1/commands", body, tokens.at("ORGANIZER_OFFICE BCA-X03"))) == 200)
         ++accepted;
     }
   });
@@ -195,7 +191,7 @@ TEST_F(operator_cli, tail_follows_events_and_resumes_where_it_stopped) {
   const std::string body =
       R"({"command_id":"reg-1","registry":{"register_unit":{"unit_id":"CA-ThuNghiem","name":"Công an thử nghiệm","kind":"PROVINCIAL_POLICE"}}})";
   const auto reply = http_post(server.port(), "/v1/commands", body, tokens.at("ORGANIZER_OFFICE BCA-X03"));
-  ASSERT_EQ(status_of(reply), 200u) << reply;
+  ASSERT_EQ(http_status(reply), 200u) << reply;
   const auto accepted = parsed<api::pb::CommandAccepted>(http_body(reply));
   const auto next = thidua("tail --until-caught-up --json" + common);
   ASSERT_EQ(next.status, 0) << next.err;

@@ -59,12 +59,17 @@ void make_certificate(const std::string& cert_path, const std::string& key_path)
   EVP_PKEY_free(key);
 }
 
-TEST(tls, https_and_wss_with_a_certificate_the_test_makes_and_plain_http_gets_nothing) {
+// The server on its demo data, serving TLS with a certificate made for the test.
+class tls_server : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_GT(server.port(), 0) << server.output(); }
   temp_dir dir;
   const std::string cert = dir.sub("cert.pem"), key = dir.sub("key.pem");
-  make_certificate(cert, key);
-  server_process server(dir.sub("data"), {"--tls-cert", cert, "--tls-key", key});
-  ASSERT_GT(server.port(), 0) << server.output();
+  const bool certificate_made = (make_certificate(cert, key), true);  // before the server starts on it
+  server_process server{dir.sub("data"), {"--tls-cert", cert, "--tls-key", key}};
+};
+
+TEST_F(tls_server, https_and_wss_with_a_certificate_the_test_makes_and_plain_http_gets_nothing) {
   EXPECT_NE(server.output().find("listening on https://"), std::string::npos) << server.output();
 
   asio::io_context ioc;
@@ -120,20 +125,9 @@ TEST(tls, a_missing_certificate_stops_the_server_with_a_clear_message) {
   EXPECT_NE(server.output().find("TLS certificate"), std::string::npos) << server.output();
 }
 
-}  // namespace
-}  // namespace thidua::testing
-
-namespace thidua::testing {
-namespace {
-
 // thidua through a TLS server: it checks the certificate (against --ca-file here; the system's authorities
 // do not know this one) and its address, over HTTPS and WSS.
-TEST(tls, thidua_talks_to_a_tls_server_only_with_a_certificate_it_can_check) {
-  temp_dir dir;
-  const std::string cert = dir.sub("cert.pem"), key = dir.sub("key.pem");
-  make_certificate(cert, key);
-  server_process server(dir.sub("data"), {"--tls-cert", cert, "--tls-key", key});
-  ASSERT_GT(server.port(), 0) << server.output();
+TEST_F(tls_server, thidua_talks_to_a_tls_server_only_with_a_certificate_it_can_check) {
   const std::string office = demo_tokens(dir.sub("data")).at("ORGANIZER_OFFICE BCA-X03");
 
   const auto checked =

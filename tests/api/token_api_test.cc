@@ -109,16 +109,6 @@ TEST_F(token_api, the_office_and_a_chair_manage_tokens_within_their_reach_and_a_
   EXPECT_NE(listed.find("\"revoked_by\":\"Nguyễn Viết Giang (CA-LaiChau)\""), std::string::npos) << listed;
 }
 
-}  // namespace
-}  // namespace thidua::testing
-
-namespace thidua::testing {
-namespace {
-
-unsigned http_status(const std::string& response) {
-  return response.size() > 12 ? static_cast<unsigned>(std::stoul(response.substr(9, 3))) : 0;
-}
-
 TEST_F(token_api, tokens_are_issued_and_revoked_over_http_and_a_bad_post_is_refused_by_name) {
   const std::string office = tokens.at("ORGANIZER_OFFICE BCA-X03");
   const auto issued = http_post(
@@ -162,13 +152,9 @@ TEST_F(token_api, tokens_are_issued_and_revoked_over_http_and_a_bad_post_is_refu
   EXPECT_EQ(http_status(bad_name), 400u) << bad_name;
   EXPECT_NE(bad_name.find("\"field\":\"create_backup.name\""), std::string::npos) << bad_name;
   EXPECT_EQ(http_status(http_post(server.port(), "/v1/backups?name=x", "", office)), 400u);
+  for (const char* name : {R"({"name":".."})", R"({"name":".hidden"})"})
+    EXPECT_EQ(http_status(http_post(server.port(), "/v1/backups", name, office)), 400u) << name;
 }
-
-}  // namespace
-}  // namespace thidua::testing
-
-namespace thidua::testing {
-namespace {
 
 // Sent twice at once (a client that retries before the first reply): one issue, and the other answer is its
 // repeat — the same id, no secret — never COMMAND_ID_REUSED.

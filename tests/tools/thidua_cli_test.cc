@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "storage/event_log.h"
+#include "tests/api/api_support.h"
 #include "tests/engine/read_model.h"
 #include "tests/storage/log_test_util.h"
 #include "tests/storage/rocksdb/tamper.h"
@@ -32,18 +33,8 @@ struct run_result {
 };
 
 run_result run(const std::string& args) {
-  run_result r{-1, {}, {}};
-  testing::temp_dir scratch;
-  const std::string err_file = scratch.sub("stderr");
-  FILE* p = ::popen((std::string(CLI_PATH) + " " + args + " 2>" + err_file).c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) r.stdout_.append(buf, n);
-  const int status = ::pclose(p);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream err(err_file);
-  r.out = r.stdout_ + std::string(std::istreambuf_iterator<char>(err), {});
-  return r;
+  const auto r = testing::run_cli(CLI_PATH, args);
+  return {r.status, r.out + r.err, r.out};
 }
 
 TEST(thidua_cli, backup_restore_verify_and_tamper_detection) {

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <vector>
 
+#include "api/app/hex.h"
 #include "api/server/nearest_name.h"
 #include "api/wire/proto/wire.pb.h"
 #include "tools/cli/cli_support.h"
@@ -215,13 +216,7 @@ int report_refusal(const std::string& command, const api::http_answer& answer) {
 std::string new_command_id() {
   unsigned char bytes[12];
   if (RAND_bytes(bytes, sizeof bytes) != 1) std::abort();
-  static const char digits[] = "0123456789abcdef";
-  std::string id = "cli-";
-  for (unsigned char b : bytes) {
-    id += digits[b >> 4];
-    id += digits[b & 15];
-  }
-  return id;
+  return "cli-" + api::hex(bytes, sizeof bytes);
 }
 
 }  // namespace thidua::cli

@@ -4,15 +4,15 @@
 
 #include "api/app/errc.h"
 #include "api/app/queries/query_context.h"
+#include "domain/ids.h"
 
 namespace thidua::api {
 namespace {
 
+// A subscription id's alphabet and length (domain/ids.h), and no leading dot: never "." or "..", never
+// hidden.
 bool valid_name(const std::string& n) {
-  if (n.empty() || n.size() > 64 || n.front() == '.') return false;
-  for (char ch : n)
-    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '_' && ch != '-') return false;
-  return true;
+  return domain::valid_subscription_id(n) && n.front() != '.';
 }
 
 std::string default_name(std::int64_t now_ms) {

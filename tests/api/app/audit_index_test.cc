@@ -69,7 +69,8 @@ class audit_index_test : public testing::log_fixture {
             nullptr,
             0,
             max_scanned,
-            catalog_projection::projection_name, {}};
+            catalog_projection::projection_name,
+            {}};
   }
 
   // Every page of the unit's audit, from `from`, `limit` a page.
