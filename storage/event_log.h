@@ -23,6 +23,16 @@ struct proposed_event {
   std::string payload;
 };
 
+// A durable timer of a stream, kept with the appends that set it (engine/timer_service.h fires them). Due at
+// `due_ms` (UTC ms, >= 0); `id` names it within its stream; `payload` is what the engine does when it fires
+// (opaque here, at most max_event_bytes).
+struct timer_entry {
+  std::string stream_id;  // in an append_request: empty (the append's own stream)
+  std::string id;
+  std::int64_t due_ms = 0;
+  std::string payload;
+};
+
 // One atomic append: all events land in one stream, consecutively, or none does.
 struct append_request {
   std::string stream_id;
@@ -39,6 +49,11 @@ struct append_request {
   std::string correlation_id;
   std::string causation_id;
   std::int64_t recorded_at_ms = 0;
+  // Timers of this stream set and cancelled in the same write as the events (only if the append is written:
+  // a repeat or a refusal changes no timer). A cancel names the timer as it was set (id and due_ms); a timer
+  // set again under another due time is cancelled at the old one and set at the new one.
+  std::vector<timer_entry> timers_set;
+  std::vector<timer_entry> timers_cancelled;
 };
 
 struct append_result {
@@ -195,6 +210,18 @@ class event_log {
       const std::function<bool(std::string_view key, std::string_view value)>& visit) const = 0;
   // Erases a projection's read model and checkpoint (for a rebuild from position 0).
   virtual result<void> reset_projection(std::string_view name) = 0;
+
+  // Durable timers (append_request::timers_set), in due order, then by stream and id.
+  // Those due at or before `up_to_ms`, at most `max`.
+  virtual result<std::vector<timer_entry>> due_timers(std::int64_t up_to_ms, std::size_t max) const = 0;
+  // The due time of the earliest timer, if any.
+  virtual result<std::optional<std::int64_t>> next_timer_due() const = 0;
+  // Removes a timer (stream_id, id, due_ms) outside any append, synced: for a timer that fired and recorded
+  // nothing. Removing a timer that is not there succeeds.
+  virtual result<void> remove_timer(const timer_entry& timer) = 0;
+  // Visits every timer of `stream_id`, in due order, until `visit` returns false.
+  virtual result<void> stream_timers(std::string_view stream_id,
+                                     const std::function<bool(const timer_entry&)>& visit) const = 0;
 
   // Online, consistent copy of the log to `dir` (must not exist). Safe while appends run.
   virtual result<void> backup_to(const std::string& dir) const = 0;

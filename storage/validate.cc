@@ -54,6 +54,23 @@ std::optional<error> check_append(const append_request& r, const log_options& o)
   if (r.events.size() > o.max_events_per_append)
     return fail(errc::too_many_events,
                 "events: more than " + std::to_string(o.max_events_per_append) + " events in one append");
+  if (r.timers_set.size() + r.timers_cancelled.size() > o.max_events_per_append)
+    return fail(errc::invalid_argument, "timers: more than " + std::to_string(o.max_events_per_append) +
+                                            " timers set and cancelled in one append");
+  for (const auto* list : {&r.timers_set, &r.timers_cancelled}) {
+    const std::string name = list == &r.timers_set ? "timers_set" : "timers_cancelled";
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const auto& t = (*list)[i];
+      const std::string where = name + "[" + std::to_string(i) + "]";
+      if (!t.stream_id.empty() && t.stream_id != r.stream_id)
+        return fail(errc::invalid_argument, where + ".stream_id: a timer belongs to the append's stream");
+      if (auto e = check_id(t.id, where + ".id", true, o)) return e;
+      if (t.due_ms < 0) return fail(errc::invalid_argument, where + ".due_ms: must not be negative");
+      if (t.payload.size() > o.max_event_bytes)
+        return fail(errc::event_too_large,
+                    where + ".payload: larger than " + std::to_string(o.max_event_bytes) + " bytes");
+    }
+  }
   for (std::size_t i = 0; i < r.events.size(); ++i) {
     const auto& e = r.events[i];
     // Named only when something is wrong: this runs for every event of every append.

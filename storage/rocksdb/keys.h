@@ -70,6 +70,16 @@ inline std::string projection_key(std::string_view name, std::string_view key) {
   return k;
 }
 
+// timers: due time (u64 BE, ms) ‖ stream id ‖ 0x00 ‖ timer id, so that iteration is in due order.
+inline std::string timer_key(std::int64_t due_ms, std::string_view stream, std::string_view id) {
+  std::string k = u64_be(static_cast<std::uint64_t>(due_ms));
+  k.reserve(8 + stream.size() + 1 + id.size());
+  k.append(stream);
+  k.push_back('\0');
+  k.append(id);
+  return k;
+}
+
 // meta keys
 inline constexpr std::string_view meta_schema_version = "schema_version";
 inline constexpr std::string_view meta_chain_head = "chain_head";

@@ -207,6 +207,11 @@ void rocksdb_log::impl::build_batch(std::vector<pending>& items, written_batch& 
       ++next_position;
     }
     known_version = version;
+    // Cancels first: a timer moved to the same key it had is set again.
+    for (const auto& t : r.timers_cancelled)
+      records.Delete(timers, keys::timer_key(t.due_ms, r.stream_id, t.id));
+    for (const auto& t : r.timers_set)
+      records.Put(timers, keys::timer_key(t.due_ms, r.stream_id, t.id), t.payload);
 
     append_result done;
     done.stream_id = r.stream_id;

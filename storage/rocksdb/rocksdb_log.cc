@@ -8,6 +8,7 @@
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
+#include <rocksdb/utilities/table_properties_collectors.h>
 
 #include <cstring>
 #include <filesystem>
@@ -333,6 +334,12 @@ result<std::unique_ptr<event_log>> rocksdb_log::open(log_options options) {
     // and each memtable switch starts a WAL: more WALs, each a spare to zero, and more flushes.
     if (n == "streams" || n == "commands") cf.write_buffer_size = 32 << 20;
     if (n == "streams") cf.memtable_insert_with_hint_prefix_extractor = std::make_shared<stream_id_prefix>();
+    // Timers are a queue: fired ones are deleted at the front, which a scan from the first key would wade
+    // through until a compaction drops them. A file with many deletions is compacted soon after it is
+    // written.
+    if (n == "timers")
+      cf.table_properties_collector_factories.push_back(
+          rocksdb::NewCompactOnDeletionCollectorFactory(1000, 500));
     if (n == "commands") {
       // Most command ids are new: a memtable bloom filter answers "not here" before the skiplist is asked.
       // (A hash memtable made inserts cheaper, but its flush sorts every entry into a new skiplist, which

@@ -45,6 +45,11 @@ class rocksdb_log final : public event_log {
       std::string_view name, std::string_view prefix,
       const std::function<bool(std::string_view key, std::string_view value)>& visit) const override;
   result<void> reset_projection(std::string_view name) override;
+  result<std::vector<timer_entry>> due_timers(std::int64_t up_to_ms, std::size_t max) const override;
+  result<std::optional<std::int64_t>> next_timer_due() const override;
+  result<void> remove_timer(const timer_entry& timer) override;
+  result<void> stream_timers(std::string_view stream_id,
+                             const std::function<bool(const timer_entry&)>& visit) const override;
   result<void> backup_to(const std::string& dir) const override;
   const log_options& options() const override;
   log_stats stats() const override;

@@ -38,6 +38,10 @@ int main(int argc, char** argv) {
   bool own_dir = true;
   for (int i = 2; i < argc; ++i) {
     std::string opt = argv[i];
+    if (opt == "--help" || opt == "-h") {
+      usage();
+      return 0;
+    }
     if (i + 1 >= argc) {
       std::fprintf(stderr, "%s needs a value\n", opt.c_str());
       return 2;
