@@ -19,6 +19,7 @@
 #include "engine/fair_queue.h"
 #include "engine/serial_executor.h"
 #include "engine/state_cache.h"
+#include "engine/timers.h"
 #include "storage/event_log.h"
 
 namespace thidua::engine {
@@ -325,6 +326,8 @@ class command_pipeline {
 
     auto next = std::make_shared<entry>(entry{current.version + events.size(), current.state});
     for (const auto& ev : events) next->state = D::evolve(std::move(next->state), ev);
+    if constexpr (schedules_timers<D>)
+      timer_changes<D>(current.state, next->state, env.command, request.timers_set, request.timers_cancelled);
     j->after = next;
     s.tip = std::move(next);
     s.in_flight.push_back(j);

@@ -5,8 +5,10 @@
 #include <concepts>
 #include <cstdint>
 #include <optional>
+#include <ranges>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -54,6 +56,30 @@ concept decider = requires(const typename D::state& s, const typename D::command
 template <class D>
 concept versions_subjects = requires(const typename D::state& s, const typename D::command& c) {
   { D::version_of(s, c) } -> std::convertible_to<std::uint64_t>;
+};
+
+// Optional: a decider whose streams keep durable timers (engine/timers.h, engine/timer_service.h).
+//   timers(state, command)   every timer the command's subject wants in `state`: a range of values with
+//                            `id` (a string unique in the stream: printable ASCII, no spaces), `due_ms` (UTC
+//                            ms) and `fires` (the command to decide when it fires). Pure. The engine compares
+//                            the timers before and after each command's events and records the difference
+//                            with them, in the same write; a changed due time moves the timer.
+//   decode_command(bytes)    the command encode_command wrote, or nullopt
+//   timer_actor()            who acts when a timer fires (recorded as its events' actor)
+// A timer's command is decided like any other, at the time it fires; its events should make the timer
+// unwanted (or it is removed once it fired, having recorded nothing more).
+template <class D>
+concept schedules_timers = requires(const typename D::state& s, const typename D::command& c,
+                                    std::string_view bytes) {
+  { D::timers(s, c) } -> std::ranges::input_range;
+  { D::decode_command(bytes) } -> std::same_as<std::optional<typename D::command>>;
+  { D::timer_actor() } -> std::same_as<typename D::actor>;
+}
+&&requires(const std::ranges::range_value_t<decltype(D::timers(
+               std::declval<const typename D::state&>(), std::declval<const typename D::command&>()))>& t) {
+  { t.id } -> std::convertible_to<std::string>;
+  { t.due_ms } -> std::convertible_to<std::int64_t>;
+  { t.fires } -> std::convertible_to<typename D::command>;
 };
 
 }  // namespace thidua::engine
