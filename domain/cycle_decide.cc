@@ -6,6 +6,7 @@
 
 #include "domain/cycle_decider.h"
 #include "domain/dates.h"
+#include "domain/deadline_timers.h"
 #include "domain/membership_change.h"
 
 namespace thidua::domain {
@@ -261,7 +262,7 @@ result decide_open(const cycle_state& s, const pb::Command& c, const pb::Actor& 
 }  // namespace
 
 std::variant<std::vector<pb::Event>, rejection> cycle_decider::decide(const state& series, const command& c,
-                                                                      const actor& a, std::int64_t) {
+                                                                      const actor& a, std::int64_t now_ms) {
   if (stream_of(c) == "cycles/invalid")
     return refuse(
         "INVALID_CYCLE_KEY", "cycle",
@@ -283,9 +284,13 @@ std::variant<std::vector<pb::Event>, rejection> cycle_decider::decide(const stat
                           std::to_string(c.cycle().year()));
     }
   }
-  auto decided = decide_cycle(series.cycle(number), c, a);
+  auto decided = c.has_note_deadline() ? decide_deadline_notice(series.cycle(number), c, a, now_ms)
+                                       : decide_cycle(series.cycle(number), c, a);
   if (auto* events = std::get_if<std::vector<pb::Event>>(&decided))
-    for (auto& e : *events) e.set_cluster(number);
+    for (auto& e : *events) {
+      e.set_cluster(number);
+      if (e.has_cycle_opened()) e.mutable_cycle_opened()->set_recorded_on(vietnam_date(now_ms));
+    }
   return decided;
 }
 

@@ -1,4 +1,5 @@
 #include "domain/cycle_decider.h"
+#include "domain/deadline_timers.h"
 
 #include "domain/dates.h"
 #include "domain/ids.h"
@@ -10,7 +11,7 @@ namespace thidua::domain {
 namespace {
 
 // Stable type names: they are stored in the log and must never change (docs/events.md).
-constexpr std::array<std::pair<pb::Event::BodyCase, const char*>, 24> type_names{{
+constexpr std::array<std::pair<pb::Event::BodyCase, const char*>, 26> type_names{{
     {pb::Event::kCycleOpened, "CycleOpened"},
     {pb::Event::kLaunchConferenceHeld, "LaunchConferenceHeld"},
     {pb::Event::kPledgeContentsAdopted, "PledgeContentsAdopted"},
@@ -35,6 +36,8 @@ constexpr std::array<std::pair<pb::Event::BodyCase, const char*>, 24> type_names
     {pb::Event::kMembershipChanged, "MembershipChanged"},
     {pb::Event::kPledgeContinued, "PledgeContinued"},
     {pb::Event::kAppraisalConferenceHeld, "AppraisalConferenceHeld"},
+    {pb::Event::kDeadlineApproaching, "DeadlineApproaching"},
+    {pb::Event::kStepOverdue, "StepOverdue"},
 }};
 
 }  // namespace
@@ -108,6 +111,22 @@ std::string cycle_decider::stream_of(const command& c) {
       k.year() < 2000 || k.year() > 2100)
     return "cycles/invalid";  // decide refuses it with INVALID_CYCLE_KEY
   return "cycles/" + k.organizer_id() + "/" + k.series() + "/" + std::to_string(k.year());
+}
+
+std::vector<deadline_timer> cycle_decider::timers(const state& s, const command& c) {
+  const std::string number = normalize_cluster_number(c.cycle().number());
+  if (number.empty()) return {};
+  return deadline_timers(s.cycle(number));
+}
+
+std::optional<pb::Command> cycle_decider::decode_command(std::string_view bytes) {
+  pb::Command c;
+  if (!c.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return std::nullopt;
+  return c;
+}
+
+pb::Actor cycle_decider::timer_actor() {
+  return deadline_timer_actor();
 }
 
 std::uint64_t cycle_decider::version_of(const state& s, const command& c) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "domain/cycle_state.h"
+#include "domain/deadline_timers.h"
 #include "domain/decider_support.h"
 #include "domain/proto/cycle.pb.h"
 #include "domain/rejection.h"
@@ -26,6 +27,11 @@ struct cycle_decider : protobuf_decider<series_state, pb::Command, pb::Event, pb
   static state evolve(state s, const event& e);
   // The version of the cycle the command acts on (engine::versions_subjects).
   static std::uint64_t version_of(const state& s, const command& c);
+  // The deadline timers of the command's cycle, and what they need (engine::schedules_timers;
+  // domain/deadline_timers.h).
+  static std::vector<deadline_timer> timers(const state& s, const command& c);
+  static std::optional<command> decode_command(std::string_view bytes);
+  static actor timer_actor();
 
   // The rules of one cluster's cycle, and its fold (used by decide and evolve).
   static decision decide_cycle(const cycle_state& s, const command& c, const actor& a);

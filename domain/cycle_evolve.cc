@@ -1,6 +1,7 @@
 // evolve: the state after an event. Pure and total: an event that was accepted once always applies.
 
 #include "domain/cycle_decider.h"
+#include "domain/deadline_timers.h"
 #include "domain/membership_change.h"
 
 namespace thidua::domain {
@@ -20,6 +21,17 @@ series_state cycle_decider::evolve(state s, const event& e) {
 }
 
 void cycle_decider::apply_to_cycle(cycle_state& s, const event& e) {
+  // A deadline notice is the server's, not a record anyone acts on: a client's expected_version stays good.
+  if (e.has_deadline_approaching()) {
+    const auto& n = e.deadline_approaching();
+    s.notices_given.insert(notice_key(pb::NOTICE_REMINDER, n.step(), n.date()));
+    return;
+  }
+  if (e.has_step_overdue()) {
+    const auto& n = e.step_overdue();
+    s.notices_given.insert(notice_key(pb::NOTICE_OVERDUE, n.step(), n.date()));
+    return;
+  }
   ++s.version;
   switch (e.body_case()) {
     case pb::Event::kCycleOpened: {
@@ -34,6 +46,7 @@ void cycle_decider::apply_to_cycle(cycle_state& s, const event& e) {
       s.chair = o.details().chair_unit_id();
       s.vice_chair = o.details().vice_chair_unit_id();
       s.settings = o.details().settings();
+      s.recorded_on = o.recorded_on();
       break;
     }
     case pb::Event::kLaunchConferenceHeld:
@@ -133,6 +146,8 @@ void cycle_decider::apply_to_cycle(cycle_state& s, const event& e) {
       s = std::move(fresh);
       break;
     }
+    case pb::Event::kDeadlineApproaching:  // handled above
+    case pb::Event::kStepOverdue:
     case pb::Event::BODY_NOT_SET:
       break;
   }

@@ -22,6 +22,8 @@ struct cycle_state {
   std::string chair;
   std::string vice_chair;
   pb::Settings settings;
+  std::string recorded_on;              // the day the opening was recorded (CycleOpened.recorded_on)
+  std::set<std::string> notices_given;  // deadline notices recorded (domain/deadline_timers.h: notice_key)
 
   bool launched = false;
   bool contents_adopted = false;

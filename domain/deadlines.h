@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/cycle_state.h"
 #include "domain/proto/views.pb.h"
 
 namespace thidua::domain {
@@ -20,8 +21,14 @@ struct step_deadline {
 // cycle's year: launch by 31 Mar, mid-year review by 31 Jul unless skipped, year-end summary by 30 Nov,
 // nominations by 15 Dec). None for a closed or dissolved cycle: nothing is owed any more.
 std::vector<step_deadline> deadlines_of(const pb::CycleView& cycle);
+// The same of a cycle's state (the deadline timers, domain/deadline_timers.h).
+std::vector<step_deadline> deadlines_of(const cycle_state& cycle);
 
 // Whole days from `today` to `date` (both YYYY-MM-DD): negative when the date has passed.
 int days_between(const std::string& today, const std::string& date);
+
+// Days since 1970-01-01 of a YYYY-MM-DD date (0 when it is not one: callers pass validated dates), and back.
+long day_number(const std::string& date);
+std::string date_of_day(long day);
 
 }  // namespace thidua::domain

@@ -28,6 +28,7 @@
 
 #include "engine/clock.h"
 #include "engine/command_pipeline.h"
+#include "engine/timer_stats.h"
 #include "engine/timers.h"
 
 namespace thidua::engine {
@@ -38,14 +39,6 @@ struct timer_options {
   std::chrono::milliseconds poll{1000};
   // Timers fired at once (their commands in the pipeline together). Default: 1,024.
   std::size_t page = 1024;
-};
-
-struct timer_stats {
-  std::uint64_t fired = 0;     // timers whose command was decided
-  std::uint64_t recorded = 0;  // … and recorded events
-  std::uint64_t repeats = 0;   // … found already recorded (a crash came between recording and removing)
-  std::uint64_t removed = 0;   // … recorded nothing, so the timer was removed
-  std::uint64_t failed = 0;    // … failed (the log, a busy stream): kept, tried again
 };
 
 // The command id a timer fires under (the same every time it fires): "<stream>/<id>@<due_ms>", or its

@@ -14,6 +14,7 @@
 #include "domain/registry_decider.h"
 #include "engine/command_id.h"
 #include "engine/command_pipeline.h"
+#include "engine/timer_service.h"
 
 namespace thidua::api {
 namespace {
@@ -49,12 +50,14 @@ std::string actor_scope(const pb::TokenGrant& grant) {
 
 struct command_service::impl {
   impl(storage::event_log& l, const engine::wall_clock& c)
-      : log(l), clock(c), tokens(l), cycles(l), registry(l) {}
+      : log(l), clock(c), tokens(l), cycles(l), registry(l), deadlines(cycles, l, c) {}
   const storage::event_log& log;
   const engine::wall_clock& clock;
   engine::command_pipeline<token_decider> tokens;
   engine::command_pipeline<domain::cycle_decider> cycles;
   engine::command_pipeline<domain::registry_decider> registry;
+  // After the pipeline it fires into, so it stops first.
+  engine::timer_service<domain::cycle_decider> deadlines;
   std::atomic<std::uint64_t> revocations{0};
   // Token issues on their way to the log, by scoped command id: the same issue sent again before the first is
   // recorded waits for it and is answered as its repeat (each issue makes a secret of its own, so to the log
@@ -85,6 +88,22 @@ bool command_service::token_live(const std::string& token_id) const {
     return entry.state.by_id.count(token_id) > 0 && entry.state.revoked.count(token_id) == 0;
   });
   return live && live.value();
+}
+
+result<std::size_t> command_service::fire_due_timers() {
+  return impl_->deadlines.fire_due();
+}
+
+void command_service::start_timers() {
+  impl_->deadlines.start();
+}
+
+void command_service::stop_timers() {
+  impl_->deadlines.stop();
+}
+
+engine::timer_stats command_service::timer_stats() const {
+  return impl_->deadlines.stats();
 }
 
 std::uint64_t command_service::revocations() const {

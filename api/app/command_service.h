@@ -11,6 +11,7 @@
 #include "api/app/proto/commands.pb.h"
 #include "api/app/proto/tokens.pb.h"
 #include "engine/clock.h"
+#include "engine/timer_stats.h"
 #include "storage/event_log.h"
 
 namespace thidua::api {
@@ -29,6 +30,14 @@ class command_service {
   // looked, so a revoked token's open connections end within their next check.
   bool token_live(const std::string& token_id) const;
   std::uint64_t revocations() const;
+
+  // The cycles' deadline timers (domain/deadline_timers.h, engine/timer_service.h). fire_due_timers fires
+  // what is due now and waits for it (at start, before the server listens: those due while it was down);
+  // start_timers fires on a thread of its own as they come due, until stop_timers or the destructor.
+  result<std::size_t> fire_due_timers();
+  void start_timers();
+  void stop_timers();
+  engine::timer_stats timer_stats() const;
   // Runs the command as the grant's actor; `done` gets the acceptance or why not, possibly on another thread.
   using command_done = std::function<void(result<pb::CommandAccepted>)>;
   void execute(const pb::TokenGrant& grant, pb::SubmitCommand command, command_done done);

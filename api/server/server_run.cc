@@ -107,6 +107,14 @@ int serve(thidua::storage::event_log& log, thidua::api::server_config& config,
     spdlog::critical("starting the read models failed: {}", r.error().message);
     return 1;
   }
+  // Deadlines that passed while the server was down are noted before anyone connects; then as they come.
+  if (auto fired = commands.fire_due_timers(); !fired) {
+    spdlog::error("firing the deadline timers due while the server was down failed: {}",
+                  fired.error().message);
+  } else if (fired.value() > 0) {
+    spdlog::info("{} deadline timers were due while the server was down: fired", fired.value());
+  }
+  commands.start_timers();
   const thidua::api::services api{&commands, &reads, &metrics, &envelopes};
   config.http.api = &api;
   // Taken over before the server says it listens: a SIGTERM right after that line stops it cleanly too.
@@ -128,6 +136,7 @@ int serve(thidua::storage::event_log& log, thidua::api::server_config& config,
   // Queries waiting for the read models are answered (READ_MODEL_BEHIND) while their connections still exist.
   reads.stop();
   server.stop();
+  commands.stop_timers();
   return 0;
 }
 

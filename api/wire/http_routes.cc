@@ -501,6 +501,19 @@ http_server::handler make_http_routes(const services& api, const storage::event_
                       "Events the furthest-behind subscription has not been handed yet.",
                       static_cast<double>(api.reads->max_subscription_lag()));
       }
+      if (api.commands) {
+        const auto t = api.commands->timer_stats();
+        append_metric(body, "thidua_deadline_timers_fired_total", "counter",
+                      "Deadline timers fired (their notice decided) since the server started.",
+                      static_cast<double>(t.fired));
+        append_metric(
+            body, "thidua_deadline_notices_recorded_total", "counter",
+            "Deadline notices (DeadlineApproaching, StepOverdue) recorded since the server started.",
+            static_cast<double>(t.recorded));
+        append_metric(body, "thidua_deadline_timers_failed_total", "counter",
+                      "Deadline timer firings that failed and wait to be tried again.",
+                      static_cast<double>(t.failed));
+      }
       return respond({200, "text/plain; version=0.0.4; charset=utf-8", std::move(body)});
     }
     if (!path.starts_with("/v1/") || !api.reads || !api.commands)

@@ -67,7 +67,7 @@ class cycle_harness {
 
   std::variant<std::vector<pb::Event>, domain::rejection> run(const pb::Actor& actor, pb::Command c) {
     if (!c.has_cycle()) *c.mutable_cycle() = key_;
-    auto r = cycle_decider::decide(series_, c, actor, 0);
+    auto r = cycle_decider::decide(series_, c, actor, now_ms_);
     if (auto* events = std::get_if<std::vector<pb::Event>>(&r)) {
       for (const auto& e : *events) {
         // What is stored must decode to the same event under the same type name.
@@ -89,6 +89,8 @@ class cycle_harness {
   const std::vector<pb::Event>& history() const { return history_; }
   const domain::rejection& last_rejection() const { return last_; }
   const pb::CycleKey& key() const { return key_; }
+  // The time commands are decided at (default 0: 1970-01-01, before every deadline).
+  void set_now(std::int64_t ms) { now_ms_ = ms; }
 
  private:
   // Everything the harness holds: every cycle's whole state (its view round-trips, domain/views.h), which
@@ -105,6 +107,7 @@ class cycle_harness {
   domain::series_state series_ = cycle_decider::initial();
   std::vector<pb::Event> history_;
   domain::rejection last_;
+  std::int64_t now_ms_ = 0;
 };
 
 }  // namespace thidua::testing
