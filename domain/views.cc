@@ -132,6 +132,9 @@ pb::CycleView to_view(const cycle_state& s) {
   v.set_handed_over(s.handed_over);
   v.set_next_chair_unit_id(s.next_chair);
   v.set_next_vice_chair_unit_id(s.next_vice_chair);
+  v.set_version(s.version);
+  v.set_recorded_on(s.recorded_on);
+  for (const auto& n : s.notices_given) v.add_notices_given(n);
   return v;
 }
 
@@ -170,6 +173,9 @@ cycle_state from_view(const pb::CycleView& v) {
   s.handed_over = v.handed_over();
   s.next_chair = v.next_chair_unit_id();
   s.next_vice_chair = v.next_vice_chair_unit_id();
+  s.version = v.version();
+  s.recorded_on = v.recorded_on();
+  s.notices_given.insert(v.notices_given().begin(), v.notices_given().end());
   return s;
 }
 

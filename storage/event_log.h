@@ -216,8 +216,11 @@ class event_log {
   virtual result<std::vector<timer_entry>> due_timers(std::int64_t up_to_ms, std::size_t max) const = 0;
   // The due time of the earliest timer, if any.
   virtual result<std::optional<std::int64_t>> next_timer_due() const = 0;
-  // Removes a timer (stream_id, id, due_ms) outside any append, synced: for a timer that fired and recorded
-  // nothing. Removing a timer that is not there succeeds.
+  // Whether the timer (stream_id, id, due_ms) is set.
+  virtual result<bool> has_timer(const timer_entry& timer) const = 0;
+  // Removes a timer (stream_id, id, due_ms) outside any append: for a timer that fired and recorded nothing.
+  // Not synced: a removal lost in a crash leaves the timer to fire again, which its firing must bear (the
+  // engine's does: its command id is the timer's own). Removing a timer that is not there succeeds.
   virtual result<void> remove_timer(const timer_entry& timer) = 0;
   // Visits every timer of `stream_id`, in due order, until `visit` returns false.
   virtual result<void> stream_timers(std::string_view stream_id,

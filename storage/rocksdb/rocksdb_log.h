@@ -47,6 +47,7 @@ class rocksdb_log final : public event_log {
   result<void> reset_projection(std::string_view name) override;
   result<std::vector<timer_entry>> due_timers(std::int64_t up_to_ms, std::size_t max) const override;
   result<std::optional<std::int64_t>> next_timer_due() const override;
+  result<bool> has_timer(const timer_entry& timer) const override;
   result<void> remove_timer(const timer_entry& timer) override;
   result<void> stream_timers(std::string_view stream_id,
                              const std::function<bool(const timer_entry&)>& visit) const override;

@@ -58,11 +58,19 @@ result<std::optional<std::int64_t>> rocksdb_log::next_timer_due() const {
   return due;
 }
 
+result<bool> rocksdb_log::has_timer(const timer_entry& timer) const {
+  std::string ignored;
+  rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->timers,
+                                     keys::timer_key(timer.due_ms, timer.stream_id, timer.id), &ignored);
+  if (s.IsNotFound()) return false;
+  if (!s.ok()) return status_error(s, "reading a timer");
+  return true;
+}
+
 result<void> rocksdb_log::remove_timer(const timer_entry& timer) {
   if (impl_->options.read_only) return make_error(errc::read_only, "removing a timer");
   if (auto e = check_stream_id(timer.stream_id, impl_->options)) return *e;
-  rocksdb::WriteOptions wo;
-  wo.sync = impl_->options.durability_mode == durability::sync;
+  rocksdb::WriteOptions wo;  // not synced: see event_log::remove_timer
   std::lock_guard write_lock(impl_->write_mu);
   rocksdb::Status s =
       impl_->db->Delete(wo, impl_->timers, keys::timer_key(timer.due_ms, timer.stream_id, timer.id));

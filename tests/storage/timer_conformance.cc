@@ -71,8 +71,11 @@ TEST_P(log_conformance, a_cancel_removes_the_timer_it_names_and_a_move_is_a_canc
   ASSERT_TRUE(log_->append(std::move(wrong)));
   EXPECT_EQ(names(all_due(*log_)), (std::vector<std::string>{"s/remind@4000", "s/overdue@5000"}));
 
+  EXPECT_TRUE(log_->has_timer({"s", "remind", 4000, ""}).value());
+  EXPECT_FALSE(log_->has_timer({"s", "remind", 1000, ""}).value());
   ASSERT_TRUE(log_->remove_timer({"s", "remind", 4000, ""}));
   ASSERT_TRUE(log_->remove_timer({"s", "remind", 4000, ""}));  // already gone: fine
+  EXPECT_FALSE(log_->has_timer({"s", "remind", 4000, ""}).value());
   EXPECT_EQ(names(all_due(*log_)), (std::vector<std::string>{"s/overdue@5000"}));
 }
 

@@ -27,6 +27,7 @@ struct args {
 int run_log(const args& a);
 int run_api(const args& a);
 int run_read(const args& a);
+int run_timers(const args& a);
 
 // The event log with `in_flight` appends outstanding (each completion submits the next at once), `payload`
 // bytes per event, for `seconds`: durable appends per second.

@@ -11,7 +11,7 @@ namespace {
 
 void usage() {
   std::puts(
-      "usage: thidua-bench log|api|read [--dir DIR] [--seconds S] [--event-bytes N] [--events N]\n"
+      "usage: thidua-bench log|api|read|timers [--dir DIR] [--seconds S] [--event-bytes N] [--events N]\n"
       "  log   appends/s with 1, 16 and 64 appends in flight (sync durability) and replay events/s,\n"
       "        each beside raw RocksDB measured in the same run on the same disk.\n"
       "  api   the real thidua-server over loopback WebSocket: commands/s and p50/p99 with 1, 16 and 64\n"
@@ -20,6 +20,9 @@ void usage() {
       "  read  on a log of --events events (default 1,000,000): the catalog built from position 1, as-of\n"
       "        p99 for a cycle at a random past position, a unit's year in the audit, CSV export; beside\n"
       "        a raw RocksDB scan of the same log in the same run.\n"
+      "  timers 100,000 commands that set a timer beside 100,000 that set none, then all 100,000 due in the\n"
+      "        same second fired; --events appends (default 1,000,000) with a timer each beside as many\n"
+      "        without: bytes on disk per timer and memory.\n"
       "  --dir          where to create the databases (default: a new dir under /var/tmp, removed after)\n"
       "  --seconds      length of each timed phase (default: 3)\n"
       "  --event-bytes  size of one stored event (default: 500)\n"
@@ -77,6 +80,8 @@ int main(int argc, char** argv) {
     rc = thidua::bench::run_api(a);
   } else if (what == "read") {
     rc = thidua::bench::run_read(a);
+  } else if (what == "timers") {
+    rc = thidua::bench::run_timers(a);
   } else {
     usage();
   }
