@@ -178,10 +178,11 @@ class timer_service {
     while (!stopping_) {
       lk.unlock();
       (void)fire_due();
+      // Until the next due time, at most a poll; a timer due and still there failed: tried again after a poll.
       std::chrono::milliseconds wait = options_.poll;
       if (auto next = log_.next_timer_due(); next && next.value()) {
-        const auto until = *next.value() - clock_.now_ms();
-        wait = std::clamp(std::chrono::milliseconds(until), std::chrono::milliseconds(0), options_.poll);
+        const auto until = std::chrono::milliseconds(*next.value() - clock_.now_ms());
+        if (until.count() > 0) wait = std::min(until, options_.poll);
       }
       lk.lock();
       if (wait.count() > 0) cv_.wait_for(lk, wait, [&] { return stopping_ || woken_; });

@@ -15,7 +15,7 @@ namespace thidua::api {
 class catalog_projection final : public engine::projection {
  public:
   // Bump the version when the views change shape: the new name starts a fresh read model (built from 0).
-  static constexpr const char* projection_name = "catalog.v5";
+  static constexpr const char* projection_name = "catalog.v6";
   // Beside the views: for each corrected event, the positions of its corrections (the audit lists them).
   // Keys "corrections/<corrected position>/<correction position>", each 20 digits; value: the correction's
   // position.
@@ -47,7 +47,8 @@ class catalog_projection final : public engine::projection {
   static std::string snapshot_key(const std::string& cycle_key, std::uint64_t position);
   static constexpr const char* day_prefix = "day/";
   // Read models this one replaced: erased at start, so that they take no disk.
-  static constexpr const char* superseded[] = {"catalog.v1", "catalog.v2", "catalog.v3", "catalog.v4"};
+  static constexpr const char* superseded[] = {"catalog.v1", "catalog.v2", "catalog.v3", "catalog.v4",
+                                               "catalog.v5"};
   std::string name() const override { return projection_name; }
   void begin_step(engine::projection_context& ctx) override;
   result<void> apply(const storage::record_view& record, engine::projection_context& ctx) override;

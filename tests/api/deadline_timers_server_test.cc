@@ -71,3 +71,24 @@ TEST(deadline_timers_server, deadlines_passed_while_down_are_noted_once_at_start
 
 }  // namespace
 }  // namespace thidua::testing
+
+namespace thidua::testing {
+namespace {
+
+class deadline_notices_api : public demo_server_test {};
+
+TEST_F(deadline_notices_api, a_client_cannot_record_a_deadline_notice_not_even_the_organizers_office) {
+  for (const char* who : {"ORGANIZER_OFFICE BCA-X03", "MEMBER CA-SonLa"}) {
+    const auto refused = http_post(
+        server.port(), "/v1/commands",
+        R"({"command_id":"fake-notice","cycle":{"cycle":{"organizer_id":"BCA","series":"dia-phuong","number":"II","year":2023},)"
+        R"("note_deadline":{"step":"launch","notice":"NOTICE_OVERDUE","date":"2023-03-31"}}})",
+        tokens.at(who));
+    EXPECT_NE(http_status(refused), 200u) << refused;
+    EXPECT_NE(refused.find("\"code\":\"FORBIDDEN_ROLE\""), std::string::npos) << who << ": " << refused;
+    EXPECT_NE(refused.find("\"field\":\"note_deadline\""), std::string::npos) << refused;
+  }
+}
+
+}  // namespace
+}  // namespace thidua::testing

@@ -167,7 +167,7 @@ TEST_F(read_models_api, an_organizer_rebuilds_the_catalog_while_serving_and_the_
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   EXPECT_FALSE(now.rebuilding());
-  EXPECT_EQ(now.stored_as(), "catalog.v5.g2");
+  EXPECT_EQ(now.stored_as(), "catalog.v6.g2");
   EXPECT_EQ(now.position(), head());
   EXPECT_EQ(http_body(http_get(server.port(), cycles, tokens.at(office))), before);
 }

@@ -95,7 +95,7 @@ TEST(thidua_cli, a_rebuild_killed_in_the_middle_resumes_and_equals_one_that_ran_
   while (seen == 0 && std::chrono::steady_clock::now() < until) {
     auto reader = storage::event_log::open(storage::log_options{.path = db, .read_only = true});
     if (!reader) continue;
-    if (auto at = reader.value()->projection_checkpoint("catalog.v5.g3"); at) seen = at.value().value;
+    if (auto at = reader.value()->projection_checkpoint("catalog.v6.g3"); at) seen = at.value().value;
   }
   ::kill(child, SIGKILL);
   int status = 0;
@@ -104,18 +104,18 @@ TEST(thidua_cli, a_rebuild_killed_in_the_middle_resumes_and_equals_one_that_ran_
   ASSERT_GT(seen, 0u);
   auto resumed = run("rebuild catalog --data-dir " + db);
   ASSERT_EQ(resumed.status, 0) << resumed.out;
-  EXPECT_NE(resumed.out.find("resuming the rebuild of catalog.v5.g3 from position "), std::string::npos)
+  EXPECT_NE(resumed.out.find("resuming the rebuild of catalog.v6.g3 from position "), std::string::npos)
       << resumed.out;
   EXPECT_EQ(resumed.out.find("from position 0\n"), std::string::npos) << resumed.out;
-  EXPECT_NE(resumed.out.find("now stored as catalog.v5.g3, 600000 events"), std::string::npos) << resumed.out;
+  EXPECT_NE(resumed.out.find("now stored as catalog.v6.g3, 600000 events"), std::string::npos) << resumed.out;
   auto straight = run("rebuild catalog --data-dir " + db);
   ASSERT_EQ(straight.status, 0) << straight.out;
-  EXPECT_NE(straight.out.find("now stored as catalog.v5.g4"), std::string::npos) << straight.out;
+  EXPECT_NE(straight.out.find("now stored as catalog.v6.g4"), std::string::npos) << straight.out;
   auto log = storage::event_log::open(storage::log_options{.path = db, .create_if_missing = false});
   ASSERT_TRUE(log);
-  const auto resumed_model = testing::read_model(*log.value(), "catalog.v5.g3");
+  const auto resumed_model = testing::read_model(*log.value(), "catalog.v6.g3");
   EXPECT_FALSE(resumed_model.empty());
-  EXPECT_EQ(resumed_model, testing::read_model(*log.value(), "catalog.v5.g4"));
+  EXPECT_EQ(resumed_model, testing::read_model(*log.value(), "catalog.v6.g4"));
 }
 
 TEST(thidua_cli, token_create_list_revoke_and_the_secret_is_never_on_disk) {
