@@ -87,13 +87,6 @@ class timer_service {
     }
     if (thread_.joinable()) thread_.join();
   }
-  // Looks again at once (a command set an earlier timer, a test moved the clock).
-  void wake() {
-    std::lock_guard lk(mu_);
-    woken_ = true;
-    cv_.notify_all();
-  }
-
   timer_stats stats() const {
     std::lock_guard lk(stats_mu_);
     return stats_;
@@ -178,15 +171,15 @@ class timer_service {
     while (!stopping_) {
       lk.unlock();
       (void)fire_due();
-      // Until the next due time, at most a poll; a timer due and still there failed: tried again after a poll.
+      // Until the next due time, at most a poll; a timer due and still there failed: tried again after a
+      // poll.
       std::chrono::milliseconds wait = options_.poll;
       if (auto next = log_.next_timer_due(); next && next.value()) {
         const auto until = std::chrono::milliseconds(*next.value() - clock_.now_ms());
         if (until.count() > 0) wait = std::min(until, options_.poll);
       }
       lk.lock();
-      if (wait.count() > 0) cv_.wait_for(lk, wait, [&] { return stopping_ || woken_; });
-      woken_ = false;
+      if (wait.count() > 0) cv_.wait_for(lk, wait, [&] { return stopping_; });
     }
   }
 
@@ -199,7 +192,6 @@ class timer_service {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
-  bool woken_ = false;
   std::thread thread_;
 };
 

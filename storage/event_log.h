@@ -222,10 +222,6 @@ class event_log {
   // Not synced: a removal lost in a crash leaves the timer to fire again, which its firing must bear (the
   // engine's does: its command id is the timer's own). Removing a timer that is not there succeeds.
   virtual result<void> remove_timer(const timer_entry& timer) = 0;
-  // Visits every timer of `stream_id`, in due order, until `visit` returns false.
-  virtual result<void> stream_timers(std::string_view stream_id,
-                                     const std::function<bool(const timer_entry&)>& visit) const = 0;
-
   // Online, consistent copy of the log to `dir` (must not exist). Safe while appends run.
   virtual result<void> backup_to(const std::string& dir) const = 0;
 

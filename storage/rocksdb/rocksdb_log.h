@@ -49,8 +49,6 @@ class rocksdb_log final : public event_log {
   result<std::optional<std::int64_t>> next_timer_due() const override;
   result<bool> has_timer(const timer_entry& timer) const override;
   result<void> remove_timer(const timer_entry& timer) override;
-  result<void> stream_timers(std::string_view stream_id,
-                             const std::function<bool(const timer_entry&)>& visit) const override;
   result<void> backup_to(const std::string& dir) const override;
   const log_options& options() const override;
   log_stats stats() const override;

@@ -78,10 +78,4 @@ result<void> rocksdb_log::remove_timer(const timer_entry& timer) {
   return success();
 }
 
-result<void> rocksdb_log::stream_timers(std::string_view stream_id,
-                                        const std::function<bool(const timer_entry&)>& visit) const {
-  return each_timer(*impl_->db, impl_->timers,
-                    [&](const timer_entry& t) { return t.stream_id != stream_id || visit(t); });
-}
-
 }  // namespace thidua::storage
