@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <set>
 
+#include "domain/award_names.h"
 #include "domain/cycle_decider.h"
 #include "domain/dates.h"
 #include "domain/deadline_timers.h"
@@ -200,19 +201,6 @@ std::optional<rejection> check_pledge_continues(const cycle_state& s, const pb::
                     "unit " + u + " did not sign the " + from + " pledge: it signs a pledge of its own",
                     "Đơn vị " + u + " không ký giao ước năm " + from + ": Cụm phải ký giao ước mới");
   return std::nullopt;
-}
-
-const char* award_vi(pb::Award a) {
-  switch (a) {
-    case pb::GOVERNMENT_FLAG:
-      return "Cờ thi đua của Chính phủ";
-    case pb::MINISTRY_FLAG:
-      return "Cờ thi đua của Bộ Công an";
-    case pb::CERTIFICATE_OF_MERIT:
-      return "Bằng khen của Bộ trưởng Bộ Công an";
-    default:
-      return "hình thức khen thưởng không rõ";
-  }
 }
 
 pb::Event make(auto setter) {

@@ -1,8 +1,8 @@
 #pragma once
 // Who may read what (roles.md): the organizer's office reads every cycle it organizes, a unit the cycles of
 // the clusters it is a member of, an observer the streams its grant names. The registry of units and clusters
-// is a directory every reader may see. Streams the domain does not know (the API's token stream) nobody
-// reads.
+// is a directory every reader may see. An inbox's stream (its read marks) its own people read. Other streams
+// the domain does not know (the API's token stream) nobody reads.
 
 #include <string>
 #include <string_view>

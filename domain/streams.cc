@@ -14,6 +14,15 @@ stream_kind kind_of_stream(std::string_view stream) {
   return stream_kind::other;
 }
 
+std::string inbox_stream(std::string_view inbox) {
+  return "inbox/" + std::string(inbox);
+}
+
+std::string inbox_of_stream(std::string_view stream) {
+  constexpr std::string_view prefix = "inbox/";
+  return stream.starts_with(prefix) ? std::string(stream.substr(prefix.size())) : std::string();
+}
+
 std::string organizer_of_cycle_stream(std::string_view stream) {
   constexpr std::string_view prefix = "cycles/";
   if (!stream.starts_with(prefix)) return {};

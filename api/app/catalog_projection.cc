@@ -7,6 +7,7 @@
 #include <optional>
 #include <variant>
 
+#include "api/app/position_key.h"
 #include "api/app/vietnam_time.h"
 #include "domain/cycle_decider.h"
 #include "domain/event_skim.h"
@@ -36,15 +37,10 @@ class context_store final : public domain::view_store {
   engine::projection_context& ctx_;
 };
 
-std::string padded(std::uint64_t n) {
-  std::string s = std::to_string(n);
-  return std::string(20 - s.size(), '0') + s;
-}
-
 }  // namespace
 
 std::string catalog_projection::corrections_prefix(std::uint64_t corrected) {
-  return "corrections/" + padded(corrected) + "/";
+  return "corrections/" + position_key(corrected) + "/";
 }
 
 std::string catalog_projection::events_prefix(const std::string& cycle_key) {
@@ -52,7 +48,7 @@ std::string catalog_projection::events_prefix(const std::string& cycle_key) {
 }
 
 std::string catalog_projection::events_key(const std::string& cycle_key, std::uint64_t bucket) {
-  return events_prefix(cycle_key) + padded(bucket);
+  return events_prefix(cycle_key) + position_key(bucket);
 }
 
 std::string catalog_projection::snapshot_prefix(const std::string& cycle_key) {
@@ -60,7 +56,7 @@ std::string catalog_projection::snapshot_prefix(const std::string& cycle_key) {
 }
 
 std::string catalog_projection::snapshot_key(const std::string& cycle_key, std::uint64_t position) {
-  return snapshot_prefix(cycle_key) + padded(position);
+  return snapshot_prefix(cycle_key) + position_key(position);
 }
 
 std::string catalog_projection::actor_prefix(std::string_view unit) {
@@ -154,7 +150,7 @@ template <class Step, class Entry>
 result<void> append_to(Step& st, Entry& entry, const storage::record_view& record) {
   auto& chunk = entry.second;
   if (chunk.count == catalog_projection::actor_chunk) {
-    st.ctx.put(catalog_projection::actor_prefix(entry.first) + padded(chunk.number),
+    st.ctx.put(catalog_projection::actor_prefix(entry.first) + position_key(chunk.number),
                std::move(chunk.positions));
     chunk = {chunk.number + 1, {}, 0};
   }
@@ -178,7 +174,7 @@ result<void> note_actor(Step& st, const storage::record_view& record, engine::pr
     if (!open) return open.error();
     if (open.value()) {
       chunk.number = std::stoull(*open.value());
-      auto stored = ctx.get(catalog_projection::actor_prefix(unit) + padded(chunk.number));
+      auto stored = ctx.get(catalog_projection::actor_prefix(unit) + position_key(chunk.number));
       if (!stored) return stored.error();
       if (stored.value()) chunk.positions = std::move(*stored.value());
       chunk.count =
@@ -242,7 +238,7 @@ result<void> catalog_projection::apply(const storage::record_view& record, engin
     }
     if (cycle_event->has_correction_recorded())
       ctx.put(corrections_prefix(cycle_event->correction_recorded().details().corrects_position()) +
-                  padded(record.position),
+                  position_key(record.position),
               std::to_string(record.position));
   }
   if (st.store.failure_) return *st.store.failure_;
@@ -260,7 +256,7 @@ result<void> catalog_projection::end_step(engine::projection_context& ctx) {
   for (const auto& [day, last] : st.last_of_day) ctx.put(day_prefix + day, std::to_string(last));
   for (auto& [unit, chunk] : st.actors) {
     ctx.put("actor-chunk/" + unit, std::to_string(chunk.number));
-    ctx.put(actor_prefix(unit) + padded(chunk.number), std::move(chunk.positions));
+    ctx.put(actor_prefix(unit) + position_key(chunk.number), std::move(chunk.positions));
   }
   step_.reset();
   return success();

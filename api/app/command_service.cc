@@ -8,12 +8,15 @@
 
 #include "api/app/cycle_gate.h"
 #include "api/app/errc.h"
+#include "api/app/inbox_decider.h"
+#include "api/app/inbox_projection.h"
 #include "api/app/token_registry.h"
 #include "domain/cycle_decider.h"
 #include "domain/ids.h"
 #include "domain/registry_decider.h"
 #include "engine/command_id.h"
 #include "engine/command_pipeline.h"
+#include "engine/projection_runner.h"
 #include "engine/timer_service.h"
 
 namespace thidua::api {
@@ -50,12 +53,13 @@ std::string actor_scope(const pb::TokenGrant& grant) {
 
 struct command_service::impl {
   impl(storage::event_log& l, const engine::wall_clock& c)
-      : log(l), clock(c), tokens(l), cycles(l), registry(l), deadlines(cycles, l, c) {}
+      : log(l), clock(c), tokens(l), cycles(l), registry(l), inboxes(l), deadlines(cycles, l, c) {}
   const storage::event_log& log;
   const engine::wall_clock& clock;
   engine::command_pipeline<token_decider> tokens;
   engine::command_pipeline<domain::cycle_decider> cycles;
   engine::command_pipeline<domain::registry_decider> registry;
+  engine::command_pipeline<inbox_decider> inboxes;
   // After the pipeline it fires into, so it stops first.
   engine::timer_service<domain::cycle_decider> deadlines;
   std::atomic<std::uint64_t> revocations{0};
@@ -225,11 +229,81 @@ void command_service::execute_token(const pb::TokenGrant& grant, pb::SubmitComma
       });
 }
 
+namespace {
+
+// The notices a marking names are in the inbox, and up_to_position becomes the unread notices it covers: the
+// decider then records exactly which notices changed. An error names the first position that is no notice.
+std::optional<error> resolve_marking(const storage::event_log& log, pb::InboxCommand& c) {
+  auto model = engine::projection_runner::stored_serving_name(log, inbox_projection::projection_name);
+  if (!model) return model.error();
+  const inbox_reader reader(log, model.value());
+  const bool read = c.has_mark_read();
+  auto& positions =
+      *(read ? c.mutable_mark_read()->mutable_positions() : c.mutable_mark_unread()->mutable_positions());
+  const std::string field = read ? "inbox.mark_read.positions" : "inbox.mark_unread.positions";
+  for (int i = 0; i < positions.size() && static_cast<std::size_t>(i) < max_marked_notices; ++i) {
+    auto found = reader.has_notice(c.inbox(), positions[i]);
+    if (!found) return found.error();
+    if (!found.value())
+      return app_error(
+          errc::not_found, field + "[" + std::to_string(i) + "]",
+          "no notice at position " + std::to_string(positions[i]) + " in the inbox " + c.inbox() +
+              " (yet: a notice appears once the inbox read model applied its event)",
+          "Hộp thư " + c.inbox() + " không có thông báo ở vị trí " + std::to_string(positions[i]));
+  }
+  if (read && c.mark_read().up_to_position() != 0 &&
+      static_cast<std::size_t>(positions.size()) < max_marked_notices) {
+    auto unread = reader.unread_up_to(c.inbox(), c.person(), c.mark_read().up_to_position(),
+                                      max_marked_notices - positions.size());
+    if (!unread) return unread.error();
+    positions.Add(unread.value().begin(), unread.value().end());
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+void command_service::execute_inbox(const pb::TokenGrant& grant, pb::SubmitCommand c, command_done done) {
+  auto& m = *c.mutable_inbox();
+  const auto actor = actor_of(grant);
+  m.set_inbox(inbox_of(actor));
+  m.set_person(grant.person_name());
+  // A retry is answered from the log: the unread notices an up_to_position covers change once it is recorded.
+  const std::string scoped_id = engine::scoped_command_id(actor_scope(grant), c.command_id());
+  auto first = impl_->log.find_command(scoped_id);
+  if (!first) return done(std::move(first).error());
+  if (first.value()) {
+    pb::CommandAccepted a;
+    a.set_stream_id(first.value()->stream_id);
+    a.set_first_position(first.value()->first.value);
+    a.set_last_position(first.value()->last.value);
+    a.set_stream_version(first.value()->version.value);
+    a.set_duplicate(true);
+    return done(std::move(a));
+  }
+  if (m.has_mark_read() || m.has_mark_unread()) {
+    if (auto refused = resolve_marking(impl_->log, m)) return done(std::move(*refused));
+    // "Everything up to here", all of it read already: nothing to record.
+    if (m.has_mark_read() && m.mark_read().positions().empty() && m.mark_read().up_to_position() != 0) {
+      pb::CommandAccepted a;
+      a.set_stream_id(inbox_decider::stream_of(m));
+      return done(std::move(a));
+    }
+  }
+  std::optional<std::uint64_t> expected;
+  if (c.has_expected_version()) expected = c.expected_version();
+  impl_->inboxes.execute_async(
+      {c.command_id(), actor, std::move(m), impl_->clock.now_ms(), expected, {}, {}, actor_scope(grant)},
+      [done = std::move(done), command_id = c.command_id()](result<engine::command_result> r) {
+        done(accepted(std::move(r), command_id, false));
+      });
+}
+
 void command_service::execute(const pb::TokenGrant& grant, pb::SubmitCommand c, command_done done) {
-  if (!c.has_cycle() && !c.has_registry() && !c.has_token())
+  if (!c.has_cycle() && !c.has_registry() && !c.has_token() && !c.has_inbox())
     return done(app_error(errc::missing_field, "command.target",
-                          "the command names neither a cycle, a registry nor a token command",
-                          "Lệnh không nêu thao tác của chu kỳ, của danh mục hay của token"));
+                          "the command names neither a cycle, a registry, a token nor an inbox command",
+                          "Lệnh không nêu thao tác của chu kỳ, của danh mục, của token hay của hộp thư"));
   if (!domain::valid_command_id(c.command_id()))
     return done(app_error(errc::invalid_field, "command.command_id",
                           c.command_id().empty()
@@ -238,6 +312,7 @@ void command_service::execute(const pb::TokenGrant& grant, pb::SubmitCommand c, 
                                     " bytes of printable ASCII without spaces",
                           "Mã lệnh (command_id) phải có 1–128 ký tự ASCII in được, không có dấu cách"));
   if (c.has_token()) return execute_token(grant, std::move(c), std::move(done));
+  if (c.has_inbox()) return execute_inbox(grant, std::move(c), std::move(done));
   if (c.has_cycle()) {
     if (auto refused = admit_cycle_command(impl_->log, impl_->registry, impl_->cycles, *c.mutable_cycle(),
                                            actor_of(grant)))

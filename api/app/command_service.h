@@ -47,6 +47,8 @@ class command_service {
  private:
   // A token command: the token's id and hash are the server's; the secret goes back in the reply only.
   void execute_token(const pb::TokenGrant& grant, pb::SubmitCommand c, command_done done);
+  // Marking notices of the token's own inbox read or unread.
+  void execute_inbox(const pb::TokenGrant& grant, pb::SubmitCommand c, command_done done);
   std::unique_ptr<impl> impl_;
 };
 

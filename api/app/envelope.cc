@@ -23,6 +23,9 @@ pb::EventEnvelope envelope_of(const storage::stored_event& e) {
   if (auto* cycle = std::get_if<domain::pb::Event>(&decoded.event)) *env.mutable_cycle() = std::move(*cycle);
   if (auto* registry = std::get_if<domain::pb::RegistryEvent>(&decoded.event))
     *env.mutable_registry() = std::move(*registry);
+  // An inbox's read marks (the API's own events, which the domain does not decode).
+  if (!domain::inbox_of_stream(r.stream_id()).empty() && !env.mutable_inbox()->ParseFromString(r.payload()))
+    env.clear_inbox();
   return env;
 }
 

@@ -7,10 +7,15 @@
 
 #include "api/app/catalog_projection.h"
 #include "api/app/errc.h"
+#include "api/app/inbox_decider.h"
+#include "api/app/inbox_projection.h"
+#include "api/app/inbox_subscriptions.h"
 #include "api/app/membership_index.h"
 #include "api/app/queries/query_context.h"
+#include "api/app/request_checks.h"
 #include "api/app/subscription_filter.h"
 #include "api/app/token_registry.h"
+#include "domain/ids.h"
 #include "engine/projection_runner.h"
 #include "engine/serial_executor.h"
 
@@ -43,7 +48,9 @@ struct read_service::impl {
         hub(l, o.hub,
             {.learn = [this](const std::vector<storage::event_ptr>& batch) { members.learn(batch); },
              .annotate = [this](const storage::stored_event& e) { return cycle_note_of(members, e); }}),
-        runner(l, catalog) {}
+        runner(l, catalog),
+        inbox_runner(l, inbox),
+        inbox_watch(inbox, inbox_runner) {}
 
   storage::event_log& log;
   read_options options;
@@ -52,6 +59,9 @@ struct read_service::impl {
   engine::subscription_hub hub;
   catalog_projection catalog;
   engine::projection_runner runner;
+  inbox_projection inbox;
+  engine::projection_runner inbox_runner;
+  api::inbox_watch inbox_watch;
   // Answers queries that waited for the read models, off the projection's threads. Last: it goes first,
   // running what it was handed while everything its tasks use still exists.
   engine::serial_executor waited{"read-wait"};
@@ -78,6 +88,8 @@ read_service::read_service(storage::event_log& log, read_options options)
     : impl_(std::make_unique<impl>(log, options)) {}
 
 read_service::~read_service() {
+  impl_->inbox_watch.stop();
+  impl_->inbox_runner.stop();
   impl_->runner.stop();
 }
 
@@ -89,10 +101,14 @@ result<void> read_service::start() {
   if (!serving) return serving.error();
   if (auto r = impl_->members.load(serving.value()); !r) return r.error();
   impl_->runner.start();
+  impl_->inbox_runner.start();
+  impl_->inbox_watch.start();
   return success();
 }
 
 void read_service::stop() {
+  impl_->inbox_watch.stop();
+  impl_->inbox_runner.stop();
   impl_->runner.stop();
   {
     std::lock_guard lock(impl_->handing_over);
@@ -193,6 +209,14 @@ result<pb::QueryResult> read_service::query(const pb::TokenGrant& grant, const p
       return list_tokens(c, grant, std::move(out));
     case pb::Query::kCreateBackup:
       return create_backup(c, q.create_backup(), std::move(out));
+    case pb::Query::kGetInbox: {
+      out.set_read_model_position(impl_->inbox_runner.checkpoint().value);
+      const inbox_reader reader(impl_->log, impl_->inbox_runner.serving_name());
+      auto page = reader.page(inbox_of(actor_of(grant)), grant.person_name(), q.get_inbox());
+      if (!page) return unreadable_log(page.error());
+      *out.mutable_inbox() = std::move(page).value();
+      return out;
+    }
     case pb::Query::WHAT_NOT_SET:
       break;
   }
@@ -234,9 +258,11 @@ void read_service::query_when_applied(std::shared_ptr<const pb::TokenGrant> gran
         std::max(q.at_least_position(),
                  std::min(as_of->date().empty() ? as_of->position() : UINT64_MAX, impl_->log.head().value)));
   const std::uint64_t at_least = q.at_least_position();
-  if (at_least == 0 || impl_->runner.checkpoint().value >= at_least) return done(query(*grant, q));
+  // The inbox has a read model of its own.
+  auto& runner = q.has_get_inbox() ? impl_->inbox_runner : impl_->runner;
+  if (at_least == 0 || runner.checkpoint().value >= at_least) return done(query(*grant, q));
   const auto wait = impl_->options.max_read_wait;
-  impl_->runner.when_applied(
+  runner.when_applied(
       {at_least}, wait,
       [this, grant = std::move(grant), q = std::move(q), done = std::move(done), wait](bool reached) mutable {
         // On the projection's threads: hand over, so a query never holds up applying events.
@@ -260,6 +286,21 @@ result<std::shared_ptr<engine::subscription>> read_service::subscribe(const pb::
   auto filter = subscription_filter(reader_of(grant), s, impl_->log.head().value);
   if (!filter) return filter.error();
   return impl_->hub.subscribe(std::move(filter).value(), {s.from_position()}, std::move(ready));
+}
+
+result<std::shared_ptr<inbox_subscription>> read_service::subscribe_inbox(const pb::TokenGrant& grant,
+                                                                          const pb::SubscribeInbox& s,
+                                                                          std::function<void()> ready) {
+  if (!domain::valid_subscription_id(s.subscription_id()))
+    return invalid("subscribe_inbox.subscription_id",
+                   "a subscription id is required: [A-Za-z0-9._-], at most 64",
+                   "Cần mã đăng ký theo dõi: [A-Za-z0-9._-], tối đa 64 ký tự");
+  const std::uint64_t after = s.after_position() ? s.after_position() : impl_->log.head().value;
+  auto sub = std::make_shared<inbox_subscription>(
+      impl_->log, [i = impl_.get()] { return i->inbox_runner.serving_name(); }, s.subscription_id(),
+      inbox_of(actor_of(grant)), grant.person_name(), after, std::move(ready));
+  impl_->inbox_watch.add(sub);
+  return sub;
 }
 
 result<pb::ReadModelStatus> read_service::rebuild_read_model(const std::string& model) {

@@ -17,6 +17,7 @@
 namespace thidua::api {
 
 class receipt_desk;
+class inbox_subscription;
 
 struct read_options {
   // Events per ReadStream / ReadLog answer, at most. Default: 1,000.
@@ -45,9 +46,9 @@ class read_service {
   read_service(const read_service&) = delete;
   read_service& operator=(const read_service&) = delete;
 
-  // Loads the membership index and starts the catalog projection.
+  // Loads the membership index and starts the catalog and inbox projections.
   result<void> start();
-  // Stops the catalog projection; queries still waiting for a position are answered READ_MODEL_BEHIND now.
+  // Stops the projections; queries still waiting for a position are answered READ_MODEL_BEHIND now.
   // Call it while the network that waits on them still runs.
   void stop();
 
@@ -67,6 +68,12 @@ class read_service {
   // `ready` is called (from the hub's thread) when a subscription that found nothing has news.
   result<std::shared_ptr<engine::subscription>> subscribe(const pb::TokenGrant& grant, const pb::Subscribe& s,
                                                           std::function<void()> ready);
+
+  // The token's inbox live (docs/api.md, "Inbox"): `ready` is called (from the inbox watch's thread) when the
+  // inbox changed; the caller polls the subscription then.
+  result<std::shared_ptr<inbox_subscription>> subscribe_inbox(const pb::TokenGrant& grant,
+                                                              const pb::SubscribeInbox& s,
+                                                              std::function<void()> ready);
 
   // Rebuilds a read model ("catalog") beside the serving one (engine/projection_runner.h); answers once the
   // rebuild is recorded, with the status. The caller checks who may (the API: an organizer's office).

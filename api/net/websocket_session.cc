@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "api/app/command_service.h"
+#include "api/app/inbox_subscriptions.h"
 #include "api/app/proto/tokens.pb.h"
 #include "api/app/read_service.h"
 #include "api/app/server_metrics.h"
@@ -74,6 +75,7 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
   ~session() override {
     watch().on_message_start = nullptr;
     for (auto& [id, s] : subs_) s.sub->close();
+    for (auto& [id, s] : inbox_subs_) s.sub->close();
     if (api_.metrics) --api_.metrics->websocket_connections;
     access_log("connection_closed", {{"peer", peer_},
                                      {"kind", "websocket"},
@@ -110,6 +112,10 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
     std::shared_ptr<engine::subscription> sub;
     bool text = false;
     bool blocked = false;  // stopped pumping because the write queue was full
+  };
+  struct inbox_entry {
+    std::shared_ptr<inbox_subscription> sub;
+    bool text = false;
   };
 
  public:
@@ -299,6 +305,8 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
         return subscribe(id, frame.subscribe(), text);
       case pb::ClientFrame::kUnsubscribe:
         return unsubscribe(id, frame.unsubscribe(), text);
+      case pb::ClientFrame::kSubscribeInbox:
+        return subscribe_inbox(id, frame.subscribe_inbox(), text);
       default:
         return send(error_frame(id, api_error(errc::missing_field, "body", "the frame carries no request",
                                               "Khung tin không có yêu cầu")),
@@ -363,19 +371,8 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
           error_frame(id, api_error(errc::unavailable, "subscribe", "this server serves no subscriptions",
                                     "Máy chủ này không phục vụ theo dõi")),
           text);
-    if (subs_.contains(s.subscription_id()))
-      return send(error_frame(id, api_error(errc::duplicate_subscription, "subscribe.subscription_id",
-                                            "this connection already has a subscription with this id",
-                                            "Kết nối này đã có đăng ký theo dõi với mã này")),
-                  text);
-    if (subs_.size() >= limits_.max_subscriptions)
-      return send(
-          error_frame(id, api_error(errc::too_many_subscriptions, "subscribe",
-                                    "at most " + std::to_string(limits_.max_subscriptions) +
-                                        " subscriptions per connection",
-                                    "Mỗi kết nối được tối đa " + std::to_string(limits_.max_subscriptions) +
-                                        " đăng ký theo dõi")),
-          text);
+    if (auto refused = refuse_subscription(s.subscription_id(), "subscribe"))
+      return send(error_frame(id, *refused), text);
     const std::string sid = s.subscription_id();
     auto a = api_.reads->subscribe(*grant_, s, [weak = weak_from_this(), sid] {
       on_own_thread(weak, [sid](session& self) { self.pump(sid); });
@@ -392,7 +389,77 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
     pump(sid);
   }
 
+  // Why a new subscription cannot be had on this connection: its id is taken, or there are enough.
+  std::optional<pb::Error> refuse_subscription(const std::string& sid, const std::string& kind) const {
+    if (subs_.contains(sid) || inbox_subs_.contains(sid))
+      return api_error(errc::duplicate_subscription, kind + ".subscription_id",
+                       "this connection already has a subscription with this id",
+                       "Kết nối này đã có đăng ký theo dõi với mã này");
+    if (subs_.size() + inbox_subs_.size() >= limits_.max_subscriptions)
+      return api_error(
+          errc::too_many_subscriptions, kind,
+          "at most " + std::to_string(limits_.max_subscriptions) + " subscriptions per connection",
+          "Mỗi kết nối được tối đa " + std::to_string(limits_.max_subscriptions) + " đăng ký theo dõi");
+    return std::nullopt;
+  }
+
+  void subscribe_inbox(const std::string& id, const pb::SubscribeInbox& s, bool text) {
+    if (!api_.reads)
+      return send(error_frame(id, api_error(errc::unavailable, "subscribe_inbox",
+                                            "this server serves no subscriptions",
+                                            "Máy chủ này không phục vụ theo dõi")),
+                  text);
+    if (auto refused = refuse_subscription(s.subscription_id(), "subscribe_inbox"))
+      return send(error_frame(id, *refused), text);
+    const std::string sid = s.subscription_id();
+    auto a = api_.reads->subscribe_inbox(*grant_, s, [weak = weak_from_this(), sid] {
+      on_own_thread(weak, [sid](session& self) { self.pump_inbox(sid); });
+    });
+    if (!a) return send(error_frame(id, a.error()), text);
+    inbox_subs_[sid] = {std::move(a).value(), text};
+    pb::ServerFrame ok;
+    ok.set_request_id(id);
+    ok.mutable_subscribed()->set_subscription_id(sid);
+    ok.mutable_subscribed()->set_head(api_.reads->head().value);
+    send(std::move(ok), text);
+    pump_inbox(sid);
+  }
+
+  // Sends an inbox subscription's updates: the notices it has not delivered, a page at a time, and the count.
+  void pump_inbox(const std::string& sid) {
+    constexpr std::size_t page = 200;
+    auto it = inbox_subs_.find(sid);
+    if (it == inbox_subs_.end() || closing_) return;
+    for (;;) {
+      auto update = it->second.sub->poll(page);
+      if (!update) {
+        spdlog::warn("inbox subscription {}: reading the inbox failed: {}", sid, update.error().message);
+        send(error_frame("", api_error(errc::internal, "subscription_id",
+                                       "the subscription " + sid + " stopped: the inbox could not be read",
+                                       "Việc theo dõi hộp thư đã dừng vì không đọc được dữ liệu")),
+             it->second.text);
+        it->second.sub->close();
+        inbox_subs_.erase(it);
+        return;
+      }
+      if (!update.value()) return;
+      const bool full = static_cast<std::size_t>(update.value()->notices_size()) == page;
+      pb::ServerFrame f;
+      *f.mutable_inbox_update() = std::move(*update.value());
+      send(std::move(f), it->second.text, /*bounded=*/false);
+      if (!full) return;
+    }
+  }
+
   void unsubscribe(const std::string& id, const pb::Unsubscribe& u, bool text) {
+    if (auto inbox = inbox_subs_.find(u.subscription_id()); inbox != inbox_subs_.end()) {
+      inbox->second.sub->close();
+      inbox_subs_.erase(inbox);
+      pb::ServerFrame ok;
+      ok.set_request_id(id);
+      ok.mutable_unsubscribed()->set_subscription_id(u.subscription_id());
+      return send(std::move(ok), text);
+    }
     auto it = subs_.find(u.subscription_id());
     if (it == subs_.end())
       return send(error_frame(id, api_error(errc::not_found, "unsubscribe.subscription_id",
@@ -572,6 +639,7 @@ class session : public closable, public std::enable_shared_from_this<session<Nex
   std::shared_ptr<const pb::TokenGrant> grant_;
   frame_queue queue_;
   std::map<std::string, subscription_entry> subs_;
+  std::map<std::string, inbox_entry> inbox_subs_;
   double tokens_;
   std::chrono::steady_clock::time_point refilled_;
   refusal_window refusals_;

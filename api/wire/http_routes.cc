@@ -234,6 +234,11 @@ std::variant<pb::Query, http_reply> route(const std::string& path, params_reader
     a->set_to_position(p.number<std::uint64_t>("to_position"));
     a->set_backward(p.flag("backward"));
     a->set_limit(p.number<std::uint32_t>("limit"));
+  } else if (path == "/v1/inbox") {
+    auto* i = q.mutable_get_inbox();
+    i->set_before_position(p.number<std::uint64_t>("before_position"));
+    i->set_limit(p.number<std::uint32_t>("limit"));
+    i->set_unread_only(p.flag("unread_only"));
   } else if (path == "/v1/tokens") {
     q.mutable_list_tokens();
   } else if (path == "/v1/verify") {

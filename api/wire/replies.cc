@@ -36,11 +36,13 @@ std::string command_name(const pb::SubmitCommand& c) {
   if (c.has_cycle()) body = &c.cycle();
   if (c.has_registry()) body = &c.registry();
   if (c.has_token()) body = &c.token();
+  if (c.has_inbox()) body = &c.inbox();
   if (!body) return "none";
   const auto* action = body->GetDescriptor()->FindOneofByName("action");
   const auto* set = action ? body->GetReflection()->GetOneofFieldDescriptor(*body, action) : nullptr;
   if (!set) return "none";
-  return c.has_token() ? "token." + set->name() : set->name();
+  if (c.has_token()) return "token." + set->name();
+  return c.has_inbox() ? "inbox." + set->name() : set->name();
 }
 
 server_metrics::command_outcome command_outcome_of(const result<pb::CommandAccepted>& r) {

@@ -232,6 +232,18 @@ TEST(read_access, each_reader_reads_its_own_and_nothing_else) {
   EXPECT_FALSE(domain::may_read(nobody, "registry", {}));
   for (const auto& r : {office, lai_chau, press, domain::reader{pb::OBSERVER, "", "", {"tokens", "t"}}})
     EXPECT_FALSE(domain::may_read(r, "tokens", {})) << "streams the domain does not know nobody reads";
+
+  // An inbox's read marks: its own unit's people, or its own office.
+  EXPECT_TRUE(domain::may_read(lai_chau, "inbox/CA-LaiChau", {}));
+  EXPECT_FALSE(domain::may_read(lai_chau, "inbox/CA-SonLa", {})) << "another unit's inbox";
+  EXPECT_TRUE(domain::may_read(office, "inbox/office:BCA", {}));
+  EXPECT_FALSE(domain::may_read(office, "inbox/CA-LaiChau", {})) << "the office does not read a unit's marks";
+  EXPECT_FALSE(domain::may_read(other_office, "inbox/office:BCA", {}));
+  EXPECT_FALSE(
+      domain::may_read(domain::reader{pb::OBSERVER, "CA-LaiChau", "", {"inbox/"}}, "inbox/CA-LaiChau", {}))
+      << "an observer reads no inbox";
+  EXPECT_EQ(domain::inbox_of_stream(domain::inbox_stream("office:BCA")), "office:BCA");
+  EXPECT_EQ(domain::inbox_of_stream("inboxes/x"), "");
 }
 
 }  // namespace

@@ -7,8 +7,10 @@ namespace thidua::api {
 result<pb::QueryResult> read_stream(const query_context& c, const pb::ReadStream& q, pb::QueryResult out) {
   if (q.stream_id().empty() || q.stream_id().size() > 256)
     return invalid("read_stream.stream_id", "a stream id is required", "Cần mã dòng sự kiện");
-  const bool known = domain::kind_of_stream(q.stream_id()) != domain::stream_kind::other;
-  // Which events of a known stream a token sees is decided per event below; other streams nobody reads.
+  const bool known = domain::kind_of_stream(q.stream_id()) != domain::stream_kind::other ||
+                     !domain::inbox_of_stream(q.stream_id()).empty();
+  // Which events of a known stream (or an inbox's) a token sees is decided per event below; other streams
+  // nobody reads.
   if (!known)
     return app_error(errc::forbidden, "read_stream.stream_id", "this token may not read this stream",
                      "Token này không được đọc dòng sự kiện này");

@@ -1,0 +1,91 @@
+#include "api/app/inbox_subscriptions.h"
+
+#include "api/app/inbox_projection.h"
+#include "engine/projection_runner.h"
+
+namespace thidua::api {
+
+inbox_subscription::inbox_subscription(const storage::event_log& log, std::function<std::string()> model,
+                                       std::string id, std::string inbox, std::string person,
+                                       std::uint64_t after, std::function<void()> ready)
+    : log_(log),
+      model_(std::move(model)),
+      id_(std::move(id)),
+      inbox_(std::move(inbox)),
+      person_(std::move(person)),
+      delivered_(after),
+      ready_(std::move(ready)) {}
+
+result<std::optional<pb::InboxUpdate>> inbox_subscription::poll(std::size_t max) {
+  if (closed_) return std::optional<pb::InboxUpdate>();
+  const inbox_reader reader(log_, model_());
+  auto notices = reader.after(inbox_, person_, delivered_, max);
+  if (!notices) return notices.error();
+  auto counts = reader.count(inbox_, person_);
+  if (!counts) return counts.error();
+  const std::uint64_t unread = counts.value().unread();
+  if (notices.value().empty() && unread_sent_ == unread) return std::optional<pb::InboxUpdate>();
+  pb::InboxUpdate u;
+  u.set_subscription_id(id_);
+  u.set_inbox(inbox_);
+  u.set_total(counts.value().total);
+  u.set_unread(unread);
+  for (auto& n : notices.value()) {
+    delivered_ = n.position();
+    *u.add_notices() = std::move(n);
+  }
+  unread_sent_ = unread;
+  return std::optional<pb::InboxUpdate>(std::move(u));
+}
+
+inbox_watch::inbox_watch(inbox_projection& projection, engine::projection_runner& runner)
+    : projection_(projection), runner_(runner) {}
+
+inbox_watch::~inbox_watch() {
+  stop();
+}
+
+void inbox_watch::start() {
+  thread_ = std::thread([this] { loop(); });
+}
+
+void inbox_watch::stop() {
+  stopping_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void inbox_watch::add(const std::shared_ptr<inbox_subscription>& s) {
+  std::lock_guard lock(mutex_);
+  by_inbox_.emplace(s->inbox(), s);
+}
+
+std::size_t inbox_watch::watched() const {
+  std::lock_guard lock(mutex_);
+  return by_inbox_.size();
+}
+
+void inbox_watch::loop() {
+  while (!stopping_) {
+    const auto seen = runner_.checkpoint();
+    runner_.wait_for({seen.value + 1}, std::chrono::milliseconds(250));
+    const auto changed = projection_.take_changed(runner_.checkpoint().value);
+    if (changed.empty()) continue;
+    std::vector<std::shared_ptr<inbox_subscription>> told;
+    {
+      std::lock_guard lock(mutex_);
+      for (auto it = by_inbox_.begin(); it != by_inbox_.end();) {
+        auto s = it->second.lock();
+        if (!s || s->closed()) {
+          it = by_inbox_.erase(it);
+          continue;
+        }
+        if (changed.count(it->first)) told.push_back(std::move(s));
+        ++it;
+      }
+    }
+    // Outside the lock: a connection may subscribe again from its callback.
+    for (const auto& s : told) s->notify();
+  }
+}
+
+}  // namespace thidua::api
