@@ -179,6 +179,19 @@ void deadline(notices_builder& b, const pb::NoticeAudience& a, const std::string
 
 }  // namespace
 
+const std::vector<std::string>& notice_kinds() {
+  static const std::vector<std::string> kinds = {
+      "cycle_opened",         "launch_held",       "pledge_to_sign",      "pledge_signed",
+      "pledge_in_force",      "pledge_continued",  "self_assessment_due", "appraisal_held",
+      "mid_year_review_held", "scores_to_verify",  "scores_verified",     "year_end_summary_held",
+      "vote_result",          "dossier_to_submit", "nominated",           "nominations_adopted",
+      "dossier_submitted",    "chair_handed_over", "handover_voided",     "award_granted",
+      "award_not_granted",    "award_decision",    "cycle_closed",        "award_revoked",
+      "settings_changed",     "record_corrected",  "cycle_dissolved",     "membership_changed",
+      "deadline_approaching", "step_overdue"};
+  return kinds;
+}
+
 std::string office_inbox(const std::string& organizer_id) {
   return "office:" + organizer_id;
 }
@@ -188,6 +201,20 @@ std::string vietnamese_date(const std::string& iso) {
   if (iso.size() == 7 && iso[4] == '-') return trim(iso.substr(5, 2)) + "/" + iso.substr(0, 4);
   if (iso.size() != 10 || iso[4] != '-' || iso[7] != '-') return iso;
   return trim(iso.substr(8, 2)) + "/" + trim(iso.substr(5, 2)) + "/" + iso.substr(0, 4);
+}
+
+bool changes_audience(const pb::Event& e) {
+  switch (e.body_case()) {
+    case pb::Event::kCycleOpened:
+    case pb::Event::kPledgeActivated:
+    case pb::Event::kPledgeContinued:
+    case pb::Event::kMidYearReviewHeld:
+    case pb::Event::kSettingsChanged:
+    case pb::Event::kMembershipChanged:
+      return true;
+    default:
+      return false;
+  }
 }
 
 void fold_audience(pb::NoticeAudience& a, const pb::Event& e) {

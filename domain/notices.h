@@ -29,6 +29,8 @@ using unit_namer = std::function<std::string(const std::string& unit_id)>;
 
 // The audience of a cluster's cycle after `e` (the empty audience before its opening).
 void fold_audience(pb::NoticeAudience& audience, const pb::Event& e);
+// Whether fold_audience may change anything for `e` (most events change nothing).
+bool changes_audience(const pb::Event& e);
 
 // The notices `e` gives, at most one per inbox, in a stable order; `audience` is the cycle's before `e`.
 // Who hears what:
@@ -45,6 +47,9 @@ void fold_audience(pb::NoticeAudience& audience, const pb::Event& e);
 // An activity record gives none.
 std::vector<notice> notices_of(const pb::NoticeAudience& audience, const pb::Event& e,
                                const unit_namer& name);
+
+// Every kind notices_of gives (what a webhook may ask for).
+const std::vector<std::string>& notice_kinds();
 
 // "2023-11-25" → "25/11/2023" and "2023-07" → "7/2023", as Vietnamese documents write dates; other text
 // unchanged.

@@ -205,8 +205,14 @@ class event_log {
   virtual result<std::optional<std::string>> projection_get(std::string_view name,
                                                             std::string_view key) const = 0;
   // Visits the projection's keys that start with `prefix`, in key order, until `visit` returns false.
-  virtual result<void> projection_scan(
+  result<void> projection_scan(
       std::string_view name, std::string_view prefix,
+      const std::function<bool(std::string_view key, std::string_view value)>& visit) const {
+    return projection_scan_from(name, prefix, prefix, visit);
+  }
+  // The same from the first key at or after `from` (which starts with `prefix`): a cursor into a long list.
+  virtual result<void> projection_scan_from(
+      std::string_view name, std::string_view prefix, std::string_view from,
       const std::function<bool(std::string_view key, std::string_view value)>& visit) const = 0;
   // Erases a projection's read model and checkpoint (for a rebuild from position 0).
   virtual result<void> reset_projection(std::string_view name) = 0;

@@ -11,6 +11,7 @@
 #include "api/app/inbox_decider.h"
 #include "api/app/inbox_projection.h"
 #include "api/app/token_registry.h"
+#include "api/app/webhook_decider.h"
 #include "domain/cycle_decider.h"
 #include "domain/ids.h"
 #include "domain/registry_decider.h"
@@ -53,13 +54,21 @@ std::string actor_scope(const pb::TokenGrant& grant) {
 
 struct command_service::impl {
   impl(storage::event_log& l, const engine::wall_clock& c)
-      : log(l), clock(c), tokens(l), cycles(l), registry(l), inboxes(l), deadlines(cycles, l, c) {}
+      : log(l),
+        clock(c),
+        tokens(l),
+        cycles(l),
+        registry(l),
+        inboxes(l),
+        webhooks(l),
+        deadlines(cycles, l, c) {}
   const storage::event_log& log;
   const engine::wall_clock& clock;
   engine::command_pipeline<token_decider> tokens;
   engine::command_pipeline<domain::cycle_decider> cycles;
   engine::command_pipeline<domain::registry_decider> registry;
   engine::command_pipeline<inbox_decider> inboxes;
+  engine::command_pipeline<webhook_decider> webhooks;
   // After the pipeline it fires into, so it stops first.
   engine::timer_service<domain::cycle_decider> deadlines;
   std::atomic<std::uint64_t> revocations{0};
@@ -263,24 +272,35 @@ std::optional<error> resolve_marking(const storage::event_log& log, pb::InboxCom
 
 }  // namespace
 
+namespace {
+
+// The first answer to a command id already recorded, as its repeat: for commands whose server-made parts (a
+// secret, the notices an up_to_position covers) would differ the second time.
+result<std::optional<pb::CommandAccepted>> recorded_before(const storage::event_log& log,
+                                                           const std::string& scoped_id) {
+  auto first = log.find_command(scoped_id);
+  if (!first) return std::move(first).error();
+  if (!first.value()) return std::optional<pb::CommandAccepted>();
+  pb::CommandAccepted a;
+  a.set_stream_id(first.value()->stream_id);
+  a.set_first_position(first.value()->first.value);
+  a.set_last_position(first.value()->last.value);
+  a.set_stream_version(first.value()->version.value);
+  a.set_duplicate(true);
+  return std::optional<pb::CommandAccepted>(std::move(a));
+}
+
+}  // namespace
+
 void command_service::execute_inbox(const pb::TokenGrant& grant, pb::SubmitCommand c, command_done done) {
   auto& m = *c.mutable_inbox();
   const auto actor = actor_of(grant);
   m.set_inbox(inbox_of(actor));
   m.set_person(grant.person_name());
   // A retry is answered from the log: the unread notices an up_to_position covers change once it is recorded.
-  const std::string scoped_id = engine::scoped_command_id(actor_scope(grant), c.command_id());
-  auto first = impl_->log.find_command(scoped_id);
-  if (!first) return done(std::move(first).error());
-  if (first.value()) {
-    pb::CommandAccepted a;
-    a.set_stream_id(first.value()->stream_id);
-    a.set_first_position(first.value()->first.value);
-    a.set_last_position(first.value()->last.value);
-    a.set_stream_version(first.value()->version.value);
-    a.set_duplicate(true);
-    return done(std::move(a));
-  }
+  auto before = recorded_before(impl_->log, engine::scoped_command_id(actor_scope(grant), c.command_id()));
+  if (!before) return done(std::move(before).error());
+  if (before.value()) return done(std::move(*before.value()));
   if (m.has_mark_read() || m.has_mark_unread()) {
     if (auto refused = resolve_marking(impl_->log, m)) return done(std::move(*refused));
     // "Everything up to here", all of it read already: nothing to record.
@@ -299,11 +319,47 @@ void command_service::execute_inbox(const pb::TokenGrant& grant, pb::SubmitComma
       });
 }
 
+void command_service::execute_webhook(const pb::TokenGrant& grant, pb::SubmitCommand c, command_done done) {
+  auto& m = *c.mutable_webhook();
+  const auto actor = actor_of(grant);
+  m.set_inbox(inbox_of(actor));
+  m.clear_webhook_id();
+  m.clear_secret();
+  auto before = recorded_before(impl_->log, engine::scoped_command_id(actor_scope(grant), c.command_id()));
+  if (!before) return done(std::move(before).error());
+  if (before.value()) {
+    if (m.has_add())
+      before.value()->set_webhook_id("wh-" + token_hash(c.command_id() + actor_scope(grant)).substr(0, 12));
+    return done(std::move(*before.value()));
+  }
+  std::string secret;
+  if (m.has_add()) {
+    // The id follows from who asked and the command id, so a retry names the same webhook.
+    m.set_webhook_id("wh-" + token_hash(c.command_id() + actor_scope(grant)).substr(0, 12));
+    secret = "whsec_" + new_token_secret().substr(4);
+    m.set_secret(secret);
+  }
+  std::optional<std::uint64_t> expected;
+  if (c.has_expected_version()) expected = c.expected_version();
+  const std::string id = m.webhook_id();
+  impl_->webhooks.execute_async(
+      {c.command_id(), actor, std::move(m), impl_->clock.now_ms(), expected, {}, {}, actor_scope(grant)},
+      [done = std::move(done), command_id = c.command_id(), id, secret](result<engine::command_result> r) {
+        auto reply = accepted(std::move(r), command_id, false);
+        if (reply && !id.empty()) {
+          reply.value().set_webhook_id(id);
+          if (!reply.value().duplicate()) reply.value().set_webhook_secret(secret);
+        }
+        done(std::move(reply));
+      });
+}
+
 void command_service::execute(const pb::TokenGrant& grant, pb::SubmitCommand c, command_done done) {
-  if (!c.has_cycle() && !c.has_registry() && !c.has_token() && !c.has_inbox())
-    return done(app_error(errc::missing_field, "command.target",
-                          "the command names neither a cycle, a registry, a token nor an inbox command",
-                          "Lệnh không nêu thao tác của chu kỳ, của danh mục, của token hay của hộp thư"));
+  if (!c.has_cycle() && !c.has_registry() && !c.has_token() && !c.has_inbox() && !c.has_webhook())
+    return done(app_error(
+        errc::missing_field, "command.target",
+        "the command names neither a cycle, a registry, a token, an inbox nor a webhook command",
+        "Lệnh không nêu thao tác của chu kỳ, của danh mục, của token, của hộp thư hay của webhook"));
   if (!domain::valid_command_id(c.command_id()))
     return done(app_error(errc::invalid_field, "command.command_id",
                           c.command_id().empty()
@@ -313,6 +369,7 @@ void command_service::execute(const pb::TokenGrant& grant, pb::SubmitCommand c, 
                           "Mã lệnh (command_id) phải có 1–128 ký tự ASCII in được, không có dấu cách"));
   if (c.has_token()) return execute_token(grant, std::move(c), std::move(done));
   if (c.has_inbox()) return execute_inbox(grant, std::move(c), std::move(done));
+  if (c.has_webhook()) return execute_webhook(grant, std::move(c), std::move(done));
   if (c.has_cycle()) {
     if (auto refused = admit_cycle_command(impl_->log, impl_->registry, impl_->cycles, *c.mutable_cycle(),
                                            actor_of(grant)))

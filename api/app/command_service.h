@@ -49,6 +49,8 @@ class command_service {
   void execute_token(const pb::TokenGrant& grant, pb::SubmitCommand c, command_done done);
   // Marking notices of the token's own inbox read or unread.
   void execute_inbox(const pb::TokenGrant& grant, pb::SubmitCommand c, command_done done);
+  // Adding, removing or resuming a webhook of the token's own inbox.
+  void execute_webhook(const pb::TokenGrant& grant, pb::SubmitCommand c, command_done done);
   std::unique_ptr<impl> impl_;
 };
 

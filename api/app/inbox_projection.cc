@@ -7,6 +7,7 @@
 #include "api/app/position_key.h"
 #include "api/app/token_registry.h"
 #include "api/app/vietnam_time.h"
+#include "api/app/webhook_decider.h"
 #include "domain/notices.h"
 #include "domain/streams.h"
 #include "engine/errc.h"
@@ -14,17 +15,11 @@
 namespace thidua::api {
 namespace {
 
-std::uint64_t number_of(const std::optional<std::string>& text) {
-  std::uint64_t n = 0;
-  if (text) std::from_chars(text->data(), text->data() + text->size(), n);
-  return n;
-}
-
 // Adds `delta` to the counter under `key`.
 result<void> add_to(engine::projection_context& ctx, const std::string& key, std::int64_t delta) {
   auto stored = ctx.get(key);
   if (!stored) return stored.error();
-  const std::uint64_t n = number_of(stored.value());
+  const std::uint64_t n = counter_value(stored.value());
   ctx.put(key, std::to_string(delta < 0 && n == 0 ? 0 : n + delta));
   return success();
 }
@@ -69,6 +64,8 @@ result<void> inbox_projection::apply(const storage::record_view& record, engine:
     if (e->has_unit_renamed()) ctx.put("u/" + e->unit_renamed().unit_id(), e->unit_renamed().name());
     return success();
   }
+  if (const auto hooks = inbox_of_webhook_stream(record.stream_id); !hooks.empty())
+    return apply_webhook(record, hooks, ctx);
   if (const auto inbox = domain::inbox_of_stream(record.stream_id); !inbox.empty()) {
     pb::InboxEvent e;
     if (!e.ParseFromArray(record.payload.data(), static_cast<int>(record.payload.size())))
@@ -97,6 +94,8 @@ result<void> inbox_projection::apply(const storage::record_view& record, engine:
     return success();
   }
   if (kind != domain::stream_kind::cycle) return success();
+  // The commonest event tells no one anything and changes no audience: not even decoded.
+  if (record.event_type == "ActivityRecorded") return success();
   auto decoded = domain::decode_event(record.stream_id, record.event_type, record.payload);
   const auto* e = std::get_if<domain::pb::Event>(&decoded.event);
   if (!e) return undecodable("cycle", record.position);
@@ -114,9 +113,10 @@ result<void> inbox_projection::apply(const storage::record_view& record, engine:
   };
   const auto notices = domain::notices_of(audience, *e, name);
   if (failure) return *failure;
-  const std::string before = audience.SerializeAsString();
-  domain::fold_audience(audience, *e);
-  if (audience.SerializeAsString() != before) ctx.put(audience_key, audience.SerializeAsString());
+  if (domain::changes_audience(*e)) {
+    domain::fold_audience(audience, *e);
+    ctx.put(audience_key, audience.SerializeAsString());
+  }
   if (notices.empty()) return success();
   pb::Notice n;
   n.set_position(record.position);
@@ -131,11 +131,75 @@ result<void> inbox_projection::apply(const storage::record_view& record, engine:
     n.set_text_vi(notice.text_vi);
     n.set_text_en(notice.text_en);
     n.set_needs_action(notice.needs_action);
-    ctx.put(notice_prefix(notice.inbox) + position_key(record.position), n.SerializeAsString());
+    const std::string bytes = n.SerializeAsString();
+    ctx.put(notice_prefix(notice.inbox) + position_key(record.position), bytes);
+    if (auto queued = queue_for_webhooks(ctx, notice.inbox, notice.kind, record.position, bytes); !queued)
+      return queued;
     if (auto added = add_to(ctx, "t/" + notice.inbox, 1); !added) return added;
     step_->changed[notice.inbox] = record.position;
   }
   return success();
+}
+
+result<void> inbox_projection::apply_webhook(const storage::record_view& record, const std::string& inbox,
+                                             engine::projection_context& ctx) {
+  pb::WebhookEvent e;
+  if (!e.ParseFromArray(record.payload.data(), static_cast<int>(record.payload.size())))
+    return undecodable("webhook", record.position);
+  auto listed = ctx.get("wi/" + inbox);
+  if (!listed) return listed.error();
+  std::string ids = listed.value().value_or("");
+  if (e.has_added()) {
+    ctx.put(webhook_key(e.added().webhook_id()), e.added().SerializeAsString());
+    ids += (ids.empty() ? "" : ",") + e.added().webhook_id();
+    ctx.put("wi/" + inbox, ids);
+  } else if (e.has_removed()) {
+    std::string kept;
+    for (const auto& id : split_ids(ids))
+      if (id != e.removed().webhook_id()) kept += (kept.empty() ? "" : ",") + id;
+    ctx.put("wi/" + inbox, kept);
+    ctx.put("wx/" + e.removed().webhook_id(), e.removed().reason());
+  } else if (e.has_resumed()) {
+    if (auto added = add_to(ctx, "wr/" + e.resumed().webhook_id(), 1); !added) return added;
+  }
+  return success();
+}
+
+result<void> inbox_projection::queue_for_webhooks(engine::projection_context& ctx, const std::string& inbox,
+                                                  const std::string& kind, std::uint64_t position,
+                                                  const std::string& notice) {
+  auto listed = ctx.get("wi/" + inbox);
+  if (!listed) return listed.error();
+  if (!listed.value()) return success();
+  for (const auto& id : split_ids(*listed.value())) {
+    auto stored = ctx.get(webhook_key(id));
+    if (!stored) return stored.error();
+    pb::WebhookAdded hook;
+    if (!stored.value() || !hook.ParseFromString(*stored.value())) continue;
+    if (hook.kinds_size() > 0 &&
+        std::find(hook.kinds().begin(), hook.kinds().end(), kind) == hook.kinds().end())
+      continue;
+    ctx.put(outbox_prefix(id) + position_key(position), notice);
+  }
+  return success();
+}
+
+std::vector<std::string> inbox_projection::split_ids(const std::string& ids) {
+  std::vector<std::string> out;
+  for (std::size_t at = 0; at < ids.size();) {
+    const auto comma = std::min(ids.find(',', at), ids.size());
+    out.push_back(ids.substr(at, comma - at));
+    at = comma + 1;
+  }
+  return out;
+}
+
+std::string inbox_projection::webhook_key(const std::string& id) {
+  return "w/" + id;
+}
+
+std::string inbox_projection::outbox_prefix(const std::string& id) {
+  return "o/" + id + "/";
 }
 
 result<void> inbox_projection::end_step(engine::projection_context&) {
@@ -167,7 +231,7 @@ result<inbox_reader::counts> inbox_reader::count(const std::string& inbox, const
   if (!total) return total.error();
   auto read = log_.projection_get(model_, "c/" + inbox + "/" + inbox_projection::person_key(person));
   if (!read) return read.error();
-  return counts{number_of(total.value()), number_of(read.value())};
+  return counts{counter_value(total.value()), counter_value(read.value())};
 }
 
 result<bool> inbox_reader::is_read(const std::string& inbox, const std::string& person_key,
@@ -190,20 +254,19 @@ result<std::vector<pb::Notice>> inbox_reader::after(const std::string& inbox, co
   const std::string pk = inbox_projection::person_key(person);
   std::vector<pb::Notice> out;
   std::optional<error> failure;
-  // The scan visits the whole prefix in order; positions at or before `after` are passed over by key.
-  auto scanned = log_.projection_scan(model_, prefix, [&](std::string_view key, std::string_view value) {
-    if (key <= from) return true;
-    pb::Notice n;
-    if (!n.ParseFromArray(value.data(), static_cast<int>(value.size()))) return true;
-    auto read = is_read(inbox, pk, n.position());
-    if (!read) {
-      failure = read.error();
-      return false;
-    }
-    n.set_read(read.value());
-    out.push_back(std::move(n));
-    return out.size() < max;
-  });
+  auto scanned =
+      log_.projection_scan_from(model_, prefix, from + '\x01', [&](std::string_view, std::string_view value) {
+        pb::Notice n;
+        if (!n.ParseFromArray(value.data(), static_cast<int>(value.size()))) return true;
+        auto read = is_read(inbox, pk, n.position());
+        if (!read) {
+          failure = read.error();
+          return false;
+        }
+        n.set_read(read.value());
+        out.push_back(std::move(n));
+        return out.size() < max;
+      });
   if (!scanned) return scanned.error();
   if (failure) return *failure;
   return out;

@@ -8,6 +8,11 @@
 //   "t/<inbox>"                    notices in the inbox (decimal)
 //   "r/<inbox>/<person key>/<position>"  a read mark; "c/<inbox>/<person key>": the person's marks (decimal)
 // The person key is 16 hex digits of the SHA-256 of the person's name (names hold any character).
+// The webhooks' outbox (api/app/webhook_outbox.h), from the inboxes' webhook streams:
+//   "w/<webhook>"                  the webhook (pb::WebhookAdded, its secret included: never served)
+//   "wi/<inbox>"                   the inbox's live webhooks, comma separated, in the order added
+//   "wx/<webhook>"                 removed (the reason); "wr/<webhook>": resumptions (decimal)
+//   "o/<webhook>/<position>"       a notice to deliver (pb::Notice), written with the notice itself
 
 #include <cstdint>
 #include <map>
@@ -37,8 +42,16 @@ class inbox_projection final : public engine::projection {
 
   static std::string person_key(const std::string& person);
   static std::string notice_prefix(const std::string& inbox);
+  static std::string webhook_key(const std::string& id);
+  static std::string outbox_prefix(const std::string& id);
+  static std::vector<std::string> split_ids(const std::string& ids);
 
  private:
+  result<void> apply_webhook(const storage::record_view& record, const std::string& inbox,
+                             engine::projection_context& ctx);
+  // Queues the notice for each of the inbox's webhooks that wants its kind.
+  result<void> queue_for_webhooks(engine::projection_context& ctx, const std::string& inbox,
+                                  const std::string& kind, std::uint64_t position, const std::string& notice);
   struct step_state {
     std::map<std::string, std::uint64_t> changed;  // inbox → last position that changed it
   };

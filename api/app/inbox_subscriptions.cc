@@ -1,5 +1,7 @@
 #include "api/app/inbox_subscriptions.h"
 
+#include <pthread.h>
+
 #include "api/app/inbox_projection.h"
 #include "engine/projection_runner.h"
 
@@ -46,7 +48,10 @@ inbox_watch::~inbox_watch() {
 }
 
 void inbox_watch::start() {
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "inbox-watch");
+    loop();
+  });
 }
 
 void inbox_watch::stop() {

@@ -15,6 +15,7 @@
 #include "api/app/request_checks.h"
 #include "api/app/subscription_filter.h"
 #include "api/app/token_registry.h"
+#include "api/app/webhook_outbox.h"
 #include "domain/ids.h"
 #include "engine/projection_runner.h"
 #include "engine/serial_executor.h"
@@ -217,6 +218,13 @@ result<pb::QueryResult> read_service::query(const pb::TokenGrant& grant, const p
       *out.mutable_inbox() = std::move(page).value();
       return out;
     }
+    case pb::Query::kListWebhooks: {
+      auto hooks =
+          webhook_outbox::status(impl_->log, impl_->inbox_runner.serving_name(), inbox_of(actor_of(grant)));
+      if (!hooks) return unreadable_log(hooks.error());
+      for (auto& h : hooks.value()) *out.add_webhooks() = std::move(h);
+      return out;
+    }
     case pb::Query::WHAT_NOT_SET:
       break;
   }
@@ -259,7 +267,7 @@ void read_service::query_when_applied(std::shared_ptr<const pb::TokenGrant> gran
                  std::min(as_of->date().empty() ? as_of->position() : UINT64_MAX, impl_->log.head().value)));
   const std::uint64_t at_least = q.at_least_position();
   // The inbox has a read model of its own.
-  auto& runner = q.has_get_inbox() ? impl_->inbox_runner : impl_->runner;
+  auto& runner = q.has_get_inbox() || q.has_list_webhooks() ? impl_->inbox_runner : impl_->runner;
   if (at_least == 0 || runner.checkpoint().value >= at_least) return done(query(*grant, q));
   const auto wait = impl_->options.max_read_wait;
   runner.when_applied(
@@ -301,6 +309,10 @@ result<std::shared_ptr<inbox_subscription>> read_service::subscribe_inbox(const 
       inbox_of(actor_of(grant)), grant.person_name(), after, std::move(ready));
   impl_->inbox_watch.add(sub);
   return sub;
+}
+
+std::string read_service::inbox_model() const {
+  return impl_->inbox_runner.serving_name();
 }
 
 result<pb::ReadModelStatus> read_service::rebuild_read_model(const std::string& model) {

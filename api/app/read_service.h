@@ -80,6 +80,8 @@ class read_service {
   result<pb::ReadModelStatus> rebuild_read_model(const std::string& model);
   pb::ReadModelStatus read_model_status() const;
 
+  // Where the inbox read model (and the webhooks' outbox in it) is stored now.
+  std::string inbox_model() const;
   storage::position head() const;
   storage::position read_model_position() const;
   std::size_t subscribers() const;

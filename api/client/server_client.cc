@@ -120,7 +120,8 @@ bool send_request(asio::io_context& ioc, Stream& stream, const server_url& serve
   http::request<http::string_body> req{
       http::string_to_verb({method.data(), method.size()}), {target.data(), target.size()}, 11};
   req.set(http::field::host, server.host);
-  req.set(http::field::user_agent, "thidua");
+  req.set(http::field::user_agent, o.user_agent);
+  for (const auto& [name, value] : o.headers) req.set(name, value);
   if (!o.token.empty()) req.set(http::field::authorization, "Bearer " + o.token);
   if (!body.empty()) {
     req.set(http::field::content_type, "application/json");
@@ -143,7 +144,7 @@ bool call(asio::io_context& ioc, Stream& stream, const server_url& server, const
   beast::error_code ec;
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
-  parser.body_limit(std::uint64_t{1} << 30);
+  parser.body_limit(o.max_answer_bytes);
   beast::get_lowest_layer(stream).expires_after(o.timeout);
   http::async_read(stream, buffer, parser, [&](beast::error_code e, std::size_t) { ec = e; });
   run(ioc);

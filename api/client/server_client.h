@@ -9,6 +9,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace thidua::api {
 
@@ -26,6 +28,11 @@ struct client_options {
   std::string token;    // sent as Authorization: Bearer <token>; empty: none
   std::string ca_file;  // PEM authorities for a TLS server; empty: the system's
   std::chrono::seconds timeout{60};
+  // Sent with each request beside the usual ones.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string user_agent = "thidua";
+  // An answer's body longer than this is a failure (a webhook receiver answers little). Default: 1 GiB.
+  std::uint64_t max_answer_bytes = std::uint64_t{1} << 30;
 };
 
 struct http_answer {

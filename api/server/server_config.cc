@@ -51,6 +51,10 @@ const std::vector<std::string>& option_names() {
                                                  "max-frames-per-second",
                                                  "max-subscriptions",
                                                  "heartbeat",
+                                                 "webhook-retry-base-ms",
+                                                 "webhook-retry-max-ms",
+                                                 "webhook-suspend-after",
+                                                 "webhook-timeout",
                                                  "tls-cert",
                                                  "tls-key",
                                                  "receipt-key",
@@ -103,6 +107,14 @@ std::string apply(const std::string& key, const std::string& value, server_confi
     ok = parse_number<std::uint32_t>(value, 1, 1024, c.http.max_subscriptions);
   } else if (key == "heartbeat") {
     ok = parse_number<std::uint32_t>(value, 1, 3600, c.http.heartbeat_seconds);
+  } else if (key == "webhook-retry-base-ms") {
+    ok = parse_number<std::uint32_t>(value, 1, 3'600'000, c.webhook_retry_base_ms);
+  } else if (key == "webhook-retry-max-ms") {
+    ok = parse_number<std::uint32_t>(value, 1, 86'400'000, c.webhook_retry_max_ms);
+  } else if (key == "webhook-suspend-after") {
+    ok = parse_number<std::uint32_t>(value, 0, 1'000'000, c.webhook_suspend_after);
+  } else if (key == "webhook-timeout") {
+    ok = parse_number<std::uint32_t>(value, 1, 600, c.webhook_timeout_seconds);
   } else if (key == "tls-cert") {
     ok = !value.empty();
     c.http.tls_cert_file = value;
@@ -197,6 +209,12 @@ std::string server_usage() {
          "                              passes; more than N refused within 10 s closes it (default: 200)\n"
          "  --max-subscriptions N       subscriptions per WebSocket connection (default: 16)\n"
          "  --heartbeat SECONDS         heartbeat interval to connections with subscriptions (default: 15)\n"
+         "  --webhook-retry-base-ms MS  a failed webhook delivery is tried again after about MS, doubling\n"
+         "                              each time, with jitter (default: 1000)\n"
+         "  --webhook-retry-max-ms MS   the longest wait between two tries (default: 600000)\n"
+         "  --webhook-suspend-after N   failures in a row that suspend a webhook until it is resumed;\n"
+         "                              0 = never (default: 20)\n"
+         "  --webhook-timeout SECONDS   each webhook request may take this long (default: 10)\n"
          "  --tls-cert FILE             PEM certificate chain: serve https and wss (default: none, plain)\n"
          "  --tls-key FILE              PEM private key for --tls-cert\n"
          "  --receipt-key FILE          Ed25519 key (PEM, mode 0600) that signs receipts; made on first "

@@ -25,6 +25,12 @@ struct server_config {
   log_format log_as = log_format::text;  // --log-format
   std::string log_level = "info";        // trace, debug, info, warn, error, critical, off
   http_options http;
+  // Webhook deliveries (docs/operations.md): the first retry waits about retry_base, doubling to retry_max;
+  // suspend_after failures in a row suspend a webhook; each request may take `webhook_timeout`.
+  std::uint32_t webhook_retry_base_ms = 1000;
+  std::uint32_t webhook_retry_max_ms = 600'000;
+  std::uint32_t webhook_suspend_after = 20;
+  std::uint32_t webhook_timeout_seconds = 10;
 };
 
 // The --help text: every option with its default.

@@ -17,7 +17,9 @@
 #include "api/app/read_service.h"
 #include "api/app/receipts.h"
 #include "api/app/server_metrics.h"
+#include "api/app/webhook_outbox.h"
 #include "api/net/http_server.h"
+#include "api/net/webhook_sender.h"
 #include "api/server/server_config.h"
 #include "api/server/system_wall_clock.h"
 #include "api/wire/event_frames.h"
@@ -115,6 +117,12 @@ int serve(thidua::storage::event_log& log, thidua::api::server_config& config,
     spdlog::info("{} deadline timers were due while the server was down: fired", fired.value());
   }
   commands.start_timers();
+  thidua::api::webhook_outbox outbox(
+      log, [&reads] { return reads.inbox_model(); }, clock,
+      {std::chrono::milliseconds(config.webhook_retry_base_ms),
+       std::chrono::milliseconds(config.webhook_retry_max_ms), config.webhook_suspend_after});
+  thidua::api::webhook_sender webhooks(outbox, std::chrono::seconds(config.webhook_timeout_seconds));
+  webhooks.start();
   const thidua::api::services api{&commands, &reads, &metrics, &envelopes};
   config.http.api = &api;
   // Taken over before the server says it listens: a SIGTERM right after that line stops it cleanly too.
@@ -136,6 +144,7 @@ int serve(thidua::storage::event_log& log, thidua::api::server_config& config,
   // Queries waiting for the read models are answered (READ_MODEL_BEHIND) while their connections still exist.
   reads.stop();
   server.stop();
+  webhooks.stop();
   commands.stop_timers();
   return 0;
 }

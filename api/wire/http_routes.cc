@@ -239,6 +239,8 @@ std::variant<pb::Query, http_reply> route(const std::string& path, params_reader
     i->set_before_position(p.number<std::uint64_t>("before_position"));
     i->set_limit(p.number<std::uint32_t>("limit"));
     i->set_unread_only(p.flag("unread_only"));
+  } else if (path == "/v1/webhooks") {
+    q.mutable_list_webhooks();
   } else if (path == "/v1/tokens") {
     q.mutable_list_tokens();
   } else if (path == "/v1/verify") {

@@ -37,11 +37,13 @@ std::string command_name(const pb::SubmitCommand& c) {
   if (c.has_registry()) body = &c.registry();
   if (c.has_token()) body = &c.token();
   if (c.has_inbox()) body = &c.inbox();
+  if (c.has_webhook()) body = &c.webhook();
   if (!body) return "none";
   const auto* action = body->GetDescriptor()->FindOneofByName("action");
   const auto* set = action ? body->GetReflection()->GetOneofFieldDescriptor(*body, action) : nullptr;
   if (!set) return "none";
   if (c.has_token()) return "token." + set->name();
+  if (c.has_webhook()) return "webhook." + set->name();
   return c.has_inbox() ? "inbox." + set->name() : set->name();
 }
 

@@ -669,14 +669,15 @@ result<std::optional<std::string>> rocksdb_log::projection_get(std::string_view 
   return std::optional<std::string>(std::move(v));
 }
 
-result<void> rocksdb_log::projection_scan(
-    std::string_view name, std::string_view prefix,
+result<void> rocksdb_log::projection_scan_from(
+    std::string_view name, std::string_view prefix, std::string_view from,
     const std::function<bool(std::string_view key, std::string_view value)>& visit) const {
   if (auto e = check_projection_name(name)) return *e;
   const std::string start = keys::projection_key(name, prefix);
   const std::size_t skip = name.size() + 1;
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->projections));
-  for (it->Seek(start); it->Valid() && it->key().starts_with(start); it->Next()) {
+  for (it->Seek(std::max(start, keys::projection_key(name, from)));
+       it->Valid() && it->key().starts_with(start); it->Next()) {
     if (!visit(it->key().ToStringView().substr(skip), it->value().ToStringView())) break;
   }
   if (!it->status().ok()) return status_error(it->status(), "scanning a projection");

@@ -41,8 +41,8 @@ class rocksdb_log final : public event_log {
   result<position> projection_checkpoint(std::string_view name) const override;
   result<std::optional<std::string>> projection_get(std::string_view name,
                                                     std::string_view key) const override;
-  result<void> projection_scan(
-      std::string_view name, std::string_view prefix,
+  result<void> projection_scan_from(
+      std::string_view name, std::string_view prefix, std::string_view from,
       const std::function<bool(std::string_view key, std::string_view value)>& visit) const override;
   result<void> reset_projection(std::string_view name) override;
   result<std::vector<timer_entry>> due_timers(std::int64_t up_to_ms, std::size_t max) const override;

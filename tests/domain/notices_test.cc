@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 
 #include "tests/domain/cluster_ii_script.h"
@@ -96,6 +97,10 @@ TEST(notices, the_organizers_office_hears_the_nominations_and_the_handover_not_t
   EXPECT_EQ(kinds(all.at(domain::office_inbox("BCA"))),
             (std::vector<std::string>{"nominations_adopted", "chair_handed_over"}));
   EXPECT_EQ(all.size(), cluster_ii_members().size() + 1) << "the members and the office, nobody else";
+  const auto& known = domain::notice_kinds();
+  for (const auto& [inbox, notices] : all)
+    for (const auto& n : notices)
+      EXPECT_NE(std::find(known.begin(), known.end(), n.kind), known.end()) << n.kind << " is not listed";
 }
 
 TEST(notices, deadlines_go_to_the_units_that_owe_the_step_and_overdue_also_to_the_office) {

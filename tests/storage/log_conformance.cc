@@ -428,6 +428,21 @@ TEST_P(log_conformance, projection_writes_read_model_and_checkpoint_together_and
     return true;
   }));
   EXPECT_EQ(keys, (std::vector<std::string>{"unit/a", "unit/b"}));
+  // From a cursor: the keys at or after it, still within the prefix.
+  keys.clear();
+  ASSERT_OK(
+      log->projection_scan_from("counts", "unit/", "unit/a\x01", [&](std::string_view k, std::string_view) {
+        keys.emplace_back(k);
+        return true;
+      }));
+  EXPECT_EQ(keys, (std::vector<std::string>{"unit/b"}));
+  keys.clear();
+  ASSERT_OK(log->projection_scan_from("counts", "unit/", "a", [&](std::string_view k, std::string_view) {
+    keys.emplace_back(k);
+    return true;
+  }));
+  EXPECT_EQ(keys, (std::vector<std::string>{"unit/a", "unit/b"}))
+      << "a cursor before the prefix starts at it";
 
   b.erase("unit/a");
   ASSERT_OK(log->commit_projection("counts", b, {8}));

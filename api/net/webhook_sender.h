@@ -1,0 +1,39 @@
+#pragma once
+// POSTs the webhooks' deliveries (api/app/webhook_outbox.h) on a thread of its own ("webhooks"): each due
+// delivery, signed, then the outcome back to the outbox. One request at a time, each bounded by `timeout`.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+namespace thidua::api {
+
+class webhook_outbox;
+struct webhook_delivery;
+
+class webhook_sender {
+ public:
+  webhook_sender(webhook_outbox& outbox, std::chrono::milliseconds timeout);
+  ~webhook_sender();
+  void start();
+  void stop();
+  struct counts {
+    std::uint64_t delivered = 0, failed = 0;
+  };
+  counts sent() const { return {delivered_.load(), failed_.load()}; }
+
+ private:
+  void loop();
+  void deliver(const webhook_delivery& d);
+  webhook_outbox& outbox_;
+  const std::chrono::milliseconds timeout_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::atomic<std::uint64_t> delivered_{0}, failed_{0};
+  std::thread thread_;
+};
+
+}  // namespace thidua::api
