@@ -55,7 +55,11 @@ void inbox_watch::start() {
 }
 
 void inbox_watch::stop() {
-  stopping_ = true;
+  {
+    std::lock_guard lock(stop_mutex_);
+    stopping_ = true;
+  }
+  stop_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -70,10 +74,18 @@ std::size_t inbox_watch::watched() const {
 }
 
 void inbox_watch::loop() {
+  std::uint64_t seen = 0;
   while (!stopping_) {
-    const auto seen = runner_.checkpoint();
-    runner_.wait_for({seen.value + 1}, std::chrono::milliseconds(250));
-    const auto changed = projection_.take_changed(runner_.checkpoint().value);
+    // Looks at the checkpoint ten times a second rather than waiting on the runner: a waiter would make the
+    // runner commit every batch at once instead of letting bursts gather.
+    {
+      std::unique_lock lock(stop_mutex_);
+      stop_.wait_for(lock, std::chrono::milliseconds(100), [this] { return stopping_.load(); });
+    }
+    const auto applied = runner_.checkpoint().value;
+    if (applied == seen) continue;
+    seen = applied;
+    const auto changed = projection_.take_changed(applied);
     if (changed.empty()) continue;
     std::vector<std::shared_ptr<inbox_subscription>> told;
     {

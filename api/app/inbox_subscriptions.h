@@ -3,6 +3,7 @@
 // model applied a change to its inbox (a notice, a read mark), and polled by its connection for the update.
 
 #include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
@@ -49,7 +50,7 @@ class inbox_subscription {
 };
 
 // Tells the subscriptions of each inbox the read model changed, once the change is committed. Its thread
-// ("inbox-watch") follows the runner's checkpoint.
+// ("inbox-watch") looks at the runner's checkpoint ten times a second.
 class inbox_watch {
  public:
   inbox_watch(inbox_projection& projection, engine::projection_runner& runner);
@@ -66,6 +67,8 @@ class inbox_watch {
   mutable std::mutex mutex_;
   std::multimap<std::string, std::weak_ptr<inbox_subscription>> by_inbox_;
   std::atomic<bool> stopping_{false};
+  std::mutex stop_mutex_;
+  std::condition_variable stop_;
   std::thread thread_;
 };
 
