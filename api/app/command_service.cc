@@ -270,10 +270,6 @@ std::optional<error> resolve_marking(const storage::event_log& log, pb::InboxCom
   return std::nullopt;
 }
 
-}  // namespace
-
-namespace {
-
 // The first answer to a command id already recorded, as its repeat: for commands whose server-made parts (a
 // secret, the notices an up_to_position covers) would differ the second time.
 result<std::optional<pb::CommandAccepted>> recorded_before(const storage::event_log& log,
@@ -288,6 +284,11 @@ result<std::optional<pb::CommandAccepted>> recorded_before(const storage::event_
   a.set_stream_version(first.value()->version.value);
   a.set_duplicate(true);
   return std::optional<pb::CommandAccepted>(std::move(a));
+}
+
+// A new webhook's id follows from who asked and the command id, so a retry names the same webhook.
+std::string webhook_id_of(const pb::TokenGrant& grant, const std::string& command_id) {
+  return "wh-" + token_hash(command_id + actor_scope(grant)).substr(0, 12);
 }
 
 }  // namespace
@@ -328,14 +329,12 @@ void command_service::execute_webhook(const pb::TokenGrant& grant, pb::SubmitCom
   auto before = recorded_before(impl_->log, engine::scoped_command_id(actor_scope(grant), c.command_id()));
   if (!before) return done(std::move(before).error());
   if (before.value()) {
-    if (m.has_add())
-      before.value()->set_webhook_id("wh-" + token_hash(c.command_id() + actor_scope(grant)).substr(0, 12));
+    if (m.has_add()) before.value()->set_webhook_id(webhook_id_of(grant, c.command_id()));
     return done(std::move(*before.value()));
   }
   std::string secret;
   if (m.has_add()) {
-    // The id follows from who asked and the command id, so a retry names the same webhook.
-    m.set_webhook_id("wh-" + token_hash(c.command_id() + actor_scope(grant)).substr(0, 12));
+    m.set_webhook_id(webhook_id_of(grant, c.command_id()));
     secret = "whsec_" + new_token_secret().substr(4);
     m.set_secret(secret);
   }

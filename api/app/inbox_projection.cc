@@ -325,6 +325,7 @@ result<pb::Inbox> inbox_reader::page(const std::string& inbox, const std::string
         return false;
       }
       if (read.value()) return true;
+      n.set_read(false);  // known: not read again below
     }
     kept.push_back(std::move(n));
     if (kept.size() > limit) {
@@ -338,9 +339,11 @@ result<pb::Inbox> inbox_reader::page(const std::string& inbox, const std::string
   // The oldest notice of the page is where the next page ends.
   if (more && !kept.empty()) out.set_next_before_position(kept.front().position());
   for (auto it = kept.rbegin(); it != kept.rend(); ++it) {
-    auto read = is_read(inbox, pk, it->position());
-    if (!read) return read.error();
-    it->set_read(read.value());
+    if (!q.unread_only()) {
+      auto read = is_read(inbox, pk, it->position());
+      if (!read) return read.error();
+      it->set_read(read.value());
+    }
     *out.add_notices() = std::move(*it);
   }
   return out;

@@ -68,11 +68,6 @@ void inbox_watch::add(const std::shared_ptr<inbox_subscription>& s) {
   by_inbox_.emplace(s->inbox(), s);
 }
 
-std::size_t inbox_watch::watched() const {
-  std::lock_guard lock(mutex_);
-  return by_inbox_.size();
-}
-
 void inbox_watch::loop() {
   std::uint64_t seen = 0;
   while (!stopping_) {

@@ -58,7 +58,6 @@ class inbox_watch {
   void start();
   void stop();
   void add(const std::shared_ptr<inbox_subscription>& s);
-  std::size_t watched() const;
 
  private:
   void loop();

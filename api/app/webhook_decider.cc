@@ -33,7 +33,7 @@ std::optional<domain::rejection> bad_url(const std::string& url) {
 
 std::size_t inbox_webhooks::live() const {
   return static_cast<std::size_t>(
-      std::count_if(by_id.begin(), by_id.end(), [](const auto& h) { return !h.second.removed; }));
+      std::count_if(removed.begin(), removed.end(), [](const auto& h) { return !h.second; }));
 }
 
 std::string inbox_of_webhook_stream(std::string_view stream) {
@@ -53,6 +53,10 @@ webhook_decider::decision webhook_decider::decide(const state& s, const command&
     case command::kAdd: {
       if (auto bad = bad_url(c.add().url())) return *bad;
       const auto& known = domain::notice_kinds();
+      if (static_cast<std::size_t>(c.add().kinds_size()) > known.size())
+        return refuse("INVALID_FIELD", "webhook.add.kinds",
+                      "at most " + std::to_string(known.size()) + " kinds (there are no more)",
+                      "Tối đa " + std::to_string(known.size()) + " loại thông báo");
       for (int i = 0; i < c.add().kinds_size(); ++i)
         if (std::find(known.begin(), known.end(), c.add().kinds(i)) == known.end())
           return refuse("INVALID_FIELD", "webhook.add.kinds[" + std::to_string(i) + "]",
@@ -62,7 +66,7 @@ webhook_decider::decision webhook_decider::decide(const state& s, const command&
         return refuse("LIMIT_REACHED", "webhook.add",
                       "an inbox has at most " + std::to_string(max_webhooks_per_inbox) + " webhooks",
                       "Mỗi hộp thư có tối đa " + std::to_string(max_webhooks_per_inbox) + " webhook");
-      if (c.webhook_id().empty() || c.secret().empty() || s.by_id.count(c.webhook_id()))
+      if (c.webhook_id().empty() || c.secret().empty() || s.removed.count(c.webhook_id()))
         return refuse("INVALID_FIELD", "webhook.webhook_id", "the server names a new webhook",
                       "Máy chủ đặt mã cho webhook mới");
       auto* added = e.mutable_added();
@@ -78,8 +82,8 @@ webhook_decider::decision webhook_decider::decide(const state& s, const command&
       const bool removing = c.has_remove();
       const std::string& id = removing ? c.remove().webhook_id() : c.resume().webhook_id();
       const std::string field = removing ? "webhook.remove.webhook_id" : "webhook.resume.webhook_id";
-      const auto it = s.by_id.find(id);
-      if (it == s.by_id.end() || it->second.removed)
+      const auto it = s.removed.find(id);
+      if (it == s.removed.end() || it->second)
         return refuse("NOT_FOUND", field, "no webhook " + id + " in this inbox",
                       "Hộp thư không có webhook " + id);
       if (removing) {
@@ -102,8 +106,8 @@ webhook_decider::decision webhook_decider::decide(const state& s, const command&
 }
 
 webhook_decider::state webhook_decider::evolve(state s, const event& e) {
-  if (e.has_added()) s.by_id[e.added().webhook_id()] = {e.added().url(), false};
-  if (e.has_removed()) s.by_id[e.removed().webhook_id()].removed = true;
+  if (e.has_added()) s.removed[e.added().webhook_id()] = false;
+  if (e.has_removed()) s.removed[e.removed().webhook_id()] = true;
   return s;
 }
 

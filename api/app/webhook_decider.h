@@ -22,11 +22,7 @@ namespace thidua::api {
 inline constexpr std::size_t max_webhooks_per_inbox = 16;
 
 struct inbox_webhooks {
-  struct hook {
-    std::string url;
-    bool removed = false;
-  };
-  std::map<std::string, hook> by_id;
+  std::map<std::string, bool> removed;  // every webhook the inbox had, by id: removed or live
   std::size_t live() const;
 };
 

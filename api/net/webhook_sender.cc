@@ -79,13 +79,11 @@ void webhook_sender::deliver(const webhook_delivery& d) {
     answered = http_call(*server, o, "POST", target_of(d.url), d.body, answer, why);
   }
   if (answered && answer.status >= 200 && answer.status < 300) {
-    ++delivered_;
     if (auto r = outbox_.delivered(d); !r)
       spdlog::warn("webhook {}: delivery {} went, but could not be noted: {}", d.webhook_id, d.delivery_id,
                    r.error().message);
     return;
   }
-  ++failed_;
   const std::string failure = answered ? "HTTP " + std::to_string(answer.status) : why;
   spdlog::warn("webhook {}: delivery {} to {} failed: {}", d.webhook_id, d.delivery_id, d.url, failure);
   if (auto r = outbox_.failed(d, failure); !r)

@@ -2,7 +2,6 @@
 // POSTs the webhooks' deliveries (api/app/webhook_outbox.h) on a thread of its own ("webhooks"): each due
 // delivery, signed, then the outcome back to the outbox. One request at a time, each bounded by `timeout`.
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -19,10 +18,6 @@ class webhook_sender {
   ~webhook_sender();
   void start();
   void stop();
-  struct counts {
-    std::uint64_t delivered = 0, failed = 0;
-  };
-  counts sent() const { return {delivered_.load(), failed_.load()}; }
 
  private:
   void loop();
@@ -32,7 +27,6 @@ class webhook_sender {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
-  std::atomic<std::uint64_t> delivered_{0}, failed_{0};
   std::thread thread_;
 };
 
