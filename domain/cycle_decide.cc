@@ -103,9 +103,18 @@ std::optional<rejection> check_settings(const pb::Settings& st, const std::strin
       {"launch_by", &d.launch_by()},
       {"mid_year_review_by", &d.mid_year_review_by()},
       {"year_end_summary_by", &d.year_end_summary_by()},
-      {"nominations_by", &d.nominations_by()}};
-  for (const auto& [name, date] : deadlines)
-    if (auto e = check_date(field + ".deadlines." + name, *date, year, date_kind::step, false)) return e;
+      {"nominations_by", &d.nominations_by()},
+      {"pledge_signing_by", &d.pledge_signing_by()},
+      {"self_assessment_by", &d.self_assessment_by()},
+      {"dossier_by", &d.dossier_by()}};
+  for (const auto& [name, date] : deadlines) {
+    const std::string f = field + ".deadlines." + name;
+    // A deadline is a day: a month alone would leave its timers no day to fire on.
+    if (!date->empty() && !is_date(*date, false))
+      return refuse("INVALID_DATE", f, f + " must be a day written YYYY-MM-DD, not '" + *date + "'",
+                    f + " phải là ngày dạng YYYY-MM-DD, không phải '" + *date + "'");
+    if (auto e = check_date(f, *date, year, date_kind::step, false)) return e;
+  }
   return std::nullopt;
 }
 

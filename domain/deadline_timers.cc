@@ -76,9 +76,16 @@ bool is_deadline_timer(const pb::Actor& a) {
 
 std::vector<std::string> owing_units(const cycle_state& s, const std::string& step) {
   std::vector<std::string> out;
-  if (step == "year_end_summary")
+  // Signatures and self-assessments are each member's own: the members that have not, and nobody else.
+  if (step == "pledge_signing") {
+    for (const auto& m : s.members)
+      if (!s.signed_units.count(m)) out.push_back(m);
+    return out;
+  }
+  if (step == "self_assessment" || step == "year_end_summary")
     for (const auto& m : s.members)
       if (!s.self_totals.count(m)) out.push_back(m);
+  if (step == "self_assessment") return out;
   if (!s.chair.empty() && std::find(out.begin(), out.end(), s.chair) == out.end())
     out.insert(out.begin(), s.chair);
   return out;

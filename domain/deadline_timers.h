@@ -37,8 +37,10 @@ std::variant<std::vector<pb::Event>, rejection> decide_deadline_notice(const cyc
                                                                        const pb::Actor& a,
                                                                        std::int64_t now_ms);
 
-// The units that still owe a step of the cycle ("launch", …): the chair, who records each conference, and
-// for the year-end summary every member that has not submitted its self-assessment.
+// The units that still owe a step of the cycle ("launch", …): for the pledge's signatures the members that
+// have not signed, for the self-assessments the members that have not submitted theirs; for every other
+// step the chair, who records each conference, adopts the nominations and sends the dossier, and for the
+// year-end summary also the members without a self-assessment.
 std::vector<std::string> owing_units(const cycle_state& cycle, const std::string& step);
 
 // The calendar day in Vietnam (UTC+7) at `ms` since the epoch; and 00:00 of a day there, in ms since the

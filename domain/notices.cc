@@ -4,6 +4,7 @@
 #include <set>
 
 #include "domain/award_names.h"
+#include "domain/deadlines.h"
 
 namespace thidua::domain {
 namespace {
@@ -158,14 +159,12 @@ void deadline(notices_builder& b, const pb::NoticeAudience& a, const std::string
               const std::string& step_vi, const std::string& step, const std::string& date,
               const google::protobuf::RepeatedPtrField<std::string>& owing, std::uint32_t days_left) {
   const bool overdue = kind == "step_overdue";
-  const std::string step_en = step == "mid_year_review"    ? "mid-year review"
-                              : step == "year_end_summary" ? "year-end summary"
-                                                           : step;
+  const std::string en_step = step_en(step);
   std::string vi = overdue ? "Đã quá hạn " + step_vi + " (" + vietnamese_date(date) + ")"
                            : "Còn " + std::to_string(days_left) + " ngày đến hạn " + step_vi + " (" +
                                  vietnamese_date(date) + ")";
-  std::string en = overdue ? "The deadline for the " + step_en + " (" + date + ") has passed"
-                           : std::to_string(days_left) + " days left until the deadline for the " + step_en +
+  std::string en = overdue ? "The deadline for the " + en_step + " (" + date + ") has passed"
+                           : std::to_string(days_left) + " days left until the deadline for the " + en_step +
                                  " (" + date + ")";
   vi += ": đơn vị chưa hoàn thành.";
   en += ": your unit has not done it yet.";
@@ -174,7 +173,7 @@ void deadline(notices_builder& b, const pb::NoticeAudience& a, const std::string
     b.to_office(
         kind,
         cluster_of(a) + " đã quá hạn " + step_vi + " năm " + year_of(a) + " (" + vietnamese_date(date) + ").",
-        cluster_of(a) + " is past its " + year_of(a) + " deadline for the " + step_en + " (" + date + ").");
+        cluster_of(a) + " is past its " + year_of(a) + " deadline for the " + en_step + " (" + date + ").");
 }
 
 }  // namespace

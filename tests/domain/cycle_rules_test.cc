@@ -796,6 +796,19 @@ TEST_F(rules, dates_fall_in_the_window_of_the_cycles_year) {
   late_deadline.mutable_open()->mutable_settings()->mutable_deadlines()->set_launch_by("2027-03-31");
   EXPECT_EQ(h.refused(organizer(), late_deadline), "DATE_OUTSIDE_CYCLE");
   EXPECT_EQ(h.last_rejection().field, "open.settings.deadlines.launch_by");
+  pb::Command late_dossier = cmd::open("Cụm thi đua số 7", four, "U-A", "U-B");
+  late_dossier.mutable_open()->mutable_settings()->mutable_deadlines()->set_dossier_by("2026-04-01");
+  EXPECT_EQ(h.refused(organizer(), late_dossier), "DATE_OUTSIDE_CYCLE");
+  EXPECT_EQ(h.last_rejection().field, "open.settings.deadlines.dossier_by");
+  // A deadline is a day: "2025-05" would leave its timers no day to fire on.
+  pb::Command month_deadline = cmd::open("Cụm thi đua số 7", four, "U-A", "U-B");
+  month_deadline.mutable_open()->mutable_settings()->mutable_deadlines()->set_pledge_signing_by("2025-05");
+  EXPECT_EQ(h.refused(organizer(), month_deadline), "INVALID_DATE");
+  EXPECT_EQ(h.last_rejection().field, "open.settings.deadlines.pledge_signing_by");
+  month_deadline.mutable_open()->mutable_settings()->mutable_deadlines()->set_pledge_signing_by("");
+  month_deadline.mutable_open()->mutable_settings()->mutable_deadlines()->set_self_assessment_by("2025-11");
+  EXPECT_EQ(h.refused(organizer(), month_deadline), "INVALID_DATE");
+  EXPECT_EQ(h.last_rejection().field, "open.settings.deadlines.self_assessment_by");
   pb::Command no_quorum = cmd::open("Cụm thi đua số 7", four, "U-A", "U-B");
   no_quorum.mutable_open()->mutable_settings()->set_quorum_percent(150);
   EXPECT_EQ(h.refused(organizer(), no_quorum), "INVALID_SETTING");

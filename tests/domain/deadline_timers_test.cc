@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "domain/deadlines.h"
 #include "tests/domain/commands.h"
 #include "tests/domain/cycle_harness.h"
@@ -158,6 +160,83 @@ TEST_F(deadline_timers_test, notices_for_a_done_step_or_a_moved_deadline_record_
   EXPECT_TRUE(
       h.ok(deadline_timer_actor(), note(pb::NOTICE_OVERDUE, "year_end_summary", "2024-11-29")).empty());
   EXPECT_TRUE(h.ok(deadline_timer_actor(), note(pb::NOTICE_OVERDUE, "no_such_step", "2024-11-30")).empty());
+}
+
+// The settings' signing, self-assessment and dossier deadlines: owed by the units whose own act each is.
+class set_deadlines_test : public deadline_timers_test {
+ protected:
+  void SetUp() override {
+    h.set_now(at("2024-01-10"));
+    pb::Command open = cmd::open("Cụm thi đua số 7", four, "U-A", "U-B");
+    auto* d = open.mutable_open()->mutable_settings()->mutable_deadlines();
+    d->set_pledge_signing_by("2024-03-15");
+    d->set_self_assessment_by("2024-11-10");
+    d->set_dossier_by("2024-12-20");
+    h.ok(organizer(), open);
+  }
+  static std::vector<std::string> owing(const google::protobuf::RepeatedPtrField<std::string>& ids) {
+    return {ids.begin(), ids.end()};
+  }
+};
+
+TEST_F(set_deadlines_test, each_set_deadline_wants_its_two_timers_and_a_step_done_drops_them) {
+  const auto timers = timer_list(h.state());
+  for (const char* want :
+       {"remind:7:pledge_signing@2024-03-08T8h", "overdue:7:pledge_signing@2024-03-16T0h",
+        "remind:7:self_assessment@2024-11-03T8h", "overdue:7:self_assessment@2024-11-11T0h",
+        "remind:7:dossier@2024-12-13T8h", "overdue:7:dossier@2024-12-21T0h"})
+    EXPECT_NE(std::find(timers.begin(), timers.end(), want), timers.end()) << want;
+  EXPECT_EQ(timers.size(), 14u) << "the four defaults' eight and these six";
+
+  h.ok(chair(), cmd::launch("2024-02-20"));
+  h.ok(chair(), cmd::contents());
+  for (const auto& u : four) h.ok(u == "U-A" ? chair() : testing::as(u, pb::MEMBER), cmd::sign(u));
+  for (const auto& t : deadline_timers(h.state())) EXPECT_EQ(t.id.find(":pledge_signing"), std::string::npos);
+}
+
+TEST_F(set_deadlines_test, signing_is_owed_by_the_members_that_have_not_signed_and_nobody_else) {
+  h.ok(chair(), cmd::launch("2024-02-20"));
+  h.ok(chair(), cmd::contents());
+  h.ok(chair(), cmd::sign("U-A"));
+  h.ok(testing::as("U-C", pb::MEMBER), cmd::sign("U-C"));
+  h.set_now(at("2024-03-08", 8));
+  const auto reminder =
+      h.ok(deadline_timer_actor(), note(pb::NOTICE_REMINDER, "pledge_signing", "2024-03-15"));
+  ASSERT_EQ(reminder.size(), 1u);
+  EXPECT_EQ(reminder[0].deadline_approaching().step_vi(), "Ký giao ước thi đua");
+  EXPECT_EQ(owing(reminder[0].deadline_approaching().owing_unit_ids()),
+            (std::vector<std::string>{"U-B", "U-D"}))
+      << "the chair signed: it owes nothing";
+  h.ok(testing::as("U-B", pb::MEMBER), cmd::sign("U-B"));
+  h.set_now(at("2024-03-16", 0));
+  const auto overdue = h.ok(deadline_timer_actor(), note(pb::NOTICE_OVERDUE, "pledge_signing", "2024-03-15"));
+  ASSERT_EQ(overdue.size(), 1u);
+  EXPECT_EQ(owing(overdue[0].step_overdue().owing_unit_ids()), (std::vector<std::string>{"U-D"}));
+  h.ok(testing::as("U-D", pb::MEMBER), cmd::sign("U-D"));
+  EXPECT_TRUE(h.ok(deadline_timer_actor(), note(pb::NOTICE_OVERDUE, "pledge_signing", "2024-03-15")).empty())
+      << "every member signed: nothing is owed";
+}
+
+TEST_F(set_deadlines_test, self_assessment_is_owed_by_the_members_without_one_and_the_dossier_by_the_chair) {
+  h.ok(chair(), cmd::launch("2024-02-20"));
+  h.ok(chair(), cmd::contents());
+  for (const auto& u : four) h.ok(u == "U-A" ? chair() : testing::as(u, pb::MEMBER), cmd::sign(u));
+  h.ok(chair(), cmd::mid_year("2024-07-07"));
+  h.ok(chair(), cmd::self_score("U-A", 90));
+  h.ok(testing::as("U-C", pb::MEMBER), cmd::self_score("U-C", 80));
+  h.set_now(at("2024-11-11", 0));
+  const auto overdue =
+      h.ok(deadline_timer_actor(), note(pb::NOTICE_OVERDUE, "self_assessment", "2024-11-10"));
+  ASSERT_EQ(overdue.size(), 1u);
+  EXPECT_EQ(overdue[0].step_overdue().step_vi(), "Tự chấm điểm thi đua");
+  EXPECT_EQ(owing(overdue[0].step_overdue().owing_unit_ids()), (std::vector<std::string>{"U-B", "U-D"}))
+      << "the chair assessed itself: it does not owe the others' self-assessments";
+  EXPECT_EQ(owing_units(h.state(), "dossier"), (std::vector<std::string>{"U-A"}));
+  h.set_now(at("2024-12-21", 0));
+  const auto dossier = h.ok(deadline_timer_actor(), note(pb::NOTICE_OVERDUE, "dossier", "2024-12-20"));
+  ASSERT_EQ(dossier.size(), 1u);
+  EXPECT_EQ(dossier[0].step_overdue().step_vi(), "Gửi hồ sơ đề nghị khen thưởng");
+  EXPECT_EQ(owing(dossier[0].step_overdue().owing_unit_ids()), (std::vector<std::string>{"U-A"}));
 }
 
 TEST_F(deadline_timers_test, only_the_servers_timer_records_a_notice) {

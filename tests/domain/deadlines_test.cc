@@ -38,6 +38,32 @@ TEST(deadlines, a_setting_moves_its_step_a_skipped_review_is_not_owed_and_done_s
                                                               "year_end_summary@2024-11-30"}));
 }
 
+TEST(deadlines,
+     signatures_self_assessments_and_the_dossier_are_owed_by_a_date_only_when_the_settings_give_one) {
+  auto v = opened_2024();
+  v.add_member_unit_ids("U-A");
+  v.add_member_unit_ids("U-B");
+  auto* d = v.mutable_settings()->mutable_deadlines();
+  d->set_pledge_signing_by("2024-04-15");
+  d->set_self_assessment_by("2024-11-10");
+  d->set_dossier_by("2024-12-20");
+  EXPECT_EQ(dates(deadlines_of(v)),
+            (std::vector<std::string>{"launch@2024-03-31", "pledge_signing@2024-04-15",
+                                      "mid_year_review@2024-07-31", "self_assessment@2024-11-10",
+                                      "year_end_summary@2024-11-30", "nominations@2024-12-15",
+                                      "dossier@2024-12-20"}));
+  // One self-assessment of two is not the step done; both are. The pledge in force is every signature.
+  auto* a = v.add_self_assessed();
+  a->set_unit_id("U-A");
+  v.set_pledge_active(true);
+  v.set_dossier_submitted(true);
+  EXPECT_EQ(dates(deadlines_of(v))[1], "pledge_signing@2024-04-15+");
+  EXPECT_EQ(dates(deadlines_of(v))[3], "self_assessment@2024-11-10");
+  EXPECT_EQ(dates(deadlines_of(v))[6], "dossier@2024-12-20+");
+  v.add_self_assessed()->set_unit_id("U-B");
+  EXPECT_EQ(dates(deadlines_of(v))[3], "self_assessment@2024-11-10+");
+}
+
 TEST(deadlines, a_closed_dissolved_or_unopened_cycle_owes_nothing) {
   auto closed = opened_2024();
   closed.set_closed(true);
