@@ -68,6 +68,14 @@ void inbox_watch::add(const std::shared_ptr<inbox_subscription>& s) {
   by_inbox_.emplace(s->inbox(), s);
 }
 
+std::size_t inbox_watch::subscribers() const {
+  std::lock_guard lock(mutex_);
+  std::size_t open = 0;
+  for (const auto& [inbox, weak] : by_inbox_)
+    if (auto s = weak.lock(); s && !s->closed()) ++open;
+  return open;
+}
+
 void inbox_watch::loop() {
   std::uint64_t seen = 0;
   while (!stopping_) {

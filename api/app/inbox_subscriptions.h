@@ -58,6 +58,8 @@ class inbox_watch {
   void start();
   void stop();
   void add(const std::shared_ptr<inbox_subscription>& s);
+  // Open inbox subscriptions.
+  std::size_t subscribers() const;
 
  private:
   void loop();

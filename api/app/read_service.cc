@@ -331,6 +331,14 @@ storage::position read_service::read_model_position() const {
   return impl_->runner.checkpoint();
 }
 
+storage::position read_service::inbox_position() const {
+  return impl_->inbox_runner.checkpoint();
+}
+
+std::size_t read_service::inbox_subscribers() const {
+  return impl_->inbox_watch.subscribers();
+}
+
 std::size_t read_service::subscribers() const {
   return impl_->hub.subscribers();
 }

@@ -86,6 +86,9 @@ class read_service {
   storage::position read_model_position() const;
   std::size_t subscribers() const;
   std::uint64_t max_subscription_lag() const;
+  // The inbox read model's last applied position, and the open inbox subscriptions.
+  storage::position inbox_position() const;
+  std::size_t inbox_subscribers() const;
   const std::string& backup_dir() const;
 
   struct impl;

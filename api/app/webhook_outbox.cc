@@ -17,6 +17,27 @@ std::string state_key(const std::string& webhook) {
   return "d/" + webhook;
 }
 
+// Suspended, and no resumption asked since (one the sender has not seen yet already counts).
+result<bool> suspended_now(const storage::event_log& log, const std::string& model, const std::string& id,
+                           const pb::WebhookDeliveryState& s) {
+  if (!s.suspended()) return false;
+  auto resumes = log.projection_get(model, "wr/" + id);
+  if (!resumes) return resumes.error();
+  return counter_value(resumes.value()) <= s.resumes_seen();
+}
+
+// Notices queued for the webhook past what it was delivered, at most 1,000 counted.
+result<std::uint64_t> pending_of(const storage::event_log& log, const std::string& model,
+                                 const std::string& id, const pb::WebhookDeliveryState& s) {
+  const std::string prefix = inbox_projection::outbox_prefix(id);
+  std::uint64_t pending = 0;
+  auto counted =
+      log.projection_scan_from(model, prefix, prefix + position_key(s.delivered_position() + 1),
+                               [&](std::string_view, std::string_view) { return ++pending < 1000; });
+  if (!counted) return counted.error();
+  return pending;
+}
+
 }  // namespace
 
 std::string webhook_signature(const std::string& secret, std::int64_t timestamp_s, const std::string& body) {
@@ -124,6 +145,7 @@ result<void> webhook_outbox::delivered(const webhook_delivery& d) {
   s.set_last_error("");
   s.set_next_attempt_ms(0);
   s.set_last_delivered_ms(clock_.now_ms());
+  delivered_.fetch_add(1, std::memory_order_relaxed);
   return save(d.webhook_id, s);
 }
 
@@ -139,7 +161,11 @@ result<void> webhook_outbox::failed(const webhook_delivery& d, const std::string
       std::min<std::int64_t>(options_.retry_base.count() << shift, options_.retry_max.count());
   const double jitter = 0.5 + 0.5 * std::uniform_real_distribution<double>(0.0, 1.0)(random_);
   s.set_next_attempt_ms(clock_.now_ms() + static_cast<std::int64_t>(static_cast<double>(ceiling) * jitter));
-  if (options_.suspend_after > 0 && s.failures() >= options_.suspend_after) s.set_suspended(true);
+  failed_.fetch_add(1, std::memory_order_relaxed);
+  if (options_.suspend_after > 0 && s.failures() >= options_.suspend_after && !s.suspended()) {
+    s.set_suspended(true);
+    suspensions_.fetch_add(1, std::memory_order_relaxed);
+  }
   return save(d.webhook_id, s);
 }
 
@@ -167,19 +193,43 @@ result<std::vector<pb::WebhookStatus>> webhook_outbox::status(const storage::eve
     w.set_last_error(s.last_error());
     w.set_next_attempt_ms(s.next_attempt_ms());
     if (s.next_attempt_ms() > 0) w.set_next_attempt(vietnam_time(s.next_attempt_ms()));
-    auto resumes = log.projection_get(model, "wr/" + id);
-    if (!resumes) return resumes.error();
-    // A resumption the sender has not seen yet already counts.
-    w.set_suspended(s.suspended() && counter_value(resumes.value()) <= s.resumes_seen());
+    auto suspended = suspended_now(log, model, id, s);
+    if (!suspended) return suspended.error();
+    w.set_suspended(suspended.value());
     w.set_last_delivered_ms(s.last_delivered_ms());
-    const std::string prefix = inbox_projection::outbox_prefix(id);
-    std::uint64_t pending = 0;
-    auto counted =
-        log.projection_scan_from(model, prefix, prefix + position_key(s.delivered_position() + 1),
-                                 [&](std::string_view, std::string_view) { return ++pending < 1000; });
-    if (!counted) return counted.error();
-    w.set_pending(pending);
+    auto pending = pending_of(log, model, id, s);
+    if (!pending) return pending.error();
+    w.set_pending(pending.value());
     out.push_back(std::move(w));
+  }
+  return out;
+}
+
+result<webhook_stats> webhook_outbox::stats() const {
+  webhook_stats out;
+  out.delivered = delivered_.load(std::memory_order_relaxed);
+  out.failed = failed_.load(std::memory_order_relaxed);
+  out.suspensions = suspensions_.load(std::memory_order_relaxed);
+  const std::string model = inbox_model_();
+  std::vector<std::string> ids;
+  auto listed = log_.projection_scan(model, "w/", [&](std::string_view key, std::string_view) {
+    ids.emplace_back(key.substr(2));
+    return true;
+  });
+  if (!listed) return listed.error();
+  for (const auto& id : ids) {
+    auto removed = log_.projection_get(model, "wx/" + id);
+    if (!removed) return removed.error();
+    if (removed.value()) continue;
+    auto state = state_of(log_, id);
+    if (!state) return state.error();
+    ++out.live;
+    auto suspended = suspended_now(log_, model, id, state.value());
+    if (!suspended) return suspended.error();
+    out.suspended += suspended.value() ? 1 : 0;
+    auto pending = pending_of(log_, model, id, state.value());
+    if (!pending) return pending.error();
+    out.pending += pending.value();
   }
   return out;
 }

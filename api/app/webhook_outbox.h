@@ -9,6 +9,7 @@
 // come back are not hit by every server at once); after `suspend_after` failures in a row the webhook is
 // suspended until a ResumeWebhook. No network here: api/net's webhook sender POSTs.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -42,6 +43,16 @@ struct webhook_delivery {
   std::string signature;  // "sha256=" + hex HMAC-SHA-256(secret, "<timestamp_s>.<body>")
 };
 
+// Where the webhooks stand, for GET /metrics: counts since the server started, and a look at them now.
+struct webhook_stats {
+  std::uint64_t delivered = 0;    // deliveries answered 2xx
+  std::uint64_t failed = 0;       // deliveries that failed (refused, timed out, answered other than 2xx)
+  std::uint64_t suspensions = 0;  // webhooks suspended (after --webhook-suspend-after failures in a row)
+  std::uint64_t live = 0;         // webhooks registered and not removed
+  std::uint64_t suspended = 0;    // of them, suspended now and not resumed
+  std::uint64_t pending = 0;      // notices queued and not delivered yet (at most 1,000 counted per webhook)
+};
+
 // "sha256=<hex>" of HMAC-SHA-256 over "<timestamp>.<body>" with `secret`.
 std::string webhook_signature(const std::string& secret, std::int64_t timestamp_s, const std::string& body);
 
@@ -56,6 +67,7 @@ class webhook_outbox {
   result<void> delivered(const webhook_delivery& d);
   result<void> failed(const webhook_delivery& d, const std::string& why);
   // The live webhooks of `inbox` (the inbox read model stored as `model`) with where their deliveries stand.
+  result<webhook_stats> stats() const;
   static result<std::vector<pb::WebhookStatus>> status(const storage::event_log& log,
                                                        const std::string& model, const std::string& inbox);
 
@@ -70,6 +82,7 @@ class webhook_outbox {
   webhook_options options_;
   std::mutex mutex_;  // one writer of the delivery states at a time
   std::mt19937_64 random_{std::random_device{}()};
+  std::atomic<std::uint64_t> delivered_{0}, failed_{0}, suspensions_{0};
 };
 
 }  // namespace thidua::api

@@ -123,7 +123,7 @@ int serve(thidua::storage::event_log& log, thidua::api::server_config& config,
        std::chrono::milliseconds(config.webhook_retry_max_ms), config.webhook_suspend_after});
   thidua::api::webhook_sender webhooks(outbox, std::chrono::seconds(config.webhook_timeout_seconds));
   webhooks.start();
-  const thidua::api::services api{&commands, &reads, &metrics, &envelopes};
+  const thidua::api::services api{&commands, &reads, &metrics, &envelopes, &outbox};
   config.http.api = &api;
   // Taken over before the server says it listens: a SIGTERM right after that line stops it cleanly too.
   boost::asio::io_context signals_ioc;

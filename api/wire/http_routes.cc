@@ -14,6 +14,7 @@
 #include "api/app/read_service.h"
 #include "api/app/server_metrics.h"
 #include "api/app/vietnam_time.h"
+#include "api/app/webhook_metrics.h"
 #include "api/net/bearer.h"
 #include "api/wire/audit_export.h"
 #include "api/wire/error_table.h"
@@ -507,7 +508,13 @@ http_server::handler make_http_routes(const services& api, const storage::event_
         append_metric(body, "thidua_subscription_lag_events", "gauge",
                       "Events the furthest-behind subscription has not been handed yet.",
                       static_cast<double>(api.reads->max_subscription_lag()));
+        append_metric(body, "thidua_inbox_read_model_position", "gauge",
+                      "Last position the inbox read model (and the webhooks' outbox) applied.",
+                      static_cast<double>(api.reads->inbox_position().value));
+        append_metric(body, "thidua_inbox_subscriptions", "gauge", "Open inbox subscriptions.",
+                      static_cast<double>(api.reads->inbox_subscribers()));
       }
+      if (api.webhooks) append_webhook_metrics(body, *api.webhooks);
       if (api.commands) {
         const auto t = api.commands->timer_stats();
         append_metric(body, "thidua_deadline_timers_fired_total", "counter",

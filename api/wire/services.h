@@ -8,12 +8,14 @@ class command_service;
 class read_service;
 class server_metrics;
 class envelope_encoder;
+class webhook_outbox;
 
 struct services {
   command_service* commands = nullptr;
   read_service* reads = nullptr;
   server_metrics* metrics = nullptr;
-  envelope_encoder* envelopes = nullptr;  // required with `reads`
+  envelope_encoder* envelopes = nullptr;     // required with `reads`
+  const webhook_outbox* webhooks = nullptr;  // its counts in GET /metrics
 };
 
 }  // namespace thidua::api

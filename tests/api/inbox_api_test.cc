@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "tests/api/api_support.h"
 #include "tests/domain/cluster_ii_script.h"
 
@@ -203,6 +205,16 @@ TEST_F(inbox_api, the_websocket_inbox_carries_new_notices_and_the_unread_count_l
   const auto after_read = next_update();
   EXPECT_EQ(after_read.notices_size(), 0);
   EXPECT_EQ(after_read.unread(), 18u);
+  EXPECT_EQ(metric_value(http_get(server.port(), "/metrics"), "thidua_inbox_subscriptions"), 1);
+
+  // Closed with its connection.
+  client.close();
+  double open = -1;
+  for (int i = 0; i < 100 && open != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    open = metric_value(http_get(server.port(), "/metrics"), "thidua_inbox_subscriptions").value_or(-1);
+  }
+  EXPECT_EQ(open, 0);
 }
 
 }  // namespace

@@ -238,6 +238,18 @@ TEST_F(webhook_api, a_receiver_failing_the_first_five_sees_every_notice_once_in_
   EXPECT_EQ(status[0].failures(), 0u);
   EXPECT_FALSE(status[0].suspended());
   EXPECT_TRUE(webhooks(tokens.at("CHAIR CA-LaiChau")).empty()) << "another unit sees none of Sơn La's";
+
+  // What an operator watches: three delivered, five failed, nothing suspended or pending.
+  const auto metrics = http_get(server->port(), "/metrics");
+  const auto value = [&](const char* series) { return metric_value(metrics, series).value_or(-1); };
+  EXPECT_EQ(value("thidua_webhook_deliveries_total"), 3) << metrics;
+  EXPECT_EQ(value("thidua_webhook_failures_total"), 5);
+  EXPECT_EQ(value("thidua_webhook_suspensions_total"), 0);
+  EXPECT_EQ(value("thidua_webhooks"), 1);
+  EXPECT_EQ(value("thidua_webhooks_suspended"), 0);
+  EXPECT_EQ(value("thidua_webhook_pending_deliveries"), 0);
+  EXPECT_GE(value("thidua_inbox_read_model_position"), static_cast<double>(positions.back()))
+      << "the inbox read model applied the last correction";
 }
 
 TEST_F(webhook_api, a_webhook_that_keeps_failing_is_suspended_visibly_and_resumes_where_it_stopped) {
@@ -260,12 +272,18 @@ TEST_F(webhook_api, a_webhook_that_keeps_failing_is_suspended_visibly_and_resume
   const auto tried = hook.requests().size();
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   EXPECT_EQ(hook.requests().size(), tried) << "a suspended webhook is not tried";
+  const auto suspended_metrics = http_get(server->port(), "/metrics");
+  EXPECT_EQ(metric_value(suspended_metrics, "thidua_webhooks_suspended"), 1) << suspended_metrics;
+  EXPECT_EQ(metric_value(suspended_metrics, "thidua_webhook_suspensions_total"), 1);
+  EXPECT_EQ(metric_value(suspended_metrics, "thidua_webhook_failures_total"), 8);
+  EXPECT_EQ(metric_value(suspended_metrics, "thidua_webhook_pending_deliveries"), 1);
 
   hook.set_failing(false);
   post(sonla,
        R"({"command_id":"resume-1","webhook":{"resume":{"webhook_id":")" + added.webhook_id() + R"("}}})");
   ASSERT_TRUE(hook.wait_for_delivered(1));
   EXPECT_EQ(hook.delivered()[0].delivery_id, added.webhook_id() + "-" + std::to_string(first));
+  EXPECT_EQ(metric_value(http_get(server->port(), "/metrics"), "thidua_webhooks_suspended"), 0) << "resumed";
 
   // What a webhook may be.
   const auto refused = [&](const std::string& token, const std::string& body) {
