@@ -86,9 +86,10 @@ bool connect(asio::io_context& ioc, Stream& stream, const server_url& server, co
     stream.async_handshake(asio::ssl::stream_base::client, [&](beast::error_code e) { ec = e; });
     run(ioc);
     if (ec) {
-      why =
-          "TLS with " + server.text() + " failed (" + ec.message() +
-          "): is its certificate signed by an authority this machine trusts, or by the one --ca-file names?";
+      why = "TLS with " + server.text() + " failed (" + ec.message() +
+            "): is its certificate signed by an authority this machine trusts, or by one in the authorities "
+            "file "
+            "given (thidua --ca-file, thidua-server --webhook-ca-file)?";
       return false;
     }
   }
@@ -111,6 +112,16 @@ std::unique_ptr<asio::ssl::context> tls_context(const client_options& o, std::st
   ctx->set_verify_mode(asio::ssl::verify_peer);
   return ctx;
 }
+
+}  // namespace
+
+bool authorities_load(const std::string& ca_file, std::string& why) {
+  client_options o;
+  o.ca_file = ca_file;
+  return tls_context(o, why) != nullptr;
+}
+
+namespace {
 
 // Connects and sends one request (a JSON body when `body` is not empty); false with `why` on failure.
 template <class Stream>

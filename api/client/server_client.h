@@ -41,6 +41,10 @@ struct http_answer {
   std::string body;
 };
 
+// Whether TLS authorities load: `ca_file` (PEM), or this machine's when empty. False with `why` naming the
+// file.
+bool authorities_load(const std::string& ca_file, std::string& why);
+
 // One request on a connection of its own. False, with `why` in plain words (refused, timed out, a TLS
 // failure), when no answer came.
 bool http_call(const server_url& server, const client_options& options, std::string_view method,

@@ -19,8 +19,8 @@ std::string target_of(const std::string& url) {
 
 }  // namespace
 
-webhook_sender::webhook_sender(webhook_outbox& outbox, std::chrono::milliseconds timeout)
-    : outbox_(outbox), timeout_(timeout) {}
+webhook_sender::webhook_sender(webhook_outbox& outbox, std::chrono::milliseconds timeout, std::string ca_file)
+    : outbox_(outbox), timeout_(timeout), ca_file_(std::move(ca_file)) {}
 
 webhook_sender::~webhook_sender() {
   stop();
@@ -70,6 +70,7 @@ void webhook_sender::deliver(const webhook_delivery& d) {
     o.timeout = std::chrono::duration_cast<std::chrono::seconds>(timeout_);
     if (o.timeout.count() == 0) o.timeout = std::chrono::seconds(1);
     o.max_answer_bytes = 64 * 1024;
+    o.ca_file = ca_file_;
     o.user_agent = "thidua-webhooks";
     o.headers = {{"X-ThiDua-Delivery", d.delivery_id},
                  {"X-ThiDua-Webhook", d.webhook_id},

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <string>
 #include <thread>
 
 namespace thidua::api {
@@ -14,7 +15,8 @@ struct webhook_delivery;
 
 class webhook_sender {
  public:
-  webhook_sender(webhook_outbox& outbox, std::chrono::milliseconds timeout);
+  // `ca_file`: PEM authorities for HTTPS receivers; empty: this machine's.
+  webhook_sender(webhook_outbox& outbox, std::chrono::milliseconds timeout, std::string ca_file);
   ~webhook_sender();
   void start();
   void stop();
@@ -24,6 +26,7 @@ class webhook_sender {
   void deliver(const webhook_delivery& d);
   webhook_outbox& outbox_;
   const std::chrono::milliseconds timeout_;
+  const std::string ca_file_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;

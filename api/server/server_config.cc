@@ -55,6 +55,7 @@ const std::vector<std::string>& option_names() {
                                                  "webhook-retry-max-ms",
                                                  "webhook-suspend-after",
                                                  "webhook-timeout",
+                                                 "webhook-ca-file",
                                                  "tls-cert",
                                                  "tls-key",
                                                  "receipt-key",
@@ -115,6 +116,9 @@ std::string apply(const std::string& key, const std::string& value, server_confi
     ok = parse_number<std::uint32_t>(value, 0, 1'000'000, c.webhook_suspend_after);
   } else if (key == "webhook-timeout") {
     ok = parse_number<std::uint32_t>(value, 1, 600, c.webhook_timeout_seconds);
+  } else if (key == "webhook-ca-file") {
+    ok = !value.empty();
+    c.webhook_ca_file = value;
   } else if (key == "tls-cert") {
     ok = !value.empty();
     c.http.tls_cert_file = value;
@@ -215,6 +219,8 @@ std::string server_usage() {
          "  --webhook-suspend-after N   failures in a row that suspend a webhook until it is resumed;\n"
          "                              0 = never (default: 20)\n"
          "  --webhook-timeout SECONDS   each webhook request may take this long (default: 10)\n"
+         "  --webhook-ca-file FILE      PEM authorities for HTTPS webhook receivers (a private PKI);\n"
+         "                              default: this machine's\n"
          "  --tls-cert FILE             PEM certificate chain: serve https and wss (default: none, plain)\n"
          "  --tls-key FILE              PEM private key for --tls-cert\n"
          "  --receipt-key FILE          Ed25519 key (PEM, mode 0600) that signs receipts; made on first "

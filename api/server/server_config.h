@@ -31,6 +31,8 @@ struct server_config {
   std::uint32_t webhook_retry_max_ms = 600'000;
   std::uint32_t webhook_suspend_after = 20;
   std::uint32_t webhook_timeout_seconds = 10;
+  // PEM authorities that HTTPS webhook receivers' certificates are checked against; empty: the system's.
+  std::string webhook_ca_file;
 };
 
 // The --help text: every option with its default.

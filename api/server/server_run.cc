@@ -18,6 +18,7 @@
 #include "api/app/receipts.h"
 #include "api/app/server_metrics.h"
 #include "api/app/webhook_outbox.h"
+#include "api/client/server_client.h"
 #include "api/net/http_server.h"
 #include "api/net/webhook_sender.h"
 #include "api/server/server_config.h"
@@ -121,7 +122,8 @@ int serve(thidua::storage::event_log& log, thidua::api::server_config& config,
       log, [&reads] { return reads.inbox_model(); }, clock,
       {std::chrono::milliseconds(config.webhook_retry_base_ms),
        std::chrono::milliseconds(config.webhook_retry_max_ms), config.webhook_suspend_after});
-  thidua::api::webhook_sender webhooks(outbox, std::chrono::seconds(config.webhook_timeout_seconds));
+  thidua::api::webhook_sender webhooks(outbox, std::chrono::seconds(config.webhook_timeout_seconds),
+                                       config.webhook_ca_file);
   webhooks.start();
   const thidua::api::services api{&commands, &reads, &metrics, &envelopes, &outbox};
   config.http.api = &api;
@@ -185,6 +187,10 @@ int run_server(int argc, char** argv, std::shared_ptr<rocksdb::FileSystem> file_
   // Before anything is written (the data dir is not even created): the port and the TLS files.
   if (auto err = thidua::api::check_listen(config.http); !err.empty()) {
     spdlog::critical("{}; nothing was written", err);
+    return 1;
+  }
+  if (std::string why; !config.webhook_ca_file.empty() && !authorities_load(config.webhook_ca_file, why)) {
+    spdlog::critical("{} (check --webhook-ca-file); nothing was written", why);
     return 1;
   }
   thidua::storage::log_options log_options{.path = config.data_dir};

@@ -1,14 +1,17 @@
 // Webhooks on the real server with a real receiver on 127.0.0.1: a receiver that fails the first five
 // deliveries then sees every notice exactly once, in order, each signed as docs/api.md says (checked with
 // the docs' own Python); a webhook that keeps failing is suspended, says so, and resumes; deliveries pending
-// when the server is killed go out after it restarts.
+// when the server is killed go out after it restarts; an HTTPS receiver gets them only once its authority is
+// trusted (--webhook-ca-file).
 
 #include <gtest/gtest.h>
 #include <openssl/hmac.h>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <thread>
@@ -17,6 +20,7 @@
 
 #include "api/app/proto/webhooks.pb.h"
 #include "tests/api/api_support.h"
+#include "tests/api/test_certificate.h"
 #include "tests/domain/cluster_ii_script.h"
 
 namespace thidua::testing {
@@ -26,15 +30,21 @@ namespace asio = boost::asio;
 namespace http = boost::beast::http;
 
 // An HTTP receiver that answers `fail_status` to the first `fail_first` requests (or to every request while
-// `failing`), 200 after, and keeps what it was sent.
+// `failing`), 200 after, and keeps what it was sent. With a certificate and key it speaks HTTPS only.
 class receiver {
  public:
   struct request {
     unsigned answered = 0;
     std::string delivery_id, signature, timestamp, target, body;
   };
-  explicit receiver(int fail_first, unsigned fail_status = 500)
+  explicit receiver(int fail_first, unsigned fail_status = 500, const std::string& cert = "",
+                    const std::string& key = "")
       : fail_first_(fail_first), fail_status_(fail_status) {
+    if (!cert.empty()) {
+      tls_.emplace(asio::ssl::context::tls_server);
+      tls_->use_certificate_chain_file(cert);
+      tls_->use_private_key_file(key, asio::ssl::context::pem);
+    }
     acceptor_.open(asio::ip::tcp::v4());
     acceptor_.bind({asio::ip::make_address("127.0.0.1"), 0});
     acceptor_.listen();
@@ -64,6 +74,8 @@ class receiver {
       if (r.answered == 200) out.push_back(r);
     return out;
   }
+  // TLS handshakes that failed (the client did not trust the certificate, or spoke plain HTTP).
+  int refused_handshakes() const { return refused_handshakes_; }
   bool wait_for_delivered(std::size_t n) const {
     for (int i = 0; i < 400 && delivered().size() < n; ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -77,29 +89,46 @@ class receiver {
       boost::system::error_code ec;
       acceptor_.accept(s, ec);
       if (ec || stopping_) continue;
-      boost::beast::flat_buffer buffer;
-      http::request<http::string_body> req;
-      http::read(s, buffer, req, ec);
-      if (ec) continue;
-      request r;
-      r.delivery_id = std::string(req["X-ThiDua-Delivery"]);
-      r.signature = std::string(req["X-ThiDua-Signature"]);
-      r.timestamp = std::string(req["X-ThiDua-Timestamp"]);
-      r.target = std::string(req.target());
-      r.body = req.body();
-      {
-        std::lock_guard lock(mutex_);
-        const bool fail = failing_ || static_cast<int>(requests_.size()) < fail_first_;
-        r.answered = fail ? fail_status_ : 200;
-        requests_.push_back(r);
+      if (!tls_) {
+        answer(s);
+        continue;
       }
-      http::response<http::string_body> res{static_cast<http::status>(r.answered), 11};
-      res.body() = r.answered == 200 ? "ok" : "thử lại sau";
-      res.prepare_payload();
-      http::write(s, res, ec);
+      asio::ssl::stream<asio::ip::tcp::socket&> secure(s, *tls_);
+      secure.handshake(asio::ssl::stream_base::server, ec);
+      if (ec) {
+        ++refused_handshakes_;
+        continue;
+      }
+      answer(secure);
     }
   }
+  template <class Stream>
+  void answer(Stream& s) {
+    boost::system::error_code ec;
+    boost::beast::flat_buffer buffer;
+    http::request<http::string_body> req;
+    http::read(s, buffer, req, ec);
+    if (ec) return;
+    request r;
+    r.delivery_id = std::string(req["X-ThiDua-Delivery"]);
+    r.signature = std::string(req["X-ThiDua-Signature"]);
+    r.timestamp = std::string(req["X-ThiDua-Timestamp"]);
+    r.target = std::string(req.target());
+    r.body = req.body();
+    {
+      std::lock_guard lock(mutex_);
+      const bool fail = failing_ || static_cast<int>(requests_.size()) < fail_first_;
+      r.answered = fail ? fail_status_ : 200;
+      requests_.push_back(r);
+    }
+    http::response<http::string_body> res{static_cast<http::status>(r.answered), 11};
+    res.body() = r.answered == 200 ? "ok" : "thử lại sau";
+    res.prepare_payload();
+    http::write(s, res, ec);
+  }
   asio::io_context ioc_;
+  std::optional<asio::ssl::context> tls_;
+  std::atomic<int> refused_handshakes_{0};
   asio::ip::tcp::acceptor acceptor_{ioc_};
   int port_ = 0;
   const int fail_first_;
@@ -143,9 +172,10 @@ class webhook_api : public ::testing::Test {
     EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(http_body(r), &a).ok()) << r;
     return a;
   }
-  api::pb::CommandAccepted add_webhook(const std::string& token, const std::string& id, int port) {
-    return post(token, R"({"command_id":")" + id + R"(","webhook":{"add":{"url":"http://127.0.0.1:)" +
-                           std::to_string(port) + R"(/hooks/thidua?unit=sonla"}}})");
+  api::pb::CommandAccepted add_webhook(const std::string& token, const std::string& id, int port,
+                                       const std::string& scheme = "http") {
+    return post(token, R"({"command_id":")" + id + R"(","webhook":{"add":{"url":")" + scheme +
+                           "://127.0.0.1:" + std::to_string(port) + R"(/hooks/thidua?unit=sonla"}}})");
   }
   // A correction of Cluster II 2023's opening by the office: a notice to every member; its position.
   std::uint64_t correction(const std::string& id) {
@@ -325,6 +355,59 @@ TEST_F(webhook_api, deliveries_pending_when_the_server_is_killed_go_out_after_it
   ASSERT_EQ(ok.size(), 2u);
   EXPECT_EQ(ok[0].delivery_id, added.webhook_id() + "-" + std::to_string(positions[0]));
   EXPECT_EQ(ok[1].delivery_id, added.webhook_id() + "-" + std::to_string(positions[1]));
+}
+
+TEST_F(webhook_api, an_https_receiver_is_delivered_to_only_when_its_certificate_is_trusted) {
+  const std::string cert = dir.sub("receiver-cert.pem"), key = dir.sub("receiver-key.pem");
+  make_certificate(cert, key);
+  receiver hook(0, 500, cert, key);
+  // Never suspended here: the failures below may pile up before the restart.
+  std::vector<std::string> args = {"--webhook-retry-base-ms", "20", "--webhook-retry-max-ms", "200",
+                                   "--webhook-suspend-after", "0"};
+  server.reset();
+  server = std::make_unique<server_process>(dir.sub("data"), args);
+  ASSERT_GT(server->port(), 0) << server->output();
+  const auto& sonla = tokens.at("MEMBER CA-SonLa");
+  const auto added = add_webhook(sonla, "hook-tls", hook.port(), "https");
+  const auto position = correction("sua-tls");
+
+  // The certificate is signed by no authority this machine trusts: nothing goes, and the status says why.
+  std::vector<api::pb::WebhookStatus> status;
+  for (int i = 0; i < 200 && (status.empty() || status[0].failures() == 0); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    status = webhooks(sonla, position);
+  }
+  ASSERT_EQ(status.size(), 1u);
+  EXPECT_NE(status[0].last_error().find("certificate verify failed"), std::string::npos)
+      << status[0].last_error();
+  EXPECT_NE(status[0].last_error().find("--webhook-ca-file"), std::string::npos) << status[0].last_error();
+  EXPECT_GE(hook.refused_handshakes(), 1);
+  EXPECT_TRUE(hook.requests().empty()) << "nothing was sent to a receiver that was not trusted";
+
+  // With the receiver's authority given, the notice goes, over TLS, signed.
+  server.reset();  // SIGKILL
+  args.insert(args.end(), {"--webhook-ca-file", cert});
+  server = std::make_unique<server_process>(dir.sub("data"), args);
+  ASSERT_GT(server->port(), 0) << server->output();
+  ASSERT_TRUE(hook.wait_for_delivered(1)) << server->output();
+  const auto ok = hook.delivered();
+  EXPECT_EQ(ok[0].delivery_id, added.webhook_id() + "-" + std::to_string(position));
+  EXPECT_EQ(ok[0].signature,
+            "sha256=" + hmac_sha256_hex(added.webhook_secret(), ok[0].timestamp + "." + ok[0].body));
+}
+
+TEST(webhook_options, an_authorities_file_that_does_not_load_stops_the_start_before_anything_is_written) {
+  temp_dir dir;
+  std::ofstream(dir.sub("not-pem.txt")) << "không phải chứng chỉ\n";
+  for (const std::string& file : {dir.sub("missing.pem"), dir.sub("not-pem.txt")}) {
+    server_process server(dir.sub("data"), {"--webhook-ca-file", file});
+    EXPECT_EQ(server.port(), 0);
+    EXPECT_NE(server.wait_for_exit(), 0);
+    EXPECT_NE(server.output().find(file), std::string::npos) << server.output();
+    EXPECT_NE(server.output().find("(check --webhook-ca-file); nothing was written"), std::string::npos)
+        << server.output();
+    EXPECT_FALSE(std::filesystem::exists(dir.sub("data"))) << "the data dir was made";
+  }
 }
 
 }  // namespace
