@@ -6,12 +6,10 @@
 #include <cerrno>
 #include <map>
 
-#include "api/app/cycle_gate.h"
+#include "api/app/history_recorder.h"
 #include "api/app/token_registry.h"
 
-#include "domain/cycle_decider.h"
 #include "domain/fixtures/demo.h"
-#include "domain/registry_decider.h"
 #include "engine/command_pipeline.h"
 
 namespace thidua::api {
@@ -60,26 +58,10 @@ result<demo_summary> load_demo(storage::event_log& log, std::int64_t now_ms, con
   if (auto* message = std::get_if<std::string>(&built)) {
     return make_error(std::make_error_code(std::errc::invalid_argument), *message);
   }
-  engine::command_pipeline<domain::registry_decider> registry(log);
-  engine::command_pipeline<domain::cycle_decider> cycles(log);
+  history_recorder recorder(log);
   demo_summary summary;
   for (auto s : std::get<std::vector<domain::demo::step>>(built)) {
-    result<engine::command_result> r = make_error(std::make_error_code(std::errc::invalid_argument));
-    if (auto* c = std::get_if<domain::pb::RegistryCommand>(&s.command)) {
-      r = registry.execute({s.command_id, s.actor, std::move(*c), now_ms, std::nullopt, {}, {}, demo_scope});
-    } else if (auto refused = admit_cycle_command(log, registry, cycles,
-                                                  std::get<domain::pb::Command>(s.command), s.actor)) {
-      r = std::move(*refused);
-    } else {
-      r = cycles.execute({s.command_id,
-                          s.actor,
-                          std::move(std::get<domain::pb::Command>(s.command)),
-                          now_ms,
-                          std::nullopt,
-                          {},
-                          {},
-                          demo_scope});
-    }
+    auto r = recorder.record(s.command_id, s.actor, std::move(s.command), now_ms, demo_scope);
     if (!r) {
       error e = r.error();
       e.message = "demo step " + s.command_id + ": " +

@@ -12,6 +12,7 @@
 #include "api/server/nearest_name.h"
 #include "tools/cli/cli_support.h"
 #include "tools/cli/export_command.h"
+#include "tools/cli/import_command.h"
 #include "tools/cli/log_commands.h"
 #include "tools/cli/server_commands.h"
 #include "tools/cli/token_commands.h"
@@ -86,8 +87,8 @@ int main(int argc, char** argv) {
       "head, backup, export, status, tail and token go through a running server: the one --server\n"
       "(THIDUA_SERVER, the config file) names, or the one running on --data-dir. Without one they open the\n"
       "data dir (status and tail need a server). verify and receipt open the data dir read-only: they work\n"
-      "beside a running server and on a backup, and change no byte of it. restore and rebuild need the\n"
-      "server stopped.\n"
+      "beside a running server and on a backup, and change no byte of it. restore, rebuild and import need\n"
+      "the server stopped.\n"
       "Exit status: 0 done; 1 failed (the message says why and what to do); 2 a bad command line, or "
       "refused\n"
       "by the log (the code says why); 3 verify found the history altered.");
@@ -210,6 +211,17 @@ int main(int argc, char** argv) {
   exporter->add_option("--format", export_options["format"], "csv (default) or ndjson")
       ->check(CLI::IsMember({"csv", "ndjson"}));
 
+  import_options io;
+  auto* importer = app.add_subcommand(
+      "import",
+      "enter history recorded on paper: a file of steps (one JSON object per line), each decided by "
+      "the domain's rules as its actor's command; resumable");
+  data_dir(importer, io.data_dir);
+  importer->add_option("--in", io.in, "the file of steps (docs/operations.md, \"Import history\")")
+      ->required();
+  importer->add_flag("--new-log", io.new_log, "the data dir holds no log yet: start one");
+  json(importer, io.json);
+
   auto* token = app.add_subcommand("token", "bearer tokens: create, list, revoke");
   token->require_subcommand(1);
   auto* create =
@@ -262,6 +274,7 @@ int main(int argc, char** argv) {
     auto log = open_log("export", lo.data_dir, open_mode::write);
     return log ? thidua::cli::export_command(export_options, *log) : exit_failed;
   }
+  if (*importer) return import_command(io);
   if (*status) return status_command(so);
   if (*tail) return tail_command(tl);
   if (*create) return token_create(to);
