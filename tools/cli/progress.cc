@@ -7,8 +7,6 @@
 namespace thidua::cli {
 namespace {
 
-using clock = std::chrono::steady_clock;
-
 std::string duration_left(double seconds) {
   char buf[32];
   if (seconds < 90) {
@@ -24,11 +22,15 @@ std::string duration_left(double seconds) {
 }  // namespace
 
 progress_bar::progress_bar(std::string what, std::uint64_t total, std::string unit)
+    : progress_bar(std::move(what), total, std::move(unit),
+                   {stderr, ::isatty(STDERR_FILENO) == 1, std::chrono::steady_clock::now}) {}
+
+progress_bar::progress_bar(std::string what, std::uint64_t total, std::string unit, progress_output output)
     : what_(std::move(what)),
       unit_(std::move(unit)),
       total_(total),
-      terminal_(::isatty(STDERR_FILENO) == 1),
-      started_(clock::now()),
+      output_(std::move(output)),
+      started_(output_.now()),
       last_(started_) {}
 
 progress_bar::~progress_bar() {
@@ -49,7 +51,7 @@ std::string progress_bar::line(std::uint64_t done, double seconds) const {
           ? "about " + duration_left(static_cast<double>(total_ - std::min(done, total_)) / rate) + " left"
           : "estimating";
   std::string bar;
-  if (terminal_) {
+  if (output_.terminal) {
     constexpr int width = 24;
     const int filled = static_cast<int>(fraction * width);
     bar = " [" + std::string(static_cast<std::size_t>(filled), '#') +
@@ -62,23 +64,23 @@ std::string progress_bar::line(std::uint64_t done, double seconds) const {
 }
 
 void progress_bar::update(std::uint64_t done) {
-  const auto now = clock::now();
+  const auto now = output_.now();
   if (now - started_ < std::chrono::seconds(1)) return;
-  if (now - last_ < (terminal_ ? std::chrono::milliseconds(250) : std::chrono::milliseconds(10000)) && drawn_)
-    return;
+  const auto every = output_.terminal ? std::chrono::milliseconds(250) : std::chrono::milliseconds(10000);
+  if (now - last_ < every && drawn_) return;
   last_ = now;
   const std::string text = line(done, std::chrono::duration<double>(now - started_).count());
-  if (terminal_) {
-    std::fprintf(stderr, "\r\033[K%s", text.c_str());
+  if (output_.terminal) {
+    std::fprintf(output_.out, "\r\033[K%s", text.c_str());
   } else {
-    std::fprintf(stderr, "%s\n", text.c_str());
+    std::fprintf(output_.out, "%s\n", text.c_str());
   }
-  std::fflush(stderr);
+  std::fflush(output_.out);
   drawn_ = true;
 }
 
 void progress_bar::finish() {
-  if (drawn_ && terminal_) std::fputs("\r\033[K", stderr);
+  if (drawn_ && output_.terminal) std::fputs("\r\033[K", output_.out);
   drawn_ = false;
 }
 

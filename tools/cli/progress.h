@@ -5,14 +5,25 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
+#include <functional>
 #include <string>
 
 namespace thidua::cli {
 
+// Where a bar is drawn and what time it is: standard error and the steady clock, or a test's.
+struct progress_output {
+  std::FILE* out = stderr;
+  bool terminal = false;
+  std::function<std::chrono::steady_clock::time_point()> now = std::chrono::steady_clock::now;
+};
+
 class progress_bar {
  public:
   // `what`: "verifying"; `total` in `unit`s ("records", "MB"): 0 when not known (then no bar, no estimate).
+  // On standard error (a terminal or not, as it is).
   progress_bar(std::string what, std::uint64_t total, std::string unit);
+  progress_bar(std::string what, std::uint64_t total, std::string unit, progress_output output);
   ~progress_bar();
   progress_bar(const progress_bar&) = delete;
   progress_bar& operator=(const progress_bar&) = delete;
@@ -27,7 +38,7 @@ class progress_bar {
   std::string line(std::uint64_t done, double seconds) const;
   std::string what_, unit_;
   std::uint64_t total_;
-  bool terminal_;
+  progress_output output_;
   bool drawn_ = false;
   std::chrono::steady_clock::time_point started_, last_;
 };
