@@ -29,6 +29,15 @@ for line in "DynamicUser=yes" "StateDirectory=thidua thidua-backups" "ProtectSys
             "ExecStart=/usr/bin/thidua-server --config /etc/thidua/server.conf --data-dir /var/lib/thidua --backup-dir /var/lib/thidua-backups"; do
   grep -qxF "$line" "$unit" || fail "the unit lacks $line"
 done
+# systemd's own checks of the unit, as the installed package would have it (its ExecStart pointed at the unpacked
+# server): it loads without a warning, and its sandbox keeps the exposure at 3.0 or below ("OK").
+command -v systemd-analyze > /dev/null || fail "systemd-analyze is not installed (tools/dev/setup-deps installs it)"
+sed "s|/usr/bin/thidua-server|$root/usr/bin/thidua-server|" "$unit" > "$work/thidua-server.service"
+systemd-analyze verify --man=no "$work/thidua-server.service" > "$work/verify.log" 2>&1 \
+  || { cat "$work/verify.log" >&2; fail "systemd-analyze verify refuses the unit"; }
+[ -s "$work/verify.log" ] && { cat "$work/verify.log" >&2; fail "systemd-analyze verify warns about the unit"; }
+systemd-analyze security --offline=yes --threshold=30 "$work/thidua-server.service" > "$work/security.log" 2>&1 \
+  || { tail -3 "$work/security.log" >&2; fail "the unit's sandbox is weaker than exposure 3.0"; }
 dpkg-deb -f "$deb" Depends | grep -q librocksdb || fail "the package does not depend on librocksdb"
 dpkg-deb -I "$deb" conffiles | grep -qxF /etc/thidua/server.conf || fail "server.conf is not a conffile"
 # The example configuration is one the server takes as it is.
@@ -40,4 +49,4 @@ zcat "$root/usr/share/man/man1/thidua.1.gz" | grep -q "^.SH TOKEN CREATE" || fai
 DESTDIR="$work/staged" cmake --install "$build" --prefix /usr > /dev/null
 [ -x "$work/staged/usr/bin/thidua-server" ] && [ -f "$work/staged/etc/thidua/server.conf" ] \
   || fail "cmake --install left out the server or its configuration"
-echo "package_test: $deb accepted by lintian, unpacked and run: $version"
+echo "package_test: $deb accepted by lintian, unpacked and run: $version; $(grep -o 'Overall exposure level.*' "$work/security.log")"
