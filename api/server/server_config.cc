@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "api/app/build_info.h"
+#include "api/app/first_office_token.h"
 #include "api/server/nearest_name.h"
 
 namespace thidua::api {
@@ -60,6 +61,8 @@ const std::vector<std::string>& option_names() {
                                                  "tls-key",
                                                  "receipt-key",
                                                  "backup-dir",
+                                                 "first-office",
+                                                 "first-office-person",
                                                  "log-format",
                                                  "log-level",
                                                  "help",
@@ -138,6 +141,13 @@ std::string apply(const std::string& key, const std::string& value, server_confi
   } else if (key == "backup-dir") {
     ok = !value.empty();
     c.backup_dir = value;
+  } else if (key == "first-office") {
+    first_office office;
+    ok = parse_first_office(value, office);
+    c.first_office = value;
+  } else if (key == "first-office-person") {
+    ok = !value.empty();
+    c.first_office_person = value;
   } else {
     return unknown("option", key, "--");
   }
@@ -226,6 +236,9 @@ std::string server_usage() {
          "  --receipt-key FILE          Ed25519 key (PEM, mode 0600) that signs receipts; made on first "
          "start\n"
          "                              (default: receipt-key.pem in the data dir)\n"
+         "  --first-office ORG/UNIT     while the log holds no token, issue the organizer ORG's office UNIT\n"
+         "                              one at start, its secret in <data dir>/first-office-token.txt\n"
+         "  --first-office-person NAME  who holds it (default: Quản trị hệ thống)\n"
          "  --backup-dir DIR            where online backups go, one directory each (default: the data\n"
          "                              dir's path followed by -backups, e.g. ./data-backups)\n"
          "  --log-format text|json      text for people, or one JSON object per line (default: text)\n"

@@ -22,6 +22,10 @@ struct server_config {
   // Where online backups (CreateBackup, `thidua backup` against the running server) go, one directory each.
   // Empty: "<data dir>-backups" beside the data dir (on the same disk, the copy hard-links the log's files).
   std::string backup_dir;
+  // The organizer's office issued a token at start while the log holds none (--first-office BCA/BCA-X03),
+  // its secret written to <data dir>/first-office-token.txt; empty: none.
+  std::string first_office;
+  std::string first_office_person = "Quản trị hệ thống";
   log_format log_as = log_format::text;  // --log-format
   std::string log_level = "info";        // trace, debug, info, warn, error, critical, off
   http_options http;

@@ -14,6 +14,7 @@
 
 #include "api/app/command_service.h"
 #include "api/app/demo_loader.h"
+#include "api/app/first_office_token.h"
 #include "api/app/read_service.h"
 #include "api/app/receipts.h"
 #include "api/app/server_metrics.h"
@@ -55,6 +56,29 @@ bool load_demo_if_empty(thidua::storage::event_log& log, const thidua::api::serv
       demo.value().commands, demo.value().head);
   spdlog::info("demo tokens for {} organizers' offices and units written to {} (readable only by its owner)",
                demo.value().tokens, tokens_file);
+  return true;
+}
+
+// --first-office: the first account of a log that holds no token (api/app/first_office_token.h).
+bool issue_first_office_if_asked(thidua::storage::event_log& log, const thidua::api::server_config& config,
+                                 const thidua::engine::wall_clock& clock) {
+  if (config.first_office.empty()) return true;
+  thidua::api::first_office office;
+  thidua::api::parse_first_office(config.first_office, office);
+  office.person = config.first_office_person;
+  const std::string file = (std::filesystem::path(config.data_dir) / "first-office-token.txt").string();
+  auto issued = thidua::api::issue_first_office_token(log, office, clock.now_ms(), file);
+  if (!issued) {
+    spdlog::critical("issuing the first office token failed: {}", issued.error().message);
+    return false;
+  }
+  if (issued.value())
+    spdlog::info(
+        "the log held no token: issued the first token, for the office {} of {} ({}); its secret is "
+        "in {}, readable by this server's user only: take it (sudo cat), then delete the file",
+        office.unit_id, office.organizer_id, office.person, file);
+  else
+    spdlog::info("--first-office: the log holds tokens already; none issued");
   return true;
 }
 
@@ -220,8 +244,9 @@ int run_server(int argc, char** argv, std::shared_ptr<rocksdb::FileSystem> file_
   }
   spdlog::info("receipts are signed with {} ({}); its public half is served at /v1/receipt-key",
                key.value().key_id(), key_file);
-  int status =
-      load_demo_if_empty(*log, config, clock) ? serve(*log, config, clock, std::move(key).value()) : 1;
+  int status = load_demo_if_empty(*log, config, clock) && issue_first_office_if_asked(*log, config, clock)
+                   ? serve(*log, config, clock, std::move(key).value())
+                   : 1;
   log.reset();  // completes queued appends, then closes the database
   if (status == 0) spdlog::info("stopped cleanly");
   return status;
