@@ -87,9 +87,8 @@ bool connect(asio::io_context& ioc, Stream& stream, const server_url& server, co
     run(ioc);
     if (ec) {
       why = "TLS with " + server.text() + " failed (" + ec.message() +
-            "): is its certificate signed by an authority this machine trusts, or by one in the authorities "
-            "file "
-            "given (thidua --ca-file, thidua-server --webhook-ca-file)?";
+            "): is its certificate signed by an authority this machine trusts, or by one in the "
+            "authorities file given (thidua --ca-file, thidua-server --webhook-ca-file)?";
       return false;
     }
   }

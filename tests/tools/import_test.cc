@@ -136,9 +136,13 @@ TEST_F(import_test, a_line_that_is_not_a_step_is_refused_whole_and_names_what_is
   const auto head_before = run("head --data-dir " + data).out;
   const std::vector<std::pair<std::string, std::string>> bad = {
       {office("ii-2022-open", R"("opne":{})"), "line 1: not a step"},
-      {R"({"command_id":"x","actor":{"unit_id":"BCA-X03"}})", "line 1 (x): no command"},
+      {R"({"command_id":"x","actor":{"unit_id":"BCA-X03","role":"ORGANIZER_OFFICE"}})",
+       "line 1 (x): no command"},
       {R"({"actor":{"unit_id":"BCA-X03"},"cycle":{}})", "line 1: command_id is missing"},
       {R"({"command_id":"y","cycle":{}})", "line 1 (y): actor.unit_id is missing"},
+      // The server's own deadline timer is no actor a file may name.
+      {R"({"command_id":"z","actor":{"unit_id":"@timer"},"cycle":{"cycle":{"organizer_id":"BCA","series":"dia-phuong","number":"II","year":2023},"note_deadline":{"step":"launch","notice":"NOTICE_OVERDUE","date":"2023-03-31"}}})",
+       "line 1 (z): actor.role is missing"},
       {"{not json", "line 1: not a step"},
   };
   for (const auto& [line, said] : bad) {

@@ -33,6 +33,11 @@ std::optional<api::history_command> command_of(api::pb::ImportStep& step, std::s
     why = "actor.unit_id is missing: who took this step?";
     return std::nullopt;
   }
+  // Every person acts in a role; without one the actor would be the server's own (its deadline timer).
+  if (step.actor().role() == domain::pb::ROLE_UNSPECIFIED) {
+    why = "actor.role is missing: ORGANIZER_OFFICE, CHAIR, VICE_CHAIR, MEMBER or OBSERVER";
+    return std::nullopt;
+  }
   if (step.has_registry()) return api::history_command(std::move(*step.mutable_registry()));
   if (step.has_cycle()) return api::history_command(std::move(*step.mutable_cycle()));
   why = "no command: a step holds \"registry\" or \"cycle\"";
