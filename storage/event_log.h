@@ -228,8 +228,12 @@ class event_log {
   // Not synced: a removal lost in a crash leaves the timer to fire again, which its firing must bear (the
   // engine's does: its command id is the timer's own). Removing a timer that is not there succeeds.
   virtual result<void> remove_timer(const timer_entry& timer) = 0;
-  // Online, consistent copy of the log to `dir` (must not exist). Safe while appends run.
-  virtual result<void> backup_to(const std::string& dir) const = 0;
+  // Online, consistent copy of the log to `dir` (must not exist). Safe while appends run. `progress`
+  // (optional) hears the bytes copied so far and about how many there are, a few times a second while the
+  // copy runs (on the same file system it links files and is done at once), and once more when it is
+  // complete.
+  virtual result<void> backup_to(const std::string& dir, const copy_progress& progress) const = 0;
+  result<void> backup_to(const std::string& dir) const { return backup_to(dir, {}); }
 
   virtual const log_options& options() const = 0;
   virtual log_stats stats() const = 0;

@@ -10,8 +10,11 @@
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/utilities/table_properties_collectors.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <future>
 
 #include "storage/rocksdb/keys.h"
 #include "storage/rocksdb/log_impl.h"
@@ -705,7 +708,21 @@ result<void> rocksdb_log::reset_projection(std::string_view name) {
   return success();
 }
 
-result<void> rocksdb_log::backup_to(const std::string& dir) const {
+namespace {
+
+// Bytes of the regular files under `dir` whose names `counts` (0 when it cannot be read).
+template <class Counts>
+std::uint64_t bytes_under(const std::filesystem::path& dir, Counts counts) {
+  std::uint64_t bytes = 0;
+  std::error_code ec;
+  for (std::filesystem::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+    if (it->is_regular_file(ec) && counts(it->path().filename().string())) bytes += it->file_size(ec);
+  return bytes;
+}
+
+}  // namespace
+
+result<void> rocksdb_log::backup_to(const std::string& dir, const copy_progress& progress) const {
   // A checkpoint needs the writer's hold on its files (RocksDB has none read-only).
   if (impl_->options.read_only)
     return make_error(errc::read_only, "a backup is taken from the log's writer (the running server)");
@@ -714,9 +731,27 @@ result<void> rocksdb_log::backup_to(const std::string& dir) const {
   rocksdb::Checkpoint* raw = nullptr;
   rocksdb::Status s = rocksdb::Checkpoint::Create(impl_->db.get(), &raw);
   std::unique_ptr<rocksdb::Checkpoint> cp(raw);
-  // log_size_for_flush = 0: flush memtables so the copy needs no WAL replay to be complete.
-  if (s.ok()) s = cp->CreateCheckpoint(dir, 0);
   if (!s.ok()) return status_error(s, "creating a backup in " + dir);
+  // log_size_for_flush = 0: flush memtables so the copy needs no WAL replay to be complete.
+  if (!progress) {
+    s = cp->CreateCheckpoint(dir, 0);
+    if (!s.ok()) return status_error(s, "creating a backup in " + dir);
+    return success();
+  }
+  // On another file system a checkpoint copies the tables and the manifest, saying nothing of how far it is:
+  // watch the copy grow in "<dir>.tmp", where RocksDB writes it before renaming it. Flushed first (as the
+  // checkpoint would), so that the tables hold everything the copy will.
+  s = impl_->db->Flush(rocksdb::FlushOptions(), impl_->handles);
+  if (!s.ok()) return status_error(s, "flushing before a backup");
+  const std::uint64_t total = bytes_under(impl_->options.path, [](const std::string& name) {
+    return name.ends_with(".sst") || name.starts_with("MANIFEST-");
+  });
+  auto done = std::async(std::launch::async, [&] { return cp->CreateCheckpoint(dir, 0); });
+  while (done.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready)
+    progress(std::min(total, bytes_under(dir + ".tmp", [](const std::string&) { return true; })), total);
+  s = done.get();
+  if (!s.ok()) return status_error(s, "creating a backup in " + dir);
+  progress(total, total);
   return success();
 }
 

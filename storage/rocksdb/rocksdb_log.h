@@ -49,7 +49,8 @@ class rocksdb_log final : public event_log {
   result<std::optional<std::int64_t>> next_timer_due() const override;
   result<bool> has_timer(const timer_entry& timer) const override;
   result<void> remove_timer(const timer_entry& timer) override;
-  result<void> backup_to(const std::string& dir) const override;
+  using event_log::backup_to;
+  result<void> backup_to(const std::string& dir, const copy_progress& progress) const override;
   const log_options& options() const override;
   log_stats stats() const override;
 

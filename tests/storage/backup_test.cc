@@ -3,6 +3,8 @@
 #include <atomic>
 #include <filesystem>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "storage/event_log.h"
 #include "tests/storage/log_test_util.h"
@@ -13,6 +15,29 @@ namespace {
 
 using thidua::testing::make_append;
 using thidua::testing::temp_dir;
+
+TEST(backup, its_progress_never_goes_back_nor_past_the_total_and_ends_at_the_total) {
+  temp_dir dir;
+  auto opened = event_log::open(log_options{.path = dir.sub("db")});
+  ASSERT_TRUE(opened);
+  auto log = std::move(opened).value();
+  for (int i = 0; i < 2000; ++i)
+    ASSERT_OK(log->append(make_append("s", "c-" + std::to_string(i), 1, expected_version::any(), 400)));
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> heard;
+  ASSERT_OK(log->backup_to(dir.sub("backup"), [&](std::uint64_t copied, std::uint64_t total) {
+    heard.emplace_back(copied, total);
+  }));
+  ASSERT_FALSE(heard.empty()) << "a complete copy is always reported";
+  const auto total = heard.back().second;
+  EXPECT_GT(total, 2000u * 400u / 8) << "the tables' size (compressed), not 0";
+  EXPECT_EQ(heard.back().first, total);
+  for (std::size_t i = 0; i < heard.size(); ++i) {
+    EXPECT_LE(heard[i].first, heard[i].second);
+    if (i > 0) {
+      EXPECT_GE(heard[i].first, heard[i - 1].first);
+    }
+  }
+}
 
 TEST(backup, online_backup_while_appending_restores_to_a_verified_log) {
   temp_dir dir;

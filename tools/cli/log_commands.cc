@@ -2,12 +2,10 @@
 
 #include <google/protobuf/util/json_util.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <future>
 #include <sstream>
 #include <thread>
 
@@ -117,35 +115,14 @@ result<storage::verify_report> verify_with_progress(const storage::event_log& lo
   }
 }
 
-// Bytes of the regular files under `dir` whose names `counts` (0 when it cannot be read).
-std::uint64_t bytes_under(const std::filesystem::path& dir, bool (*counts)(const std::string& name)) {
-  std::uint64_t bytes = 0;
-  std::error_code ec;
-  for (const auto& f : std::filesystem::recursive_directory_iterator(dir, ec))
-    if (f.is_regular_file(ec) && counts(f.path().filename().string())) bytes += f.file_size(ec);
-  return bytes;
-}
-
-// What a checkpoint copies when it cannot link (another file system): the tables and the manifest.
-bool copied_by_a_checkpoint(const std::string& name) {
-  return name.ends_with(".sst") || name.starts_with("MANIFEST-");
-}
-bool any_file(const std::string&) {
-  return true;
-}
-
-// A backup on the data dir, with a progress bar: a checkpoint is hard links on the same file system (done at
-// once, no bar) but a copy of every table on another, which RocksDB does without saying how far it is; the
-// bar watches the copy grow (RocksDB writes it in "<to>.tmp", renamed when complete) against the tables'
-// size.
-result<void> backup_with_progress(const storage::event_log& log, const std::string& data_dir,
-                                  const std::string& to) {
-  const std::uint64_t total = bytes_under(data_dir, copied_by_a_checkpoint);
-  auto done = std::async(std::launch::async, [&] { return log.backup_to(to); });
-  progress_bar bar("backing up", total >> 20, "MB");
-  while (done.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready)
-    bar.update(std::min(total, bytes_under(to + ".tmp", any_file)) >> 20);
-  return done.get();
+// A backup on the data dir with a progress bar (shown only when the copy takes more than a second: on
+// another file system, where the checkpoint copies instead of linking).
+result<void> backup_with_progress(const storage::event_log& log, const std::string& to) {
+  progress_bar bar("backing up", 0, "MB");
+  return log.backup_to(to, [&bar](std::uint64_t copied, std::uint64_t total) {
+    bar.set_total(total >> 20);
+    bar.update(copied >> 20);
+  });
 }
 
 }  // namespace
@@ -292,7 +269,7 @@ int backup_command(const log_command_options& o) {
   }
   auto log = open_log("backup", o.data_dir, open_mode::write);
   if (!log) return exit_failed;
-  if (auto r = backup_with_progress(*log, o.data_dir, o.to); !r) {
+  if (auto r = backup_with_progress(*log, o.to); !r) {
     complain("backup", r.error().message);
     return exit_failed;
   }
