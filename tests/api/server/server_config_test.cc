@@ -122,3 +122,19 @@ TEST(server_config, bad_options_are_refused_naming_the_option_or_the_file_and_li
 
 }  // namespace
 }  // namespace thidua::testing
+
+namespace thidua::testing {
+namespace {
+
+TEST(server_config, the_first_office_is_an_organizer_and_a_unit_and_nothing_else) {
+  api::server_config c;
+  for (const char* wrong : {"BCA", "/BCA-X03", "BCA/", "BCA/BCA-X03/extra"})
+    EXPECT_NE(parse({"--first-office", wrong}, c).find("first-office: invalid value"), std::string::npos)
+        << wrong;
+  EXPECT_EQ(parse({"--first-office", "BCA/BCA-X03", "--first-office-person", "Nguyễn Văn Hùng"}, c), "");
+  EXPECT_EQ(c.first_office, "BCA/BCA-X03");
+  EXPECT_EQ(c.first_office_person, "Nguyễn Văn Hùng");
+}
+
+}  // namespace
+}  // namespace thidua::testing
